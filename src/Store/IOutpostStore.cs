@@ -1,0 +1,137 @@
+using Outpost.Store.Model;
+
+namespace Outpost.Store;
+
+/// <summary>
+/// The job store's contract: what the daemon, the scheduler and the UI may ask of a store, whatever its backend
+/// (embedded FASTER by default, PostgreSQL for scale-out). Every method that changes state completes only once
+/// the change is durable, so a caller may acknowledge it; a refused change returns a status and changes nothing.
+/// Times are passed in (from the caller's <see cref="TimeProvider"/>) so tests can drive the clock.
+/// </summary>
+public interface IOutpostStore : IAsyncDisposable
+{
+    // ---- Scanners -------------------------------------------------------------------------------------------
+
+    ValueTask<Scanner> CreateScannerAsync(string name, byte[] apiKeyHash, IReadOnlyList<string> allowedCidrs,
+        int? maxProbesPerSecond, DateTimeOffset now, CancellationToken ct = default);
+
+    Scanner? GetScanner(long scannerId);
+
+    /// <summary>The scanner whose API key hashes to <paramref name="apiKeyHash"/> (SHA-256), or null.</summary>
+    Scanner? FindScannerByKeyHash(ReadOnlySpan<byte> apiKeyHash);
+
+    IReadOnlyList<Scanner> ListScanners();
+
+    ValueTask<(StoreStatus Status, Scanner? Scanner)> UpdateScannerAsync(long scannerId, ScannerPatch patch, CancellationToken ct = default);
+
+    /// <summary>Replaces the key hash: the old key stops working as soon as this returns.</summary>
+    ValueTask<(StoreStatus Status, Scanner? Scanner)> RotateScannerKeyAsync(long scannerId, byte[] newApiKeyHash, CancellationToken ct = default);
+
+    ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version, CancellationToken ct = default);
+
+    // ---- Scans ----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Creates a scan and enqueues its jobs in one commit. With no jobs and <see cref="ScanStatus.Scheduled"/> the
+    /// scan waits for <see cref="DispatchScanAsync"/>.
+    /// </summary>
+    ValueTask<Scan> CreateScanAsync(ScanSpec spec, ScanStatus initialStatus, IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Enqueues the jobs of a scheduled scan and moves it to running, in one commit.</summary>
+    ValueTask<(StoreStatus Status, Scan? Scan)> DispatchScanAsync(long scanId, IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken ct = default);
+
+    Scan? GetScan(long scanId);
+
+    /// <summary>All scans, newest first.</summary>
+    IReadOnlyList<Scan> ListScans();
+
+    /// <summary>
+    /// Stops a scan (SPEC §2): queued jobs are cancelled at once; claimed and running jobs are flagged to stop and
+    /// the scan is stopping until they complete; with none, it is stopped at once. Stopping a finished scan is
+    /// <see cref="StoreStatus.InvalidTransition"/>; stopping a stopping scan is a no-op success.
+    /// </summary>
+    ValueTask<(StoreStatus Status, Scan? Scan)> StopScanAsync(long scanId, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Removes a scan that has not dispatched jobs yet (a scheduled one).</summary>
+    ValueTask<StoreStatus> DeleteScheduledScanAsync(long scanId, CancellationToken ct = default);
+
+    IReadOnlyList<Job> ListScanJobs(long scanId);
+
+    // ---- Job lifecycle (the scanner protocol's hot path) ----------------------------------------------------
+
+    /// <summary>
+    /// Claims up to <paramref name="max"/> of the scanner's queued jobs, oldest first; each moves queued → claimed
+    /// in one atomic step, so no job is ever handed to two claimers.
+    /// </summary>
+    ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>claimed → running; repeated on a running job it is an idempotent success.</summary>
+    ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Records progress; counts never go down (a lower value than stored is ignored).</summary>
+    ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>
+    /// running (or claimed) → completed | failed; repeated with the same status it is an idempotent success.
+    /// When it finishes the scan's last job the scan rolls up in the same commit.
+    /// </summary>
+    ValueTask<JobUpdate> CompleteAsync(long scannerId, long jobId, bool failed, long? resultCount, string? errorMessage, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>
+    /// Re-queues the claimed and running jobs of a scanner whose lease expired, each with one more attempt; jobs that
+    /// reached <paramref name="maxAttempts"/> fail with a clear reason instead.
+    /// </summary>
+    ValueTask<RequeueResult> RequeueScannerJobsAsync(long scannerId, int maxAttempts, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Creates a new attempt of a finished job (new id, <c>RerunOf</c> the old one, same scan and targets).</summary>
+    ValueTask<(StoreStatus Status, Job? Job)> RerunAsync(long jobId, DateTimeOffset now, CancellationToken ct = default);
+
+    Job? GetJob(long jobId);
+
+    /// <summary>The scanner's claimed and running jobs.</summary>
+    IReadOnlyList<Job> ListActiveJobs(long scannerId);
+
+    JobPage QueryJobs(JobQuery query);
+
+    // ---- Findings -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Appends findings reported for a claimed or running job of this scanner; a finding already stored for the
+    /// scan (same ip, port, proto) is not added again. Returns how many were new.
+    /// </summary>
+    ValueTask<(StoreStatus Status, int Added)> AppendFindingsAsync(long scannerId, long jobId, IReadOnlyList<Finding> findings, DateTimeOffset now, CancellationToken ct = default);
+
+    IReadOnlyList<StoredFinding> ListFindings(long scanId);
+
+    // ---- Documents: settings, schedules and other small named records ----------------------------------------
+
+    string? GetDocument(string collection, string key);
+
+    IReadOnlyList<KeyValuePair<string, string>> ListDocuments(string collection);
+
+    ValueTask PutDocumentAsync(string collection, string key, string json, CancellationToken ct = default);
+
+    ValueTask<bool> DeleteDocumentAsync(string collection, string key, CancellationToken ct = default);
+
+    // ---- Alarms ---------------------------------------------------------------------------------------------
+
+    ValueTask RaiseAlarmAsync(Alarm alarm, CancellationToken ct = default);
+
+    ValueTask ClearAlarmAsync(string kind, string subject, CancellationToken ct = default);
+
+    IReadOnlyList<Alarm> ListAlarms();
+
+    // ---- Maintenance ----------------------------------------------------------------------------------------
+
+    /// <summary>Removes finished jobs created before <paramref name="cutoff"/> and their findings; returns how many jobs.</summary>
+    ValueTask<long> RemoveFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken ct = default);
+}
+
+/// <summary>The result of a lifecycle call: its status and whether the scanner must stop the job.</summary>
+public readonly record struct JobUpdate(StoreStatus Status, bool StopRequested = false)
+{
+    public static JobUpdate Of(StoreStatus status) => new(status);
+}
+
+/// <summary>What <see cref="IOutpostStore.RequeueScannerJobsAsync"/> did.</summary>
+public readonly record struct RequeueResult(int Requeued, int FailedOverAttempts);

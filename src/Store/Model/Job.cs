@@ -1,0 +1,32 @@
+namespace Outpost.Store.Model;
+
+/// <summary>A job as the store reports it: its immutable spec together with its current state.</summary>
+public sealed record Job
+{
+    public required long JobId { get; init; }
+    public required long ScanId { get; init; }
+    public required long ScannerId { get; init; }
+    public required string Name { get; init; }
+    public required IReadOnlyList<JobTarget> Targets { get; init; }
+    public required int MaxProbesPerSecond { get; init; }
+    /// <summary>The job this one re-runs, or null for a first attempt.</summary>
+    public long? RerunOf { get; init; }
+    /// <summary>True when the scan was started by its schedule rather than by an admin.</summary>
+    public bool Automated { get; init; }
+
+    public required JobStatus Status { get; init; }
+    /// <summary>How many times the job was handed to a scanner (re-queueing after a lease expiry adds one).</summary>
+    public required int Attempts { get; init; }
+    public required long ProgressCount { get; init; }
+    public required long ResultCount { get; init; }
+    /// <summary>Set when the job's scan is stopping: the scanner is told to stop and complete it.</summary>
+    public required bool StopRequested { get; init; }
+    /// <summary>The IP address the scanner claimed the job from (attribution).</summary>
+    public string? SourceIp { get; init; }
+    public string? ErrorMessage { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? ClaimedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public DateTimeOffset? UpdatedAt { get; init; }
+}

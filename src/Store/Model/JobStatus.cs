@@ -1,0 +1,30 @@
+namespace Outpost.Store.Model;
+
+/// <summary>Where a job is in its lifecycle (SPEC §2). Values are persisted: append only, never renumber.</summary>
+public enum JobStatus : byte
+{
+    Queued = 0,
+    Claimed = 1,
+    Running = 2,
+    Completed = 3,
+    Failed = 4,
+    /// <summary>Cancelled before any scanner claimed it (its scan was stopped).</summary>
+    Cancelled = 5,
+}
+
+public static class JobStatusExtensions
+{
+    public static bool IsFinished(this JobStatus status) => status >= JobStatus.Completed;
+
+    /// <summary>The lowercase name the protocol and the UI use ("queued", "claimed", …).</summary>
+    public static string ToWire(this JobStatus status) => status switch
+    {
+        JobStatus.Queued => "queued",
+        JobStatus.Claimed => "claimed",
+        JobStatus.Running => "running",
+        JobStatus.Completed => "completed",
+        JobStatus.Failed => "failed",
+        JobStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+}

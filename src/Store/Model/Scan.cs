@@ -1,0 +1,40 @@
+namespace Outpost.Store.Model;
+
+/// <summary>What an admin asked for: immutable once created.</summary>
+public sealed record ScanSpec
+{
+    public required string Name { get; init; }
+    /// <summary>Targets as entered: CIDRs, single IPs, ranges.</summary>
+    public required IReadOnlyList<string> Targets { get; init; }
+    public required string Ports { get; init; }
+    public required IReadOnlyList<long> ScannerIds { get; init; }
+    public int? MaxProbesPerSecond { get; init; }
+    /// <summary>Start time of a one-off scheduled scan (null: now).</summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+    /// <summary>The recurring schedule this scan is a run of, if any.</summary>
+    public long? ScheduleId { get; init; }
+    /// <summary>True when the scheduler started the scan; false for an admin's manual scan.</summary>
+    public bool Automated { get; init; }
+}
+
+/// <summary>Job counts of a scan by status.</summary>
+public sealed record JobCounts(long Queued, long Claimed, long Running, long Completed, long Failed, long Cancelled)
+{
+    public static readonly JobCounts Zero = new(0, 0, 0, 0, 0, 0);
+    public long Total => Queued + Claimed + Running + Completed + Failed + Cancelled;
+    public long Unfinished => Queued + Claimed + Running;
+}
+
+/// <summary>A scan as the store reports it.</summary>
+public sealed record Scan
+{
+    public required long Id { get; init; }
+    public required ScanSpec Spec { get; init; }
+    public required ScanStatus Status { get; init; }
+    public required JobCounts Jobs { get; init; }
+    public required long ProgressCount { get; init; }
+    public required long ResultCount { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+}
