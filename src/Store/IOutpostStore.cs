@@ -35,10 +35,10 @@ public interface IOutpostStore : IAsyncDisposable
     /// Creates a scan and enqueues its jobs in one commit. With no jobs and <see cref="ScanStatus.Scheduled"/> the
     /// scan waits for <see cref="DispatchScanAsync"/>.
     /// </summary>
-    ValueTask<Scan> CreateScanAsync(ScanSpec spec, ScanStatus initialStatus, IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken ct = default);
+    ValueTask<Scan> CreateScanAsync(ScanSpec spec, ScanStatus initialStatus, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>Enqueues the jobs of a scheduled scan and moves it to running, in one commit.</summary>
-    ValueTask<(StoreStatus Status, Scan? Scan)> DispatchScanAsync(long scanId, IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken ct = default);
+    ValueTask<(StoreStatus Status, Scan? Scan)> DispatchScanAsync(long scanId, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default);
 
     Scan? GetScan(long scanId);
 
@@ -72,7 +72,8 @@ public interface IOutpostStore : IAsyncDisposable
     ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>
-    /// running (or claimed) → completed | failed; repeated with the same status it is an idempotent success.
+    /// running → completed | failed (also claimed → failed, and claimed → either once the job was told to stop);
+    /// repeated with the same status it is an idempotent success.
     /// When it finishes the scan's last job the scan rolls up in the same commit.
     /// </summary>
     ValueTask<JobUpdate> CompleteAsync(long scannerId, long jobId, bool failed, long? resultCount, string? errorMessage, DateTimeOffset now, CancellationToken ct = default);

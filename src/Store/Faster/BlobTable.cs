@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+using FASTER.core;
+using BlobSession = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.SpanByteFunctions_ByteArrayOutput<FASTER.core.Empty>>;
+
+namespace Outpost.Store.Faster;
+
+/// <summary>
+/// The variable-length part of each job — its spec (name, targets) and its error text — in a FasterKV of
+/// SpanBytes keyed by (job id, kind). Written once per job (or once per failure), read when a job is handed out
+/// or shown; records beyond the configured memory spill to the log device.
+/// </summary>
+internal sealed class BlobTable : IDisposable
+{
+    private readonly IDevice device;
+    private readonly FasterKV<SpanByte, SpanByte> kv;
+    private readonly SessionPool<BlobSession> sessions;
+
+    public BlobTable(string directory, FasterStoreOptions options)
+    {
+        device = Devices.CreateLogDevice(Path.Combine(directory, "blobs.log"));
+        kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
+        {
+            IndexSize = options.BlobIndexBuckets * 64,
+            LogDevice = device,
+            MemorySize = 1L << options.BlobMemorySizeBits,
+            PageSize = 1L << 22,
+            SegmentSize = 1L << 30,
+            CheckpointDir = Path.Combine(directory, "checkpoints", "blobs"),
+            RemoveOutdatedCheckpoints = true,
+        });
+        var functions = new SpanByteFunctions_ByteArrayOutput<Empty>();
+        sessions = new SessionPool<BlobSession>(() => kv.For(functions).NewSession<SpanByteFunctions_ByteArrayOutput<Empty>>());
+    }
+
+    public void Put(long jobId, BlobKind kind, ReadOnlySpan<byte> data)
+    {
+        Span<byte> key = stackalloc byte[9];
+        WriteKey(key, jobId, kind);
+        var session = sessions.Rent();
+        try
+        {
+            session.Upsert(key, data);
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
+
+    public byte[]? Get(long jobId, BlobKind kind)
+    {
+        Span<byte> keyBytes = stackalloc byte[9];
+        WriteKey(keyBytes, jobId, kind);
+        var session = sessions.Rent();
+        try
+        {
+            var key = SpanByte.FromFixedSpan(keyBytes);
+            var input = default(SpanByte);
+            byte[] output = null!;
+            var status = session.Read(ref key, ref input, ref output);
+            if (status.IsPending)
+            {
+                session.CompletePendingWithOutputs(out var completed, wait: true);
+                using (completed)
+                {
+                    if (!completed.Next()) return null;
+                    status = completed.Current.Status;
+                    output = completed.Current.Output;
+                }
+            }
+            return status.Found ? output : null;
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
+
+    public void Delete(long jobId, BlobKind kind)
+    {
+        Span<byte> keyBytes = stackalloc byte[9];
+        WriteKey(keyBytes, jobId, kind);
+        var session = sessions.Rent();
+        try
+        {
+            var key = SpanByte.FromFixedSpan(keyBytes);
+            session.Delete(ref key);
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
+
+    public async ValueTask CheckpointAsync(bool withIndex, CancellationToken ct)
+    {
+        var (ok, _) = withIndex
+            ? await kv.TakeFullCheckpointAsync(CheckpointType.FoldOver, ct).ConfigureAwait(false)
+            : await kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver, tryIncremental: false, ct).ConfigureAwait(false);
+        if (!ok) throw new InvalidOperationException("FASTER refused to start a blob log checkpoint");
+    }
+
+    public bool TryRecover()
+    {
+        try
+        {
+            kv.Recover();
+            return true;
+        }
+        catch (FasterException)
+        {
+            return false;
+        }
+    }
+
+    private static void WriteKey(Span<byte> key, long jobId, BlobKind kind)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(key, jobId);
+        key[8] = (byte)kind;
+    }
+
+    public void Dispose()
+    {
+        sessions.Dispose();
+        kv.Dispose();
+        device.Dispose();
+    }
+}

@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Outpost.Store.Model;
+
+namespace Outpost.Store.Faster;
+
+/// <summary>
+/// The store's small, long-lived entities — scanners, scans, documents, alarms and findings — held in memory,
+/// made durable by the write-ahead log and written whole at each checkpoint. Jobs, which are many, live in
+/// FASTER instead. Changes to one entity are logged while holding that entity's lock, so the log's order is
+/// the order they were applied in; reads take no lock.
+/// </summary>
+internal sealed class Catalog
+{
+    private readonly Lock mutation = new();
+    private readonly ConcurrentDictionary<long, Scanner> scanners = new();
+    private readonly ConcurrentDictionary<KeyHash, long> scannerByKey = new();
+    private readonly ConcurrentDictionary<long, ScanEntry> scans = new();
+    private readonly ConcurrentDictionary<(string Collection, string Key), string> documents = new();
+    private readonly ConcurrentDictionary<(string Kind, string Subject), Alarm> alarms = new();
+    private long lastScannerId;
+    private long lastScanId;
+    private long jobIdHighWater;
+
+    public Lock Mutation => mutation;
+
+    public long NextScannerId() => Interlocked.Increment(ref lastScannerId);
+
+    public long NextScanId() => Interlocked.Increment(ref lastScanId);
+
+    /// <summary>Reserves <paramref name="count"/> consecutive job ids; callers hold <see cref="Mutation"/>.</summary>
+    public JobIdRange ReserveJobIds(int count)
+    {
+        var first = jobIdHighWater + 1;
+        jobIdHighWater += count;
+        return new JobIdRange(first, jobIdHighWater);
+    }
+
+    public long JobIdHighWater => Volatile.Read(ref jobIdHighWater);
+
+    public Scanner? Scanner(long id) => scanners.GetValueOrDefault(id);
+
+    public Scanner? ScannerByKey(ReadOnlySpan<byte> hash) =>
+        hash.Length == 32 && scannerByKey.TryGetValue(KeyHash.From(hash), out var id) ? scanners.GetValueOrDefault(id) : null;
+
+    public IEnumerable<Scanner> Scanners => scanners.Values;
+
+    public ScanEntry? Scan(long id) => scans.GetValueOrDefault(id);
+
+    public IEnumerable<ScanEntry> Scans => scans.Values;
+
+    public string? Document(string collection, string key) => documents.GetValueOrDefault((collection, key));
+
+    public IEnumerable<KeyValuePair<string, string>> Documents(string collection) =>
+        documents.Where(d => d.Key.Collection == collection).Select(d => KeyValuePair.Create(d.Key.Key, d.Value));
+
+    public IEnumerable<Alarm> Alarms => alarms.Values;
+
+    /// <summary>Applies a change to memory: the same code serves live changes and recovery's replay.</summary>
+    public void Apply(CatalogChange change)
+    {
+        switch (change)
+        {
+            case ScannerPut put:
+                if (scanners.TryGetValue(put.Scanner.Id, out var old)) scannerByKey.TryRemove(KeyHash.From(old.ApiKeyHash), out _);
+                scanners[put.Scanner.Id] = put.Scanner;
+                scannerByKey[KeyHash.From(put.Scanner.ApiKeyHash)] = put.Scanner.Id;
+                InterlockedMax(ref lastScannerId, put.Scanner.Id);
+                break;
+            case ScanPut put:
+                ApplyScan(put.Scan);
+                break;
+            case ScanRemoved removed:
+                scans.TryRemove(removed.ScanId, out _);
+                break;
+            case DocumentPut put:
+                documents[(put.Collection, put.Key)] = put.Json;
+                break;
+            case DocumentRemoved removed:
+                documents.TryRemove((removed.Collection, removed.Key), out _);
+                break;
+            case AlarmPut put:
+                alarms[(put.Alarm.Kind, put.Alarm.Subject)] = put.Alarm;
+                break;
+            case AlarmRemoved removed:
+                alarms.TryRemove((removed.Kind, removed.Subject), out _);
+                break;
+            case FindingsAdded added when scans.TryGetValue(added.ScanId, out var scan):
+                lock (scan.FindingsLock) AddFindings(scan, added.Findings);
+                break;
+        }
+    }
+
+    /// <summary>Adds findings not already known for the scan; callers hold the scan's findings lock.</summary>
+    public static List<StoredFinding> AddFindings(ScanEntry scan, IEnumerable<StoredFinding> findings)
+    {
+        var added = new List<StoredFinding>();
+        foreach (var finding in findings)
+        {
+            var key = new FindingKey(finding.Finding.Ip, finding.Finding.Port, finding.Finding.Proto);
+            if (scan.Findings.TryAdd(key, finding)) added.Add(finding);
+        }
+        return added;
+    }
+
+    public ScanEntry ApplyScan(ScanState state)
+    {
+        var entry = scans.GetOrAdd(state.Id, _ => new ScanEntry(state.Id, state.Spec, state.Status, state.CreatedAt));
+        entry.Set(state.Status);
+        entry.StartedAt = state.StartedAt;
+        entry.FinishedAt = state.FinishedAt;
+        lock (entry.JobRanges)
+        {
+            entry.JobRanges.Clear();
+            entry.JobRanges.AddRange(state.JobRanges);
+        }
+        foreach (var range in state.JobRanges) InterlockedMax(ref jobIdHighWater, range.Last);
+        InterlockedMax(ref lastScanId, state.Id);
+        return entry;
+    }
+
+    /// <summary>Replays a roll-up logged with a job's completion.</summary>
+    public void ApplyScanStatus(long scanId, ScanStatus status, long atTicks)
+    {
+        if (!scans.TryGetValue(scanId, out var scan)) return;
+        scan.Set(status);
+        if (status.IsFinished()) scan.FinishedAt = atTicks;
+    }
+
+    public CatalogSnapshot Snapshot()
+    {
+        lock (mutation)
+        {
+            var findings = new List<StoredFinding>();
+            var scanStates = new List<ScanState>();
+            foreach (var scan in scans.Values)
+            {
+                lock (scan.FindingsLock) findings.AddRange(scan.Findings.Values);
+                lock (scan.JobRanges) scanStates.Add(scan.ToState());
+            }
+            return new CatalogSnapshot([.. scanners.Values], scanStates,
+                [.. documents.Select(d => new DocumentPut(d.Key.Collection, d.Key.Key, d.Value))], [.. alarms.Values], findings, jobIdHighWater);
+        }
+    }
+
+    public void Load(CatalogSnapshot snapshot)
+    {
+        foreach (var scanner in snapshot.Scanners) Apply(new ScannerPut(scanner));
+        foreach (var scan in snapshot.Scans) ApplyScan(scan);
+        foreach (var document in snapshot.Documents) Apply(document);
+        foreach (var alarm in snapshot.Alarms) Apply(new AlarmPut(alarm));
+        foreach (var group in snapshot.Findings.GroupBy(f => f.ScanId)) Apply(new FindingsAdded(group.Key, [.. group]));
+        InterlockedMax(ref jobIdHighWater, snapshot.JobIdHighWater);
+    }
+
+    public static byte[] Serialize(CatalogChange change) => JsonSerializer.SerializeToUtf8Bytes(change, StoreJson.Default.CatalogChange);
+
+    public static CatalogChange Deserialize(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize(json, StoreJson.Default.CatalogChange) ?? throw new InvalidDataException("empty catalog change");
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current) return;
+            current = seen;
+        }
+    }
+
+    /// <summary>A 32-byte SHA-256 key hash as a dictionary key without allocating.</summary>
+    private readonly record struct KeyHash(ulong A, ulong B, ulong C, ulong D)
+    {
+        public static KeyHash From(ReadOnlySpan<byte> hash) => hash.Length != 32 ? default : new(
+            BitConverter.ToUInt64(hash), BitConverter.ToUInt64(hash[8..]), BitConverter.ToUInt64(hash[16..]), BitConverter.ToUInt64(hash[24..]));
+    }
+}

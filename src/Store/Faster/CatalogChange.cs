@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Outpost.Store.Model;
+
+namespace Outpost.Store.Faster;
+
+/// <summary>A scan's persisted fields (its tally is derived from its jobs).</summary>
+internal sealed record ScanState(long Id, ScanSpec Spec, ScanStatus Status, long CreatedAt, long StartedAt, long FinishedAt, List<JobIdRange> JobRanges);
+
+/// <summary>
+/// One change to the catalog, as written to the write-ahead log. Each carries the entity's whole new value
+/// (or its removal), so replaying a change that a checkpoint already holds is harmless.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "t")]
+[JsonDerivedType(typeof(ScannerPut), "scanner")]
+[JsonDerivedType(typeof(ScanPut), "scan")]
+[JsonDerivedType(typeof(ScanRemoved), "scan-removed")]
+[JsonDerivedType(typeof(DocumentPut), "doc")]
+[JsonDerivedType(typeof(DocumentRemoved), "doc-removed")]
+[JsonDerivedType(typeof(AlarmPut), "alarm")]
+[JsonDerivedType(typeof(AlarmRemoved), "alarm-removed")]
+[JsonDerivedType(typeof(FindingsAdded), "findings")]
+internal abstract record CatalogChange;
+
+internal sealed record ScannerPut(Scanner Scanner) : CatalogChange;
+
+internal sealed record ScanPut(ScanState Scan) : CatalogChange;
+
+internal sealed record ScanRemoved(long ScanId) : CatalogChange;
+
+internal sealed record DocumentPut(string Collection, string Key, string Json) : CatalogChange;
+
+internal sealed record DocumentRemoved(string Collection, string Key) : CatalogChange;
+
+internal sealed record AlarmPut(Alarm Alarm) : CatalogChange;
+
+internal sealed record AlarmRemoved(string Kind, string Subject) : CatalogChange;
+
+internal sealed record FindingsAdded(long ScanId, IReadOnlyList<StoredFinding> Findings) : CatalogChange;
+
+/// <summary>The whole catalog as a checkpoint writes it.</summary>
+internal sealed record CatalogSnapshot(
+    List<Scanner> Scanners,
+    List<ScanState> Scans,
+    List<DocumentPut> Documents,
+    List<Alarm> Alarms,
+    List<StoredFinding> Findings,
+    long JobIdHighWater);
+
+/// <summary>The job spec's variable part, as stored in the blob log.</summary>
+internal sealed record JobSpecBlob(string Name, IReadOnlyList<JobTarget> Targets);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(CatalogChange))]
+[JsonSerializable(typeof(CatalogSnapshot))]
+[JsonSerializable(typeof(JobSpecBlob))]
+internal sealed partial class StoreJson : JsonSerializerContext;

@@ -1,0 +1,128 @@
+using System.Text;
+using Outpost.Store.Model;
+
+namespace Outpost.Store.Faster;
+
+// The scanner protocol's hot path: claim, start, progress, complete. Each is one RMW on the job's record (see
+// JobFunctions) followed by a wait for the group commit that makes it durable. No lock is taken here: claimers
+// of one scanner share a lock-free queue of candidate ids and the RMW decides who gets each job.
+public sealed partial class FasterOutpostStore
+{
+    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var queue = queues.For(scannerId);
+        var command = new JobCommand { Op = JobOp.Claim, ScannerId = scannerId, Now = Ticks.Of(now), SourceIp = IpBytes.From(sourceIp) };
+        List<Job>? claimed = null;
+        long until = 0;
+        while ((claimed?.Count ?? 0) < max && queue.TryDequeue(out var jobId))
+        {
+            var outcome = jobs.Execute(jobId, ref command);
+            // Refused: the job was cancelled (its scan stopped) after it was queued. Drop the id.
+            if (outcome.Status != StoreStatus.Ok || !outcome.Changed) continue;
+            queue.Active[jobId] = 0;
+            (claimed ??= new List<Job>(max)).Add(ToJob(in outcome.Record));
+            until = outcome.WalUntil;
+        }
+        if (claimed is null) return [];
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return claimed;
+    }
+
+    public ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var command = new JobCommand { Op = JobOp.Start, ScannerId = scannerId, Now = Ticks.Of(now) };
+        return ExecuteAsync(jobId, ref command, ct);
+    }
+
+    public ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var command = new JobCommand { Op = JobOp.Progress, ScannerId = scannerId, Now = Ticks.Of(now), ProgressCount = progressCount, ResultCount = resultCount };
+        return ExecuteAsync(jobId, ref command, ct);
+    }
+
+    public ValueTask<JobUpdate> CompleteAsync(long scannerId, long jobId, bool failed, long? resultCount, string? errorMessage, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var command = new JobCommand
+        {
+            Op = JobOp.Complete,
+            ScannerId = scannerId,
+            Now = Ticks.Of(now),
+            Failed = failed,
+            ResultCount = resultCount ?? 0,
+            ErrorText = failed ? errorMessage : null,
+        };
+        if (command.ErrorText is not null) WriteErrorBeforeFailing(jobId, command.ErrorText);
+        return ExecuteAsync(jobId, ref command, ct);
+    }
+
+    /// <summary>
+    /// A failure's text goes into the blob table before the RMW that logs it, for the same reason a job's spec
+    /// does: a checkpoint must never hold the log position of a change without the data it names. A repeat of
+    /// an already-failed completion keeps the first text.
+    /// </summary>
+    private void WriteErrorBeforeFailing(long jobId, string errorText)
+    {
+        if (jobs.TryRead(jobId, out var current) && current.Status == JobStatus.Failed) return;
+        blobs.Put(jobId, BlobKind.Error, Encoding.UTF8.GetBytes(errorText));
+    }
+
+    public async ValueTask<RequeueResult> RequeueScannerJobsAsync(long scannerId, int maxAttempts, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var queue = queues.For(scannerId);
+        var scannerName = catalog.Scanner(scannerId)?.Name ?? $"#{scannerId}";
+        int requeued = 0, failed = 0;
+        long until = 0;
+        foreach (var jobId in queue.Active.Keys.Order())
+        {
+            var command = new JobCommand { Op = JobOp.Requeue, ScannerId = scannerId, Now = Ticks.Of(now), MaxAttempts = maxAttempts };
+            if (jobs.TryRead(jobId, out var current) && current.Attempts >= maxAttempts)
+            {
+                command.ErrorText = $"scanner {scannerName} went offline while holding the job; gave up after {current.Attempts + 1} attempts";
+                WriteErrorBeforeFailing(jobId, command.ErrorText);
+            }
+            var outcome = jobs.Execute(jobId, ref command);
+            queue.Active.TryRemove(jobId, out _);
+            if (!outcome.Changed) continue;
+            until = Math.Max(until, outcome.WalUntil);
+            if (outcome.Record.Status == JobStatus.Queued)
+            {
+                queue.Retry.Enqueue(jobId);
+                requeued++;
+            }
+            else
+            {
+                failed++;
+            }
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return new RequeueResult(requeued, failed);
+    }
+
+    public Job? GetJob(long jobId) => jobs.TryRead(jobId, out var record) ? ToJob(in record) : null;
+
+    public IReadOnlyList<Job> ListActiveJobs(long scannerId)
+    {
+        var result = new List<Job>();
+        foreach (var jobId in queues.For(scannerId).Active.Keys.Order())
+            if (jobs.TryRead(jobId, out var record) && record.Status is JobStatus.Claimed or JobStatus.Running) result.Add(ToJob(in record));
+        return result;
+    }
+
+    private ValueTask<JobUpdate> ExecuteAsync(long jobId, ref JobCommand command, CancellationToken ct)
+    {
+        var outcome = jobs.Execute(jobId, ref command);
+        if (outcome.Changed && outcome.Record.Status.IsFinished()) queues.For(outcome.Record.ScannerId).Active.TryRemove(jobId, out _);
+        var update = new JobUpdate(outcome.Status, outcome.Record.Has(JobFlags.StopRequested));
+        if (outcome.Status == StoreStatus.NotFound) return ValueTask.FromResult(update);
+        // An answer that changed nothing (an idempotent repeat, a refusal) still rests on state some earlier,
+        // maybe uncommitted, entry produced: wait for everything logged so far before answering.
+        var until = outcome.Changed ? outcome.WalUntil : wal.TailAddress;
+        return wal.CommittedUntilAddress >= until ? ValueTask.FromResult(update) : AwaitDurable(until, update, ct);
+    }
+
+    private async ValueTask<JobUpdate> AwaitDurable(long until, JobUpdate update, CancellationToken ct)
+    {
+        await wal.WaitCommittedAsync(until, ct).ConfigureAwait(false);
+        return update;
+    }
+}

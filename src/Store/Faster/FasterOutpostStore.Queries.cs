@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Outpost.Store.Model;
+using Outpost.Store.Queries;
+
+namespace Outpost.Store.Faster;
+
+// The Jobs page's query. Job ids grow with creation time, so the time window is an id range walked newest
+// first, stopping at the first job older than the window: the store is never scanned beyond the window.
+public sealed partial class FasterOutpostStore
+{
+    public JobPage QueryJobs(JobQuery query)
+    {
+        var since = Ticks.Of(query.Since);
+        var before = long.TryParse(query.Cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var cursor) ? cursor : long.MaxValue;
+        var text = string.IsNullOrWhiteSpace(query.Text) ? null : query.Text.Trim();
+        var limit = Math.Clamp(query.Limit, 1, 1000);
+        var page = new List<Job>(limit);
+        long queued = 0, running = 0, completed = 0, failed = 0, cancelled = 0;
+        var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
+        var more = false;
+
+        for (var jobId = catalog.JobIdHighWater; jobId >= lowestJobId; jobId--)
+        {
+            if (!jobs.TryRead(jobId, out var record)) continue;
+            if (record.CreatedAt < since) break;
+            if (query.ScanId is { } scanId && record.ScanId != scanId) continue;
+            var error = record.Status == JobStatus.Failed && blobs.Get(jobId, BlobKind.Error) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+            if (text is not null && !Matches(in record, error, text)) continue;
+
+            switch (record.Status)
+            {
+                case JobStatus.Queued or JobStatus.Claimed: queued++; break;
+                case JobStatus.Running: running++; break;
+                case JobStatus.Completed: completed++; break;
+                case JobStatus.Failed: failed++; break;
+                case JobStatus.Cancelled: cancelled++; break;
+            }
+            string? reason = null;
+            if (record.Status == JobStatus.Failed)
+            {
+                reason = FailedReasons.Normalize(error);
+                reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+            }
+
+            if (jobId >= before || !MatchesFilters(query, record.Status, reason)) continue;
+            if (page.Count < limit) page.Add(ToJob(in record));
+            else more = true;
+        }
+
+        var counts = new StatusCounts(queued, running, completed, failed, cancelled);
+        var failedReasons = reasons.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => new FailedReason(r.Key, r.Value)).ToList();
+        var nextCursor = more ? page[^1].JobId.ToString(CultureInfo.InvariantCulture) : null;
+        return new JobPage(page, counts, failedReasons, nextCursor);
+    }
+
+    private static bool MatchesFilters(JobQuery query, JobStatus status, string? reason)
+    {
+        if (query.Status is { } wanted)
+        {
+            var shown = status == JobStatus.Claimed ? JobStatus.Queued : status;
+            if (shown != (wanted == JobStatus.Claimed ? JobStatus.Queued : wanted)) return false;
+        }
+        return query.FailedReason is null || string.Equals(reason, query.FailedReason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Case-insensitive match against job name, targets, scanner name, source IP and error text.</summary>
+    private bool Matches(in JobRecord record, string? error, string text)
+    {
+        const StringComparison IgnoreCase = StringComparison.OrdinalIgnoreCase;
+        if (error?.Contains(text, IgnoreCase) == true) return true;
+        if (record.SourceIp.ToString()?.Contains(text, IgnoreCase) == true) return true;
+        if (catalog.Scanner(record.ScannerId)?.Name.Contains(text, IgnoreCase) == true) return true;
+        if (blobs.Get(record.JobId, BlobKind.Spec) is not { } bytes) return false;
+        var spec = JsonSerializer.Deserialize(bytes, StoreJson.Default.JobSpecBlob);
+        if (spec is null) return false;
+        if (spec.Name.Contains(text, IgnoreCase)) return true;
+        foreach (var target in spec.Targets)
+            if (target.Cidr.Contains(text, IgnoreCase) || target.Ports.Contains(text, IgnoreCase)) return true;
+        return false;
+    }
+}

@@ -1,0 +1,277 @@
+using System.Text;
+using System.Text.Json;
+using Outpost.Store.Model;
+
+namespace Outpost.Store.Faster;
+
+// Scans: creation and dispatch (which enqueue jobs), stop, re-run, findings and retention. Control path.
+public sealed partial class FasterOutpostStore
+{
+    public async ValueTask<Scan> CreateScanAsync(ScanSpec spec, ScanStatus initialStatus, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (newJobs.Count == 0 && initialStatus != ScanStatus.Scheduled)
+            throw new ArgumentException("a scan without jobs must be created scheduled", nameof(initialStatus));
+        ScanEntry scan;
+        long until;
+        lock (catalog.Mutation)
+        {
+            var ticks = Ticks.Of(now);
+            var status = newJobs.Count > 0 ? ScanStatus.Running : ScanStatus.Scheduled;
+            scan = catalog.ApplyScan(new ScanState(catalog.NextScanId(), spec, status, ticks, newJobs.Count > 0 ? ticks : 0, 0, []));
+            until = EnqueueJobs(scan, newJobs, ticks, rerunOf: 0);
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return scan.ToModel();
+    }
+
+    public async ValueTask<(StoreStatus Status, Scan? Scan)> DispatchScanAsync(long scanId, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default)
+    {
+        ScanEntry? scan;
+        long until;
+        lock (catalog.Mutation)
+        {
+            scan = catalog.Scan(scanId);
+            if (scan is null) return (StoreStatus.NotFound, null);
+            if (newJobs.Count == 0 || !scan.TryMove(ScanStatus.Scheduled, ScanStatus.Running)) return (StoreStatus.InvalidTransition, scan.ToModel());
+            scan.StartedAt = Ticks.Of(now);
+            until = EnqueueJobs(scan, newJobs, Ticks.Of(now), rerunOf: 0);
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return (StoreStatus.Ok, scan.ToModel());
+    }
+
+    /// <summary>
+    /// Writes new queued jobs for a scan, logs them and then the scan that lists them, and only then makes them
+    /// claimable. A crash before the scan's entry leaves jobs no scan lists; recovery drops them. The caller
+    /// holds the catalog lock, which also keeps each scanner's queue in id order.
+    /// </summary>
+    private long EnqueueJobs(ScanEntry scan, IReadOnlyList<NewJob> newJobs, long now, long rerunOf)
+    {
+        if (newJobs.Count > 0)
+        {
+            var range = catalog.ReserveJobIds(newJobs.Count);
+            var entry = WalEntry.Begin();
+            for (var i = 0; i < newJobs.Count; i++)
+            {
+                var job = newJobs[i];
+                var record = new JobRecord
+                {
+                    JobId = range.First + i,
+                    ScanId = scan.Id,
+                    ScannerId = job.ScannerId,
+                    RerunOf = rerunOf,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                    MaxProbesPerSecond = job.MaxProbesPerSecond,
+                    Status = JobStatus.Queued,
+                    Flags = scan.Spec.Automated ? JobFlags.Automated : JobFlags.None,
+                };
+                var spec = JsonSerializer.SerializeToUtf8Bytes(new JobSpecBlob(job.Name, job.Targets), StoreJson.Default.JobSpecBlob);
+                // The blob goes in before the entry that references it, so a checkpoint never holds one without the other.
+                blobs.Put(record.JobId, BlobKind.Spec, spec);
+                jobs.Upsert(in record);
+                scan.Tally.Add(in record);
+                entry.AddJobBlob(record.JobId, BlobKind.Spec, spec);
+                entry.AddJobImage(in record);
+                if (entry.Length >= WriteAheadLog.MaxEntryBytes / 2)
+                {
+                    wal.Append(entry.Bytes);
+                    entry = WalEntry.Begin();
+                }
+            }
+            if (entry.Length > 0) wal.Append(entry.Bytes);
+            lock (scan.JobRanges) scan.JobRanges.Add(range);
+        }
+        long until;
+        lock (scan.Gate) until = LogCatalogChange(new ScanPut(scan.ToState()));
+        foreach (var range in newJobs.Count > 0 ? [scan.JobRanges[^1]] : Array.Empty<JobIdRange>())
+            for (var i = 0; i < newJobs.Count; i++) queues.For(newJobs[i].ScannerId).Fresh.Enqueue(range.First + i);
+        return until;
+    }
+
+    public Scan? GetScan(long scanId) => catalog.Scan(scanId)?.ToModel();
+
+    public IReadOnlyList<Scan> ListScans() => [.. catalog.Scans.OrderByDescending(s => s.Id).Select(s => s.ToModel())];
+
+    public async ValueTask<(StoreStatus Status, Scan? Scan)> StopScanAsync(long scanId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (catalog.Scan(scanId) is not { } scan) return (StoreStatus.NotFound, null);
+        var ticks = Ticks.Of(now);
+        long until;
+        lock (scan.Gate)
+        {
+            var status = scan.Status;
+            if (status.IsFinished()) return (StoreStatus.InvalidTransition, scan.ToModel());
+            if (status == ScanStatus.Scheduled)
+            {
+                scan.Set(ScanStatus.Stopped);
+                scan.FinishedAt = ticks;
+            }
+            else if (status == ScanStatus.Running)
+            {
+                scan.Set(ScanStatus.Stopping);
+            }
+            until = LogCatalogChange(new ScanPut(scan.ToState()));
+        }
+        // Each job's change logs itself; the cancellation of the last unfinished one rolls the scan up to stopped.
+        var command = new JobCommand { Op = JobOp.StopOrCancel, Now = ticks };
+        foreach (var jobId in JobIdsOf(scan))
+        {
+            var outcome = jobs.Execute(jobId, ref command);
+            until = Math.Max(until, outcome.WalUntil);
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return (StoreStatus.Ok, scan.ToModel());
+    }
+
+    public async ValueTask<StoreStatus> DeleteScheduledScanAsync(long scanId, CancellationToken ct = default)
+    {
+        long until;
+        lock (catalog.Mutation)
+        {
+            if (catalog.Scan(scanId) is not { } scan) return StoreStatus.NotFound;
+            if (scan.Status != ScanStatus.Scheduled) return StoreStatus.InvalidTransition;
+            until = LogCatalogChange(new ScanRemoved(scanId));
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return StoreStatus.Ok;
+    }
+
+    public IReadOnlyList<Job> ListScanJobs(long scanId)
+    {
+        if (catalog.Scan(scanId) is not { } scan) return [];
+        var result = new List<Job>();
+        foreach (var jobId in JobIdsOf(scan))
+            if (jobs.TryRead(jobId, out var record)) result.Add(ToJob(in record));
+        return result;
+    }
+
+    public async ValueTask<(StoreStatus Status, Job? Job)> RerunAsync(long jobId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (!jobs.TryRead(jobId, out var old)) return (StoreStatus.NotFound, null);
+        if (!old.Status.IsFinished() || catalog.Scan(old.ScanId) is not { } scan) return (StoreStatus.InvalidTransition, ToJob(in old));
+        var ticks = Ticks.Of(now);
+        long until;
+        long newId;
+        lock (catalog.Mutation)
+        {
+            var supersede = new JobCommand { Op = JobOp.Supersede, ScannerId = old.ScannerId, Now = ticks };
+            var superseded = jobs.Execute(jobId, ref supersede);
+            if (superseded.Status != StoreStatus.Ok) return (superseded.Status, ToJob(in superseded.Record));
+            lock (scan.Gate)
+            {
+                // The new attempt re-opens a finished scan; it rolls up again when the attempt finishes.
+                if (scan.Status is ScanStatus.Completed or ScanStatus.Failed or ScanStatus.Stopped)
+                {
+                    scan.Set(ScanStatus.Running);
+                    scan.FinishedAt = 0;
+                }
+            }
+            var spec = blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JsonSerializer.Deserialize(bytes, StoreJson.Default.JobSpecBlob) : null;
+            newId = catalog.JobIdHighWater + 1;
+            until = EnqueueJobs(scan, [new NewJob(old.ScannerId, spec?.Name ?? "portscan", spec?.Targets ?? [], old.MaxProbesPerSecond)], ticks, rerunOf: jobId);
+            until = Math.Max(until, superseded.WalUntil);
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return (StoreStatus.Ok, GetJob(newId));
+    }
+
+    public async ValueTask<(StoreStatus Status, int Added)> AppendFindingsAsync(long scannerId, long jobId, IReadOnlyList<Finding> findings, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (!jobs.TryRead(jobId, out var record)) return (StoreStatus.NotFound, 0);
+        if (record.ScannerId != scannerId) return (StoreStatus.NotOwned, 0);
+        if (record.Status is not (JobStatus.Claimed or JobStatus.Running)) return (StoreStatus.InvalidTransition, 0);
+        if (catalog.Scan(record.ScanId) is not { } scan) return (StoreStatus.NotFound, 0);
+        long until = 0;
+        int added;
+        lock (scan.FindingsLock)
+        {
+            var fresh = Catalog.AddFindings(scan, findings.Select(f => new StoredFinding(scan.Id, jobId, f, now)));
+            added = fresh.Count;
+            if (added > 0)
+            {
+                var entry = WalEntry.Begin();
+                entry.AddCatalog(Catalog.Serialize(new FindingsAdded(scan.Id, fresh)));
+                until = wal.Append(entry.Bytes);
+            }
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return (StoreStatus.Ok, added);
+    }
+
+    public IReadOnlyList<StoredFinding> ListFindings(long scanId)
+    {
+        if (catalog.Scan(scanId) is not { } scan) return [];
+        lock (scan.FindingsLock) return [.. scan.Findings.Values.OrderBy(f => f.Finding.Ip, StringComparer.Ordinal).ThenBy(f => f.Finding.Port)];
+    }
+
+    public async ValueTask<long> RemoveFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken ct = default)
+    {
+        var cutoffTicks = Ticks.Of(cutoff);
+        var removed = new List<long>();
+        var highWater = catalog.JobIdHighWater;
+        var jobId = lowestJobId;
+        for (; jobId <= highWater; jobId++)
+        {
+            if (!jobs.TryRead(jobId, out var record)) continue;
+            if (record.CreatedAt >= cutoffTicks) break;
+            if (!record.Status.IsFinished()) continue;
+            RemoveJobRecord(jobId);
+            catalog.Scan(record.ScanId)?.Tally.Remove(in record);
+            removed.Add(jobId);
+        }
+        lowestJobId = removed.Count > 0 && removed[0] == lowestJobId ? jobId : lowestJobId;
+        long until = 0;
+        for (var i = 0; i < removed.Count; i += 100_000)
+        {
+            var entry = WalEntry.Begin();
+            entry.AddJobsRemoved(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed).Slice(i, Math.Min(100_000, removed.Count - i)));
+            until = wal.Append(entry.Bytes);
+        }
+        lock (catalog.Mutation)
+        {
+            foreach (var scan in catalog.Scans.ToList())
+                if (scan.Status.IsFinished() && scan.FinishedAt < cutoffTicks && scan.Tally.Counts.Total == 0)
+                    until = LogCatalogChange(new ScanRemoved(scan.Id));
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return removed.Count;
+    }
+
+    private static IEnumerable<long> JobIdsOf(ScanEntry scan)
+    {
+        JobIdRange[] ranges;
+        lock (scan.JobRanges) ranges = [.. scan.JobRanges];
+        foreach (var range in ranges)
+            for (var id = range.First; id <= range.Last; id++) yield return id;
+    }
+
+    private Job ToJob(in JobRecord record)
+    {
+        var spec = blobs.Get(record.JobId, BlobKind.Spec) is { } bytes ? JsonSerializer.Deserialize(bytes, StoreJson.Default.JobSpecBlob) : null;
+        var error = record.Status == JobStatus.Failed && blobs.Get(record.JobId, BlobKind.Error) is { } text ? Encoding.UTF8.GetString(text) : null;
+        return new Job
+        {
+            JobId = record.JobId,
+            ScanId = record.ScanId,
+            ScannerId = record.ScannerId,
+            Name = spec?.Name ?? "",
+            Targets = spec?.Targets ?? [],
+            MaxProbesPerSecond = record.MaxProbesPerSecond,
+            RerunOf = record.RerunOf == 0 ? null : record.RerunOf,
+            Automated = record.Has(JobFlags.Automated),
+            Status = record.Status,
+            Attempts = record.Attempts,
+            ProgressCount = record.ProgressCount,
+            ResultCount = record.ResultCount,
+            StopRequested = record.Has(JobFlags.StopRequested),
+            SourceIp = record.SourceIp.ToString(),
+            ErrorMessage = error,
+            CreatedAt = Ticks.ToTime(record.CreatedAt),
+            ClaimedAt = Ticks.ToTimeOrNull(record.ClaimedAt),
+            StartedAt = Ticks.ToTimeOrNull(record.StartedAt),
+            FinishedAt = Ticks.ToTimeOrNull(record.FinishedAt),
+            UpdatedAt = Ticks.ToTimeOrNull(record.UpdatedAt),
+        };
+    }
+}

@@ -1,0 +1,41 @@
+using Outpost.Store.Model;
+
+namespace Outpost.Store.Faster;
+
+internal enum JobOp : byte
+{
+    Claim,
+    Start,
+    Progress,
+    Complete,
+    Requeue,
+    StopOrCancel,
+    Supersede,
+}
+
+/// <summary>The input of one RMW on a job record: which transition, by whom, with what.</summary>
+internal struct JobCommand
+{
+    public JobOp Op;
+    public long ScannerId;
+    public long Now;
+    public long ProgressCount;
+    public long ResultCount;
+    public bool Failed;
+    public int MaxAttempts;
+    public IpBytes SourceIp;
+    /// <summary>Error text logged with a transition to failed (its blob was written before the RMW).</summary>
+    public string? ErrorText;
+}
+
+/// <summary>The output of one RMW on a job record.</summary>
+internal struct JobOutcome
+{
+    public StoreStatus Status;
+    /// <summary>True when the RMW changed the record (and so appended a log entry).</summary>
+    public bool Changed;
+    /// <summary>The log address to wait for before acknowledging (0 when nothing was logged).</summary>
+    public long WalUntil;
+    /// <summary>The record after the operation (or as it was, when refused).</summary>
+    public JobRecord Record;
+}

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+using Outpost.Store.Model;
+
+namespace Outpost.Store.Faster;
+
+[Flags]
+internal enum JobFlags : byte
+{
+    None = 0,
+    StopRequested = 1,
+    Automated = 2,
+    /// <summary>A newer attempt re-runs this finished job; it no longer counts towards its scan's outcome.</summary>
+    Superseded = 4,
+}
+
+/// <summary>
+/// A job's fixed-size, blittable record in the FASTER job log: every field the lifecycle changes, plus the fixed
+/// part of its spec. The variable part (name, targets, error text) lives in the blob log, keyed by job id.
+/// Times are UTC ticks (0 = not yet). The layout is persisted in checkpoints and the write-ahead log: append only.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct JobRecord
+{
+    public long JobId;
+    public long ScanId;
+    public long ScannerId;
+    public long RerunOf;
+    public long CreatedAt;
+    public long ClaimedAt;
+    public long StartedAt;
+    public long FinishedAt;
+    public long UpdatedAt;
+    public long ProgressCount;
+    public long ResultCount;
+    public int MaxProbesPerSecond;
+    public int Attempts;
+    public JobStatus Status;
+    public JobFlags Flags;
+    public IpBytes SourceIp;
+
+    public static readonly int Size = Marshal.SizeOf<JobRecord>();
+
+    public readonly bool Has(JobFlags flag) => (Flags & flag) != 0;
+}

@@ -1,0 +1,142 @@
+using FASTER.core;
+using Outpost.Store.Model;
+using JobSession = FASTER.core.ClientSession<long, Outpost.Store.Faster.JobRecord, Outpost.Store.Faster.JobCommand, Outpost.Store.Faster.JobOutcome, FASTER.core.Empty, Outpost.Store.Faster.JobFunctions>;
+
+namespace Outpost.Store.Faster;
+
+/// <summary>
+/// Job records in a FasterKV keyed by job id: the hot, lock-free part of the store. Every lifecycle change is one
+/// RMW (see <see cref="JobFunctions"/>); records beyond the configured memory spill to the log device.
+/// </summary>
+internal sealed class JobTable : IDisposable
+{
+    private readonly IDevice device;
+    private readonly FasterKV<long, JobRecord> kv;
+    private readonly SessionPool<JobSession> sessions;
+
+    public JobTable(string directory, FasterStoreOptions options, JobFunctions functions)
+    {
+        device = Devices.CreateLogDevice(Path.Combine(directory, "jobs.log"));
+        kv = new FasterKV<long, JobRecord>(new FasterKVSettings<long, JobRecord>
+        {
+            IndexSize = options.JobIndexBuckets * 64,
+            LogDevice = device,
+            MemorySize = 1L << options.JobMemorySizeBits,
+            PageSize = 1L << 22,
+            SegmentSize = 1L << 30,
+            CheckpointDir = Path.Combine(directory, "checkpoints", "jobs"),
+            RemoveOutdatedCheckpoints = true,
+        });
+        sessions = new SessionPool<JobSession>(() => kv.For(functions).NewSession<JobFunctions>());
+    }
+
+    /// <summary>Runs one lifecycle RMW. Synchronous: a record on disk is read in place of waiting asynchronously.</summary>
+    public JobOutcome Execute(long jobId, ref JobCommand command)
+    {
+        var session = sessions.Rent();
+        try
+        {
+            JobOutcome outcome = default;
+            var status = session.RMW(ref jobId, ref command, ref outcome);
+            return status.IsPending ? CompletePending(session) : outcome;
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
+
+    public bool TryRead(long jobId, out JobRecord record)
+    {
+        var session = sessions.Rent();
+        try
+        {
+            JobCommand input = default;
+            JobOutcome output = default;
+            var status = session.Read(ref jobId, ref input, ref output);
+            if (status.IsPending)
+            {
+                session.CompletePendingWithOutputs(out var completed, wait: true);
+                using (completed)
+                {
+                    status = completed.Next() ? completed.Current.Status : default;
+                    output = completed.Current.Output;
+                }
+            }
+            record = output.Record;
+            return status.Found;
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
+
+    /// <summary>Writes a whole record: a new job, or recovery's replay of a logged image.</summary>
+    public void Upsert(in JobRecord record)
+    {
+        var session = sessions.Rent();
+        try
+        {
+            var key = record.JobId;
+            var value = record;
+            session.Upsert(ref key, ref value);
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
+
+    public void Delete(long jobId)
+    {
+        var session = sessions.Rent();
+        try
+        {
+            session.Delete(ref jobId);
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
+
+    /// <summary>A checkpoint of the log; every <paramref name="withIndex"/> one also checkpoints the hash index.</summary>
+    public async ValueTask CheckpointAsync(bool withIndex, CancellationToken ct)
+    {
+        var (ok, _) = withIndex
+            ? await kv.TakeFullCheckpointAsync(CheckpointType.FoldOver, ct).ConfigureAwait(false)
+            : await kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver, tryIncremental: false, ct).ConfigureAwait(false);
+        if (!ok) throw new InvalidOperationException("FASTER refused to start a job log checkpoint");
+    }
+
+    /// <summary>Restores the latest checkpoint, if there is one.</summary>
+    public bool TryRecover()
+    {
+        try
+        {
+            kv.Recover();
+            return true;
+        }
+        catch (FasterException)
+        {
+            return false;
+        }
+    }
+
+    private static JobOutcome CompletePending(JobSession session)
+    {
+        session.CompletePendingWithOutputs(out var completed, wait: true);
+        using (completed)
+        {
+            return completed.Next() ? completed.Current.Output : new JobOutcome { Status = StoreStatus.NotFound };
+        }
+    }
+
+    public void Dispose()
+    {
+        sessions.Dispose();
+        kv.Dispose();
+        device.Dispose();
+    }
+}

@@ -1,0 +1,26 @@
+using System.Collections.Concurrent;
+
+namespace Outpost.Store.Faster;
+
+/// <summary>
+/// Per-scanner, in-memory views of the job log (rebuilt on recovery): the ids of queued jobs in claim order, so a
+/// claim never walks claimed rows, and the ids of claimed and running jobs, for stop requests and lease expiry.
+/// Queues are lock-free; an id whose job was meanwhile cancelled is simply refused by the claim RMW and dropped.
+/// </summary>
+internal sealed class ScannerQueues
+{
+    private readonly ConcurrentDictionary<long, ScannerQueue> queues = new();
+
+    public ScannerQueue For(long scannerId) => queues.GetOrAdd(scannerId, static _ => new ScannerQueue());
+}
+
+internal sealed class ScannerQueue
+{
+    /// <summary>Jobs put back after a lease expiry: older than anything in <see cref="Fresh"/>, so claimed first.</summary>
+    public ConcurrentQueue<long> Retry { get; } = new();
+    /// <summary>Newly dispatched jobs, in id (creation) order.</summary>
+    public ConcurrentQueue<long> Fresh { get; } = new();
+    public ConcurrentDictionary<long, byte> Active { get; } = new();
+
+    public bool TryDequeue(out long jobId) => Retry.TryDequeue(out jobId) || Fresh.TryDequeue(out jobId);
+}
