@@ -1,4 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
-app.Run();
+using Outpost.Appliance.Hosting;
+
+return await OutpostCommandLine.Create(FasterStoreOpener.OpenAsync).Parse(args).InvokeAsync(OutpostCommandLine.Invocation);

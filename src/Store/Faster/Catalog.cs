@@ -62,9 +62,14 @@ internal sealed class Catalog
         switch (change)
         {
             case ScannerPut put:
-                if (scanners.TryGetValue(put.Scanner.Id, out var old)) scannerByKey.TryRemove(KeyHash.From(old.ApiKeyHash), out _);
+                // Readers look scanners up by key hash without a lock: the mapping is never briefly absent. The
+                // new key is mapped before the old one is dropped, and only a rotation touches the mapping at all.
+                var newKey = KeyHash.From(put.Scanner.ApiKeyHash);
+                var previous = scanners.GetValueOrDefault(put.Scanner.Id);
                 scanners[put.Scanner.Id] = put.Scanner;
-                scannerByKey[KeyHash.From(put.Scanner.ApiKeyHash)] = put.Scanner.Id;
+                scannerByKey[newKey] = put.Scanner.Id;
+                if (previous is not null && KeyHash.From(previous.ApiKeyHash) is var oldKey && oldKey != newKey)
+                    scannerByKey.TryRemove(KeyValuePair.Create(oldKey, put.Scanner.Id));
                 InterlockedMax(ref lastScannerId, put.Scanner.Id);
                 break;
             case ScanPut put:

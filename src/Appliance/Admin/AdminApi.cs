@@ -1,0 +1,23 @@
+using Outpost.Appliance.Http;
+
+namespace Outpost.Appliance.Admin;
+
+/// <summary>
+/// The admin API (SPEC §3): one route group under <c>/api</c>, for the web UI and automation. The group carries the
+/// admin policy (bearer token or session cookie) and the CSRF check; each feature maps its routes onto it.
+/// </summary>
+public static class AdminApi
+{
+    public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api").RequireAuthorization(AuthPolicies.Admin).AddEndpointFilter(Csrf.Filter);
+        api.MapScannerAdmin();
+        api.MapScanAdmin();
+        api.MapJobAdmin();
+        api.MapSchedulerAdmin();
+        api.MapSettingsAdmin();
+        api.MapAlarmAdmin();
+        api.MapApplianceAdmin();
+        return api;
+    }
+}

@@ -1,0 +1,137 @@
+using Outpost.Appliance.Contracts;
+using Outpost.Probe.Targets;
+using Outpost.Store.Model;
+
+namespace Outpost.Appliance.Admin;
+
+/// <summary>
+/// Turns a scan into jobs at dispatch (now for a manual scan, at its time for a scheduled one).
+///
+/// Size: a job covers at most <see cref="JobAddresses"/> addresses, so a lost scanner costs little rework and progress
+/// moves visibly; pieces are cut at multiples of the job size, so a /16 becomes clean /24 jobs. A huge scan would
+/// make a huge number of jobs, so past <see cref="MaxJobs"/> the job size doubles until it fits.
+/// Scanners: jobs go round-robin over the scan's scanners, in address order.
+/// Rate: each job's <c>maxProbesPerSecond</c> is the slowest of its scanner's limit, every subnet limit that overlaps
+/// the job's addresses, the limit of the port list the scan uses, and the scan's own limit; with none of those, the
+/// settings' default.
+/// </summary>
+public static class ScanPlanner
+{
+    public const ulong JobAddresses = 256;
+    public const int MaxJobs = 4096;
+    /// <summary>The capability every job of a scan runs (the Jobs page's "Job Name").</summary>
+    public const string JobName = "portscan";
+
+    /// <summary>
+    /// Resolves the scan's ports: the name of a port list in the settings, or ports and ranges. Returns the canonical
+    /// port text, or null with an error.
+    /// </summary>
+    public static string? ResolvePorts(string ports, ScanSettings settings, out string? error)
+    {
+        var text = ports.Trim();
+        foreach (var list in settings.PortLists)
+        {
+            if (string.Equals(list.Name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                error = null;
+                return list.Ports;
+            }
+        }
+
+        return PortList.TryParse(text, out var parsed, out error) ? parsed!.ToString() : null;
+    }
+
+    /// <summary>Splits a validated scan into jobs. <paramref name="scanners"/> holds the scan's scanners, in the scan's order.</summary>
+    public static IReadOnlyList<NewJob> Split(ScanSpec spec, ScanSettings settings, IReadOnlyList<Store.Model.Scanner> scanners)
+    {
+        if (!TargetSet.TryParse(spec.Targets, spec.Ports, out var set, out var error))
+        {
+            throw new ArgumentException(error, nameof(spec));
+        }
+
+        var jobSize = JobAddresses;
+        while ((set!.HostCount + jobSize - 1) / jobSize > MaxJobs)
+        {
+            jobSize *= 2;
+        }
+
+        var subnetLimits = new List<(Ipv4Range Range, int Rate)>(settings.SubnetLimits.Count);
+        foreach (var limit in settings.SubnetLimits)
+        {
+            if (Ipv4Range.TryParse(limit.Cidr, out var range, out _))
+            {
+                subnetLimits.Add((range, limit.MaxProbesPerSecond));
+            }
+        }
+
+        // The limits that are the same for every job of the scan.
+        var ports = set.Ports.ToString();
+        int? scanRate = Slowest(spec.MaxProbesPerSecond, PortListRate(ports, settings));
+
+        var jobs = new List<NewJob>();
+        var pieces = new List<Ipv4Range>();
+        ulong used = 0;
+        foreach (var range in set.Ranges)
+        {
+            ulong at = range.First;
+            while (at <= range.Last)
+            {
+                var toBoundary = jobSize - (at % jobSize);
+                var take = Math.Min(Math.Min((ulong)range.Last - at + 1, jobSize - used), toBoundary);
+                pieces.Add(new Ipv4Range((uint)at, (uint)(at + take - 1)));
+                used += take;
+                at += take;
+                if (used == jobSize)
+                {
+                    Flush();
+                }
+            }
+        }
+
+        if (pieces.Count > 0)
+        {
+            Flush();
+        }
+
+        return jobs;
+
+        void Flush()
+        {
+            var scanner = scanners[jobs.Count % scanners.Count];
+            int? rate = Slowest(scanRate, scanner.MaxProbesPerSecond);
+            var targets = new JobTarget[pieces.Count];
+            for (var i = 0; i < pieces.Count; i++)
+            {
+                var piece = pieces[i];
+                targets[i] = new JobTarget(piece.ToString(), ports);
+                foreach (var (limitRange, limitRate) in subnetLimits)
+                {
+                    if (piece.First <= limitRange.Last && limitRange.First <= piece.Last)
+                    {
+                        rate = Slowest(rate, limitRate);
+                    }
+                }
+            }
+
+            jobs.Add(new NewJob(scanner.Id, JobName, targets, rate ?? settings.DefaultMaxProbesPerSecond));
+            pieces.Clear();
+            used = 0;
+        }
+    }
+
+    private static int? PortListRate(string canonicalPorts, ScanSettings settings)
+    {
+        int? rate = null;
+        foreach (var list in settings.PortLists)
+        {
+            if (list.Ports == canonicalPorts)
+            {
+                rate = Slowest(rate, list.MaxProbesPerSecond);
+            }
+        }
+
+        return rate;
+    }
+
+    private static int? Slowest(int? a, int? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Http;
+using Outpost.Store;
+
+namespace Outpost.Appliance.Admin;
+
+/// <summary>Scan settings: windows, subnet and port-list rate limits, the attribution header, the default rate.</summary>
+public static class SettingsAdmin
+{
+    public static void MapSettingsAdmin(this RouteGroupBuilder api)
+    {
+        var settings = api.MapGroup("/settings").WithTags("Settings");
+        settings.MapGet("/scan", (IOutpostStore store) => TypedResults.Ok(Documents.ReadScanSettings(store)));
+        settings.MapPut("/scan", PutAsync);
+    }
+
+    private static async Task<Results<Ok<ScanSettings>, BadRequestError>> PutAsync(ScanSettings body, IOutpostStore store)
+    {
+        if (ScanSettingsRules.Validate(body, out var normalized) is { } error)
+        {
+            return new BadRequestError(error);
+        }
+
+        await Documents.WriteAsync(store, Documents.ScanSettingsKey, normalized, OutpostJsonContext.Default.ScanSettings);
+        return TypedResults.Ok(normalized);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Outpost.Appliance.Contracts;
+
+/// <summary>
+/// Source-generated serializers for every wire shape, so the protocol's hot path neither reflects nor warms up.
+/// Numbers are strict: <c>"12"</c> where a number belongs is a wrong type (400), not a number.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(ClaimResponse))]
+[JsonSerializable(typeof(ProgressRequest))]
+[JsonSerializable(typeof(CompleteRequest))]
+[JsonSerializable(typeof(ResultsRequest))]
+[JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(OkResponse))]
+[JsonSerializable(typeof(ResultsResponse))]
+[JsonSerializable(typeof(HeartbeatResponse))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(CreateScannerRequest))]
+[JsonSerializable(typeof(PatchScannerRequest))]
+[JsonSerializable(typeof(ScannerResponse))]
+[JsonSerializable(typeof(ScannerListResponse))]
+[JsonSerializable(typeof(CreateScanRequest))]
+[JsonSerializable(typeof(ScanResponse))]
+[JsonSerializable(typeof(ScanListResponse))]
+[JsonSerializable(typeof(ScanResultsResponse))]
+[JsonSerializable(typeof(JobResponse))]
+[JsonSerializable(typeof(JobListResponse))]
+[JsonSerializable(typeof(SchedulerResponse))]
+[JsonSerializable(typeof(SchedulerState))]
+[JsonSerializable(typeof(AlarmListResponse))]
+[JsonSerializable(typeof(ApplianceResponse))]
+[JsonSerializable(typeof(ScanSettings))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(SessionResponse))]
+[JsonSerializable(typeof(StatusResponse))]
+public sealed partial class OutpostJsonContext : JsonSerializerContext;

@@ -1,0 +1,64 @@
+using Outpost.Store.Model;
+
+namespace Outpost.Appliance.Contracts;
+
+// The scanner job protocol's wire shapes (SPEC §2), in one place. Scanner nodes are written against these names,
+// so a rename here is a protocol change. Required members make a missing field a 400 rather than a silent zero.
+
+/// <summary>A job as handed to a scanner by a claim.</summary>
+public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond);
+
+public sealed record ClaimResponse(IReadOnlyList<ScannerJob> Jobs);
+
+public sealed record ProgressRequest
+{
+    public required long ProgressCount { get; init; }
+    public required long ResultCount { get; init; }
+}
+
+public sealed record CompleteRequest
+{
+    /// <summary>"completed" or "failed".</summary>
+    public required string Status { get; init; }
+    public long? ResultCount { get; init; }
+    public string? ErrorMessage { get; init; }
+}
+
+public sealed record ResultsRequest
+{
+    public required IReadOnlyList<ResultItem> Results { get; init; }
+}
+
+public sealed record ResultItem
+{
+    public required string Ip { get; init; }
+    public required int Port { get; init; }
+    public required string Proto { get; init; }
+    public required string State { get; init; }
+    public int? Ttl { get; init; }
+}
+
+public sealed record HeartbeatRequest
+{
+    public string? Version { get; init; }
+    public IReadOnlyList<long>? RunningJobs { get; init; }
+}
+
+/// <summary><c>{"ok":true}</c>, with <c>"stop":true</c> only when the scanner must stop the job.</summary>
+public sealed record OkResponse(bool Ok)
+{
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Stop { get; init; }
+
+    public static readonly OkResponse Done = new(true);
+    public static readonly OkResponse StopJob = new(true) { Stop = true };
+}
+
+public sealed record ResultsResponse(bool Ok, int Accepted);
+
+public sealed record HeartbeatResponse(bool Ok, DateTimeOffset ServerTime, IReadOnlyList<long> StopJobs);
+
+/// <summary>Every error reply of every surface: <c>{"error":{"code","message"}}</c>.</summary>
+public sealed record ErrorResponse(ErrorBody Error);
+
+public sealed record ErrorBody(string Code, string Message);

@@ -1,0 +1,64 @@
+namespace Outpost.Appliance.Hosting;
+
+/// <summary>Every background loop the daemon runs, named in one place (so a newcomer can list them all).</summary>
+public enum BackgroundLoop
+{
+    /// <summary>Marks silent scanners offline, re-queues their jobs after the re-assign timeout, raises and clears alarms.</summary>
+    ScannerSupervisor,
+    /// <summary>Pets systemd's watchdog at half its interval.</summary>
+    SystemdWatchdog,
+}
+
+/// <summary>
+/// A background loop as a cancellable hosted service: one tick per <see cref="Period"/> on the injected clock. A tick
+/// that throws is a fatal error: the loop logs it, sets a non-zero exit code and stops the daemon, rather than
+/// leaving a half-working appliance that nobody notices.
+/// </summary>
+public abstract partial class LoopService(BackgroundLoop loop, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger logger) : BackgroundService
+{
+    private readonly TimeProvider _clock = clock;
+    private readonly ILogger _logger = logger;
+
+    public BackgroundLoop Loop { get; } = loop;
+
+    protected IHostApplicationLifetime Lifetime { get; } = lifetime;
+
+    /// <summary>Time between ticks; null leaves the loop off (for example no watchdog was asked for).</summary>
+    protected abstract TimeSpan? Period { get; }
+
+    protected abstract ValueTask TickAsync(CancellationToken ct);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Period is not { } period)
+        {
+            return;
+        }
+
+        LogStarted(_logger, Loop, period);
+        try
+        {
+            using var timer = new PeriodicTimer(period, _clock);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await TickAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: the loop ends with the host.
+        }
+        catch (Exception ex)
+        {
+            LogFailed(_logger, ex, Loop);
+            Environment.ExitCode = 1;
+            Lifetime.StopApplication();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Background loop {Loop} started, every {Period}")]
+    private static partial void LogStarted(ILogger logger, BackgroundLoop loop, TimeSpan period);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Background loop {Loop} failed; stopping the daemon")]
+    private static partial void LogFailed(ILogger logger, Exception exception, BackgroundLoop loop);
+}

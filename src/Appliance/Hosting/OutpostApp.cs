@@ -1,0 +1,184 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Outpost.Appliance.Admin;
+using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Http;
+using Outpost.Appliance.Operations;
+using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Web;
+using Outpost.Store;
+
+namespace Outpost.Appliance.Hosting;
+
+/// <summary>What the command line can set; null means the config file's value or the built-in default.</summary>
+public sealed record StartupArguments(string? DataDirectory, string? Urls, string? ConfigFile);
+
+/// <summary>
+/// Composition of the daemon: configuration, services, middleware and the HTTP surfaces. Only wiring lives here;
+/// each surface and service is in its folder. Tests build the same app (with their own clock) and run it on Kestrel.
+/// </summary>
+public static partial class OutpostApp
+{
+    public const string InstalledConfigFile = "/etc/outpost/outpost.json";
+
+    private static readonly Dictionary<string, string?> Defaults = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+    };
+
+    public static async Task<int> RunAsync(StartupArguments arguments, StoreOpener openStore)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(arguments, openStore);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
+        {
+            // No logging yet (the configuration is what failed): say it plainly on stderr, as systemd records it.
+            await Console.Error.WriteLineAsync($"outpost: cannot start: {ex.Message}");
+            return 1;
+        }
+
+        // Resolved up front: when the run fails, the host has already disposed its services.
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OutpostApp));
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Exception ex)
+        {
+            LogFatal(logger, ex);
+            return 1;
+        }
+
+        return Environment.ExitCode;
+    }
+
+    /// <summary>Builds the daemon; <paramref name="customize"/> lets tests swap the clock or add settings before the build.</summary>
+    public static WebApplication Build(StartupArguments arguments, StoreOpener openStore, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            // The daemon runs from anywhere (systemd, scripts/run.sh): its files are beside its binary, not in the cwd.
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        // Built-in defaults, below every other source: per-request framework logs would cost the hot path dearly.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
+        builder.Configuration.AddJsonFile(arguments.ConfigFile is { } file ? Path.GetFullPath(file) : InstalledConfigFile,
+            optional: arguments.ConfigFile is null, reloadOnChange: false);
+        var overrides = new Dictionary<string, string?>();
+        if (arguments.DataDirectory is { } dataDirectory)
+        {
+            overrides[$"{OutpostOptions.Section}:{nameof(OutpostOptions.DataDirectory)}"] = Path.GetFullPath(dataDirectory);
+        }
+
+        if (arguments.Urls is { } urls)
+        {
+            overrides[$"{OutpostOptions.Section}:{nameof(OutpostOptions.Urls)}"] = urls;
+        }
+
+        builder.Configuration.AddInMemoryCollection(overrides);
+        if (SystemdNotifier.LogsToJournal())
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSystemdConsole();
+        }
+
+        var listen = builder.Configuration.GetSection(OutpostOptions.Section).Get<OutpostOptions>() ?? new OutpostOptions();
+        builder.WebHost.UseUrls([.. listen.UrlList]);
+        AddOutpost(builder.Services, builder.Configuration, openStore);
+        // Nothing here protects data with it, but the framework keeps a key ring: keep it with the appliance's state.
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(listen.DataDirectory, "keys")));
+        customize?.Invoke(builder);
+
+        var app = builder.Build();
+        UseOutpost(app);
+        return app;
+    }
+
+    private static void AddOutpost(IServiceCollection services, ConfigurationManager configuration, StoreOpener openStore)
+    {
+        services.AddOptions<OutpostOptions>()
+            .Bind(configuration.GetSection(OutpostOptions.Section))
+            .Validate(o => o.Scanners.HeartbeatTimeout > TimeSpan.Zero && o.Scanners.ReassignTimeout > TimeSpan.Zero
+                && o.Scanners.SweepInterval > TimeSpan.Zero && o.Scanners.MaxAttempts > 0 && o.SessionLifetime > TimeSpan.Zero,
+                "Outpost:Scanners timeouts, MaxAttempts and SessionLifetime must be positive.")
+            .ValidateOnStart();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        services.TryAddSingleton(TimeProvider.System);
+
+        // The store first: hosted services start in registration order and the store must be open before the rest.
+        services.AddSingleton(openStore);
+        services.AddSingleton<StoreLifetime>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreLifetime>());
+        services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Store);
+        services.AddSingleton<ScannerSupervisor>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
+        services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
+        services.AddHostedService<SystemdService>();
+
+        services.AddSingleton(sp => AdminToken.Load(configuration[AdminToken.EnvironmentVariable],
+            sp.GetRequiredService<IOptions<OutpostOptions>>().Value.DataDirectory, sp.GetRequiredService<ILogger<AdminToken>>()));
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<IpBinding>();
+        services.AddSingleton<ApplianceMetrics>();
+        services.AddSingleton<PrometheusExporter>();
+
+        services.AddSingleton<ServingCertificate>();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, OutpostJsonContext.Default);
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.RespectNullableAnnotations = true;
+        });
+        // Binding failures throw, so ErrorHandling can answer them in the API's error shape with the binder's reason.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ScannerKeyAuthentication>(AuthPolicies.ScannerScheme, null)
+            .AddScheme<AuthenticationSchemeOptions, AdminAuthentication>(AuthPolicies.AdminScheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthPolicies.Scanner, p => p.AddAuthenticationSchemes(AuthPolicies.ScannerScheme).RequireAuthenticatedUser()
+                .RequireClaim(AuthPolicies.EnabledClaim))
+            .AddPolicy(AuthPolicies.Admin, p => p.AddAuthenticationSchemes(AuthPolicies.AdminScheme).RequireAuthenticatedUser());
+        services.AddOpenApi();
+    }
+
+    private static void UseOutpost(WebApplication app)
+    {
+        // Resolve the admin token now, so a generated one is written and its path logged at startup, not at first login.
+        app.Services.GetRequiredService<AdminToken>();
+        // Listen to the meters before the first request, so no measurement is missed.
+        app.Services.GetRequiredService<PrometheusExporter>();
+        app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<StoreLifetime>().BeginShutdown);
+
+        app.UseApiErrors();
+        app.UseRouting();
+        // After routing, so requests that matched an endpoint skip the file system entirely.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOperationsApi();
+        app.MapScannerApi();
+        app.MapSessionApi();
+        app.MapAdminApi();
+        app.MapOpenApi();
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The daemon failed")]
+    private static partial void LogFatal(ILogger logger, Exception exception);
+}

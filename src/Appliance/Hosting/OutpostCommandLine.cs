@@ -1,0 +1,33 @@
+using System.CommandLine;
+
+namespace Outpost.Appliance.Hosting;
+
+/// <summary>
+/// <c>outpost [--data-dir DIR] [--urls URL] [--config FILE]</c> runs the daemon; <c>--version</c> and <c>--help</c> come
+/// with the root command. Subcommands (such as a self-test) are added here.
+/// </summary>
+public static class OutpostCommandLine
+{
+    public static RootCommand Create(StoreOpener openStore)
+    {
+        var dataDirectory = new Option<string?>("--data-dir")
+        {
+            Description = "State directory: store, TLS certificate, admin token (default /var/lib/outpost).",
+        };
+        var urls = new Option<string?>("--urls")
+        {
+            Description = "Listen URLs separated by ';', such as http://127.0.0.1:8080 (default https://*:443).",
+        };
+        var config = new Option<string?>("--config")
+        {
+            Description = $"Config file (default {OutpostApp.InstalledConfigFile} when present).",
+        };
+        var root = new RootCommand("The Outpost appliance daemon: scanner job protocol, admin API and web UI.") { dataDirectory, urls, config };
+        root.SetAction((parse, _) =>
+            OutpostApp.RunAsync(new StartupArguments(parse.GetValue(dataDirectory), parse.GetValue(urls), parse.GetValue(config)), openStore));
+        return root;
+    }
+
+    /// <summary>The host handles SIGTERM itself (draining requests); the parser must not install its own handler.</summary>
+    public static InvocationConfiguration Invocation { get; } = new() { ProcessTerminationTimeout = null };
+}

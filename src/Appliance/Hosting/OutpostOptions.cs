@@ -1,0 +1,60 @@
+namespace Outpost.Appliance.Hosting;
+
+/// <summary>
+/// The daemon's settings: section <c>Outpost</c> of <c>/etc/outpost/outpost.json</c> (or <c>--config</c>), with the
+/// defaults an installed appliance runs with. <c>--data-dir</c> and <c>--urls</c> override the file.
+/// </summary>
+public sealed class OutpostOptions
+{
+    public const string Section = "Outpost";
+
+    /// <summary>State: the store, the TLS certificate and the generated admin token.</summary>
+    public string DataDirectory { get; set; } = "/var/lib/outpost";
+
+    /// <summary>Listen URLs separated by ';'. HTTPS ones use <see cref="Tls"/>.</summary>
+    public string Urls { get; set; } = "https://*:443";
+
+    public TlsOptions Tls { get; set; } = new();
+
+    public ScannerTimeouts Scanners { get; set; } = new();
+
+    /// <summary>Memory sizing of the embedded store; unset values keep the store's own defaults.</summary>
+    public StoreSizing Store { get; set; } = new();
+
+    /// <summary>How long a web UI session lasts after login.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    public string StoreDirectory => Path.Combine(DataDirectory, "store");
+
+    public IReadOnlyList<string> UrlList => Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>The HTTPS certificate: an admin's own PEM files, or (both unset) a self-signed one generated into the data directory.</summary>
+public sealed class TlsOptions
+{
+    public string? CertificatePath { get; set; }
+    public string? KeyPath { get; set; }
+}
+
+/// <summary>When a silent scanner counts as offline and when its jobs go to someone else (SPEC §2).</summary>
+public sealed class ScannerTimeouts
+{
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(90);
+    public TimeSpan ReassignTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>A job handed out this many times without finishing fails instead of going round again.</summary>
+    public int MaxAttempts { get; set; } = 5;
+    /// <summary>How often the supervisor looks for offline scanners and stuck scans.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Overrides of the embedded store's memory sizing (see <c>FasterStoreOptions</c>): the defaults suit an appliance with
+/// millions of jobs; small boxes and tests set smaller ones.
+/// </summary>
+public sealed class StoreSizing
+{
+    public int? JobMemorySizeBits { get; set; }
+    public long? JobIndexBuckets { get; set; }
+    public int? BlobMemorySizeBits { get; set; }
+    public long? BlobIndexBuckets { get; set; }
+}

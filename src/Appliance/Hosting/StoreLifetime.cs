@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using Outpost.Store;
+
+namespace Outpost.Appliance.Hosting;
+
+/// <summary>Opens a store backend (recovering it from disk); the seam where a PostgreSQL backend would plug in.</summary>
+public delegate ValueTask<IOutpostStore> StoreOpener(OutpostOptions options, ILoggerFactory loggerFactory, CancellationToken ct);
+
+/// <summary>
+/// Opens the store at startup. It is the first hosted service, so the store is recovered before the loops start and
+/// before Kestrel listens. The DI container owns the opened store (it is the <see cref="IOutpostStore"/> singleton,
+/// resolved here at once so the container always has it to dispose): the container disposes singletons in reverse
+/// order of creation when the host is disposed, which is after Kestrel has drained every request, so every request
+/// that got in has had its durable acknowledgment before the store closes.
+/// </summary>
+public sealed partial class StoreLifetime(StoreOpener open, IOptions<OutpostOptions> options, ILoggerFactory loggerFactory, IServiceProvider services)
+    : IHostedService
+{
+    private readonly ILoggerFactory _loggerFactory = loggerFactory;
+    private readonly ILogger _logger = loggerFactory.CreateLogger<StoreLifetime>();
+    private IOutpostStore? _store;
+    private volatile bool _ready;
+
+    public IOutpostStore Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
+
+    /// <summary>True between recovery and the start of shutdown: what <c>/readyz</c> reports.</summary>
+    public bool Ready => _ready;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        _store = await open(options.Value, _loggerFactory, cancellationToken);
+        services.GetRequiredService<IOutpostStore>();
+        _ready = true;
+        var elapsed = TimeProvider.System.GetElapsedTime(started);
+        LogOpened(_logger, options.Value.StoreDirectory, elapsed.TotalMilliseconds);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Marks the daemon not ready as soon as shutdown begins, so probes stop sending work while it drains.</summary>
+    public void BeginShutdown() => _ready = false;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store opened at {Directory} in {Milliseconds:0} ms")]
+    private static partial void LogOpened(ILogger logger, string directory, double milliseconds);
+}

@@ -1,0 +1,265 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Http;
+using Outpost.Appliance.Operations;
+using Outpost.Store;
+using Outpost.Store.Model;
+
+namespace Outpost.Appliance.Scanner;
+
+/// <summary>
+/// The scanner job protocol (SPEC §2): one route group under <c>/scanner</c>, authenticated by <c>X-API-Key</c>.
+///
+/// HOT PATH. Every scanner request in the fleet comes through here, and the benchmark holds it to 60 % of bare
+/// Kestrel with every acknowledgment durable. Handlers validate, make one store call (which returns once the change
+/// is durable), and map its status: no LINQ, no extra store reads, no per-request parsing beyond the body.
+/// Store mutations are not given the request's cancellation token: once a change is under way it completes, so a
+/// client that hangs up never leaves an ambiguous half-state behind.
+/// </summary>
+public static class ScannerApi
+{
+    /// <summary>GET /scanner/jobs claims at most this many jobs per call, whatever the scanner asks.</summary>
+    public const int MaxClaim = 10;
+
+    private const int MaxErrorMessageLength = 2048;
+    private const int MaxVersionLength = 64;
+
+    public static RouteGroupBuilder MapScannerApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/scanner").RequireAuthorization(AuthPolicies.Scanner).WithTags("Scanner protocol");
+        group.MapGet("/jobs", ClaimAsync);
+        group.MapPost("/jobs/{jobId:long}/start", StartAsync);
+        group.MapPost("/jobs/{jobId:long}/progress", ProgressAsync);
+        group.MapPost("/jobs/{jobId:long}/complete", CompleteAsync);
+        group.MapPost("/jobs/{jobId:long}/results", ResultsAsync);
+        group.MapPost("/heartbeat", HeartbeatAsync);
+        return group;
+    }
+
+    private static async Task<Results<Ok<ClaimResponse>, BadRequestError, ForbiddenError>> ClaimAsync(HttpContext context, string? limit,
+        IOutpostStore store, IpBinding binding, TimeProvider clock, ApplianceMetrics metrics)
+    {
+        var max = 1;
+        if (limit is not null)
+        {
+            if (!long.TryParse(limit, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var asked) || asked < 1)
+            {
+                return new BadRequestError("limit must be a whole number of at least 1 (values above 10 are capped at 10).");
+            }
+
+            max = (int)Math.Min(asked, MaxClaim);
+        }
+
+        var scanner = Caller(context);
+        var remote = RemoteAddress(context);
+        if (!binding.Allows(scanner, remote))
+        {
+            return new ForbiddenError(ErrorCodes.IpBindingViolation, "This scanner may not fetch jobs from this address.");
+        }
+
+        var started = TimeProvider.System.GetTimestamp();
+        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), clock.GetUtcNow());
+        metrics.Committed("claim", started);
+        metrics.Claimed(jobs.Count);
+        var wire = new ScannerJob[jobs.Count];
+        for (var i = 0; i < wire.Length; i++)
+        {
+            var job = jobs[i];
+            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond);
+        }
+
+        return TypedResults.Ok(new ClaimResponse(wire));
+    }
+
+    private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> StartAsync(HttpContext context, long jobId,
+        IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        var update = await store.StartAsync(Caller(context).Id, jobId, clock.GetUtcNow());
+        metrics.Committed("start", started);
+        return Reply(update, jobId);
+    }
+
+    private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ProgressAsync(HttpContext context,
+        long jobId, ProgressRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+    {
+        if (body.ProgressCount < 0 || body.ResultCount < 0)
+        {
+            return new BadRequestError("progressCount and resultCount must not be negative.");
+        }
+
+        var started = TimeProvider.System.GetTimestamp();
+        var update = await store.ProgressAsync(Caller(context).Id, jobId, body.ProgressCount, body.ResultCount, clock.GetUtcNow());
+        metrics.Committed("progress", started);
+        return Reply(update, jobId);
+    }
+
+    private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> CompleteAsync(HttpContext context,
+        long jobId, CompleteRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+    {
+        bool failed;
+        if (body.Status == "completed")
+        {
+            failed = false;
+        }
+        else if (body.Status == "failed")
+        {
+            failed = true;
+        }
+        else
+        {
+            return new BadRequestError("status must be \"completed\" or \"failed\".");
+        }
+
+        if (body.ResultCount < 0)
+        {
+            return new BadRequestError("resultCount must not be negative.");
+        }
+
+        // A failing scanner should not be refused over a long stack trace: keep the start, which names the cause.
+        var message = body.ErrorMessage is { Length: > MaxErrorMessageLength } text ? text[..MaxErrorMessageLength] : body.ErrorMessage;
+        var started = TimeProvider.System.GetTimestamp();
+        var update = await store.CompleteAsync(Caller(context).Id, jobId, failed, body.ResultCount, message, clock.GetUtcNow());
+        metrics.Committed("complete", started);
+        if (update.Status == StoreStatus.Ok)
+        {
+            metrics.Finished(failed);
+        }
+
+        return Reply(update, jobId);
+    }
+
+    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ResultsAsync(HttpContext context,
+        long jobId, ResultsRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+    {
+        var findings = new Finding[body.Results.Count];
+        for (var i = 0; i < findings.Length; i++)
+        {
+            var item = body.Results[i];
+            if (item is null)
+            {
+                return new BadRequestError($"results[{i}] is null.");
+            }
+
+            if (!IPAddress.TryParse(item.Ip, out var ip) || ip.AddressFamily != AddressFamily.InterNetwork || item.Ip.AsSpan().Count('.') != 3)
+            {
+                return new BadRequestError($"results[{i}].ip '{item.Ip}' is not an IPv4 address.");
+            }
+
+            if (item.Port is < 1 or > 65535)
+            {
+                return new BadRequestError($"results[{i}].port must be from 1 to 65535.");
+            }
+
+            if (item.Proto != "tcp")
+            {
+                return new BadRequestError($"results[{i}].proto must be \"tcp\".");
+            }
+
+            if (item.State is not ("open" or "closed"))
+            {
+                return new BadRequestError($"results[{i}].state must be \"open\" or \"closed\".");
+            }
+
+            if (item.Ttl is < 0 or > 255)
+            {
+                return new BadRequestError($"results[{i}].ttl must be from 0 to 255.");
+            }
+
+            findings[i] = new Finding(ip.ToString(), item.Port, item.Proto, item.State, item.Ttl);
+        }
+
+        var started = TimeProvider.System.GetTimestamp();
+        var (status, _) = await store.AppendFindingsAsync(Caller(context).Id, jobId, findings, clock.GetUtcNow());
+        metrics.Committed("results", started);
+        return status switch
+        {
+            // Accepted counts what the scanner sent, not what was new: a repeated batch gets the same reply.
+            StoreStatus.Ok => TypedResults.Ok(new ResultsResponse(true, findings.Length)),
+            StoreStatus.NotFound => JobNotFound(jobId),
+            StoreStatus.NotOwned => JobNotOwned(jobId),
+            _ => NotActive(jobId),
+        };
+    }
+
+    private static async Task<Results<Ok<HeartbeatResponse>, BadRequestError>> HeartbeatAsync(HttpContext context, HeartbeatRequest? body,
+        IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+    {
+        var version = body?.Version;
+        if (version is { Length: > MaxVersionLength })
+        {
+            return new BadRequestError($"version must be at most {MaxVersionLength} characters.");
+        }
+
+        var scanner = Caller(context);
+        var now = clock.GetUtcNow();
+        var started = TimeProvider.System.GetTimestamp();
+        await store.RecordHeartbeatAsync(scanner.Id, now, RemoteAddress(context)?.ToString(), version);
+        metrics.Committed("heartbeat", started);
+
+        // Stop what the scanner holds for a stopping scan, and whatever it reports running that is no longer its own
+        // (re-queued to another scanner after a lease expiry, or already finished).
+        var active = store.ListActiveJobs(scanner.Id);
+        var stop = new List<long>();
+        foreach (var job in active)
+        {
+            if (job.StopRequested)
+            {
+                stop.Add(job.JobId);
+            }
+        }
+
+        if (body?.RunningJobs is { } running)
+        {
+            foreach (var jobId in running)
+            {
+                if (!IsActive(active, jobId) && !stop.Contains(jobId))
+                {
+                    stop.Add(jobId);
+                }
+            }
+        }
+
+        return TypedResults.Ok(new HeartbeatResponse(true, now, stop));
+    }
+
+    private static bool IsActive(IReadOnlyList<Job> active, long jobId)
+    {
+        foreach (var job in active)
+        {
+            if (job.JobId == jobId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // One reply type for the three lifecycle calls; start never answers 400, it just shares the signature.
+    private static Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError> Reply(JobUpdate update, long jobId) => update.Status switch
+    {
+        StoreStatus.Ok => TypedResults.Ok(update.StopRequested ? OkResponse.StopJob : OkResponse.Done),
+        StoreStatus.NotFound => JobNotFound(jobId),
+        StoreStatus.NotOwned => JobNotOwned(jobId),
+        _ => NotActive(jobId),
+    };
+
+    private static NotFoundError JobNotFound(long jobId) => new($"Job {jobId} does not exist.");
+
+    private static ForbiddenError JobNotOwned(long jobId) => new(ErrorCodes.JobNotOwned, $"Job {jobId} is assigned to another scanner.");
+
+    private static ConflictError NotActive(long jobId) => new($"Job {jobId} is not in a state that allows this.");
+
+    private static Store.Model.Scanner Caller(HttpContext context) => context.Features.GetRequiredFeature<AuthenticatedScanner>().Scanner;
+
+    private static IPAddress? RemoteAddress(HttpContext context)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        return remote is { IsIPv4MappedToIPv6: true } ? remote.MapToIPv4() : remote;
+    }
+}

@@ -1,0 +1,151 @@
+// The shell: hash router, session check, theme toggle, alarm banner, logout.
+// Each page module exports mount(root, ctx) and returns an unmount() that stops its timers
+// and aborts its requests, so leaving a page leaves nothing running.
+
+import { api, onUnauthorized, listOf, isAbort } from './api.js';
+import { h, icon, fmtRel, fmtAbs, toast } from './ui.js';
+import * as jobs from './pages/jobs.js';
+import * as scans from './pages/scans.js';
+import * as scanners from './pages/scanners.js';
+import * as settings from './pages/settings.js';
+import * as login from './pages/login.js';
+
+const PAGES = { jobs, scans, scanners, settings, login };
+const main = document.getElementById('main');
+let current = null;
+let currentRoute = null;
+let authed = false;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, query = ''] = raw.split('?');
+  const route = path.split('/')[0] || 'jobs';
+  return { route: PAGES[route] ? route : 'jobs', params: new URLSearchParams(query), path };
+}
+
+async function render() {
+  const { route, params } = parseHash();
+  if (route !== 'login' && !authed) {
+    authed = await checkSession();
+    if (!authed) { goLogin(); return; }
+  }
+  if (route === currentRoute && current) return; // query-only changes are handled by the page
+  current?.unmount?.();
+  current = null;
+  currentRoute = route;
+  document.body.classList.toggle('is-login', route === 'login');
+  document.getElementById('logout').hidden = route === 'login';
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.dataset.route === route) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  main.replaceChildren();
+  current = PAGES[route].mount(main, {
+    params,
+    onLoggedIn: () => { authed = true; startAlarms(); },
+  }) ?? null;
+  if (route !== 'login') startAlarms(); else stopAlarms();
+}
+
+async function checkSession() {
+  try { await api('/api/session'); return true; } catch { return false; }
+}
+
+function goLogin() {
+  const { route, path } = parseHash();
+  authed = false;
+  stopAlarms();
+  const next = route === 'login' ? '' : `?next=${encodeURIComponent(path || 'jobs')}`;
+  currentRoute = null;
+  location.hash = `#/login${next}`;
+}
+
+onUnauthorized(() => { if (parseHash().route !== 'login') goLogin(); });
+
+// ---------- theme ----------
+const themeBtn = document.getElementById('theme-toggle');
+function effectiveTheme() {
+  const forced = document.documentElement.dataset.theme;
+  if (forced) return forced;
+  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+function paintThemeButton() {
+  const next = effectiveTheme() === 'dark' ? 'light' : 'dark';
+  themeBtn.replaceChildren(icon(next === 'dark' ? 'moon' : 'sun', { size: 18 }));
+  themeBtn.setAttribute('aria-label', `Switch to ${next} theme`);
+  themeBtn.title = `Switch to ${next} theme`;
+}
+themeBtn.addEventListener('click', () => {
+  const next = effectiveTheme() === 'dark' ? 'light' : 'dark';
+  document.documentElement.dataset.theme = next;
+  try { localStorage.setItem('outpost.theme', next); } catch { /* private mode */ }
+  paintThemeButton();
+});
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', paintThemeButton);
+paintThemeButton();
+
+// ---------- logout ----------
+document.getElementById('logout').addEventListener('click', async () => {
+  try { await api('/api/session', { method: 'DELETE' }); } catch { /* the cookie may already be gone */ }
+  authed = false;
+  toast('Signed out');
+  goLogin();
+});
+
+// ---------- alarms: visible on every page ----------
+const alarmsEl = document.getElementById('alarms');
+let alarmTimer = 0;
+let alarmCtrl = null;
+const ALARM_KIND = {
+  'scan-stuck': 'Scan stuck',
+  'scanner-offline': 'Scanner offline',
+  'pcap-drops': 'Packet capture drops',
+};
+
+async function loadAlarms() {
+  alarmCtrl?.abort();
+  alarmCtrl = new AbortController();
+  try {
+    const data = await api('/api/alarms', { signal: alarmCtrl.signal, allow404: true });
+    renderAlarms(listOf(data, 'alarms'));
+  } catch (e) {
+    if (!isAbort(e)) renderAlarms([]);
+  }
+}
+
+function renderAlarms(alarms) {
+  alarmsEl.hidden = alarms.length === 0;
+  alarmsEl.replaceChildren(...alarms.map(a => {
+    const kind = ALARM_KIND[a.kind] ?? a.kind ?? 'Alarm';
+    const warn = a.kind === 'pcap-drops';
+    return h('div', { class: `alarm${warn ? ' warn' : ''}`, role: 'alert', 'data-testid': 'alarm', 'data-kind': a.kind },
+      h('span', { class: 'kind' }, icon('bell', { size: 16 }), kind),
+      h('span', {}, a.message ?? a.subject ?? ''),
+      a.raisedAt ? h('time', { class: 'when', datetime: a.raisedAt, title: fmtAbs(a.raisedAt) }, `raised ${fmtRel(a.raisedAt)}`) : null);
+  }));
+}
+
+function startAlarms() {
+  if (alarmTimer) return;
+  loadAlarms();
+  alarmTimer = setInterval(loadAlarms, 15000);
+}
+function stopAlarms() {
+  clearInterval(alarmTimer);
+  alarmTimer = 0;
+  alarmCtrl?.abort();
+  alarmsEl.hidden = true;
+}
+
+window.addEventListener('hashchange', render);
+// The skip link must not touch the hash: the hash is the route.
+document.querySelector('.skip-link').addEventListener('click', (e) => { e.preventDefault(); main.focus(); });
+// "/" focuses the page's search box from anywhere (unless the admin is typing).
+document.addEventListener('keydown', (e) => {
+  if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+  const t = e.target;
+  if (t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+  const search = main.querySelector('input[type="search"]');
+  if (search && !document.querySelector('dialog[open]')) { e.preventDefault(); search.focus(); search.select(); }
+});
+
+render();

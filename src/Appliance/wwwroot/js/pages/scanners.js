@@ -1,0 +1,199 @@
+// Scanners: the remote nodes (and the built-in one) that pull jobs. Create one and its API key
+// is shown exactly once, with a copy button and the outpost-probe command to run; the key is
+// dropped from memory when the dialog closes. Enable/disable, rotate the key, edit limits;
+// online state, last heartbeat, source IP and version at a glance.
+
+import { api, listOf, isAbort } from '../api.js';
+import { h, icon, statusBadge, fmtNum, timeEl, tickTimes, toast, confirmDialog, openDialog, copyButton, setTitle, preserveFocus } from '../ui.js';
+
+const REFRESH_MS = 10000;
+
+export function mount(root) {
+  setTitle('Scanners');
+  const state = { scanners: [], loaded: false, error: null };
+  let ctrl = null;
+
+  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'add-scanner' }, icon('plus', { size: 16 }), 'Add scanner');
+  const tbody = h('tbody', { 'data-testid': 'scanner-rows' });
+  const summary = h('span', { class: 'muted small', 'data-testid': 'scanners-summary' });
+  const errorEl = h('div', { class: 'form-error', role: 'alert', style: 'margin:12px 14px' });
+  const emptyEl = h('div', { class: 'empty', hidden: true }, icon('radar', { size: 34 }), h('strong', {}, 'No scanners yet'),
+    h('span', {}, 'Add a scanner, then run the command it shows on the node that should do the probing.'),
+    h('button', { type: 'button', class: 'btn btn-sm', onclick: () => openCreate() }, icon('plus', { size: 14 }), 'Add scanner'));
+  const table = h('table', { class: 'data', 'data-testid': 'scanners-table' },
+    h('thead', {}, h('tr', {},
+      ['State', 'Name', 'Source IP', 'Version', 'Last heartbeat', 'Allowed networks', 'Rate limit'].map(t => h('th', { scope: 'col' }, t)),
+      h('th', { scope: 'col', class: 'num' }, h('span', { class: 'sr-only' }, 'Actions')))),
+    tbody);
+
+  root.append(
+    h('div', { class: 'page-head' },
+      h('div', { class: 'titles' }, h('h1', {}, 'Scanners'), h('div', { class: 'sub' }, 'Nodes that pull jobs from this appliance and do the probing')),
+      h('div', { class: 'actions' }, addBtn)),
+    h('section', { class: 'panel', 'aria-label': 'Scanners' },
+      errorEl, h('div', { class: 'table-wrap' }, table, emptyEl),
+      h('div', { class: 'table-foot' }, summary)));
+
+  async function load() {
+    ctrl?.abort();
+    const c = ctrl = new AbortController();
+    try {
+      state.scanners = listOf(await api('/api/scanners', { signal: c.signal }), 'scanners');
+      state.error = null;
+      state.loaded = true;
+    } catch (e) {
+      if (isAbort(e)) return;
+      state.error = e.message;
+    }
+    render();
+  }
+
+  function stateOf(s) { return s.enabled === false ? 'disabled' : s.online ? 'online' : 'offline'; }
+
+  function render() {
+    errorEl.textContent = state.error ? `Could not load scanners: ${state.error}` : '';
+    preserveFocus(tbody, () => tbody.replaceChildren(...state.scanners.map(renderRow)));
+    const empty = state.loaded && state.scanners.length === 0;
+    emptyEl.hidden = !empty;
+    table.hidden = empty;
+    const online = state.scanners.filter(s => stateOf(s) === 'online').length;
+    summary.textContent = state.loaded ? `${state.scanners.length} scanner${state.scanners.length === 1 ? '' : 's'} · ${online} online` : 'Loading…';
+  }
+
+  function renderRow(s) {
+    const st = stateOf(s);
+    const cidrs = s.allowedCidrs ?? [];
+    return h('tr', { 'data-testid': 'scanner-row', 'data-scanner-id': s.id, 'data-name': s.name },
+      h('td', { 'data-testid': 'scanner-state' }, statusBadge(st)),
+      h('td', {}, h('div', { class: 'cell-main', 'data-testid': 'scanner-name' }, s.name), h('div', { class: 'cell-sub' }, `Scanner #${s.id}`)),
+      h('td', { class: 'mono' }, s.sourceIp || h('span', { class: 'faint' }, '—')),
+      h('td', { class: 'mono' }, s.version || h('span', { class: 'faint' }, '—')),
+      h('td', { class: 'small nowrap' }, s.lastHeartbeatAt ? timeEl(s.lastHeartbeatAt) : h('span', { class: 'faint' }, 'never')),
+      h('td', { class: 'mono small' }, cidrs.length ? cidrs.join(', ') : h('span', { class: 'faint', style: 'font-family:var(--font)' }, 'anywhere')),
+      h('td', { class: 'nowrap' }, s.maxProbesPerSecond ? `${fmtNum(s.maxProbesPerSecond)} pps` : h('span', { class: 'faint' }, 'none')),
+      h('td', { class: 'num nowrap' },
+        h('div', { class: 'row', style: 'justify-content:flex-end;gap:6px;flex-wrap:nowrap' },
+          h('button', { type: 'button', class: `btn btn-sm ${s.enabled === false ? '' : 'btn-warn'}`, 'data-testid': 'scanner-toggle', 'data-focus-key': `tog-${s.id}`, onclick: () => toggle(s) },
+            icon('power', { size: 14 }), s.enabled === false ? 'Enable' : 'Disable'),
+          h('button', { type: 'button', class: 'btn btn-sm', 'data-testid': 'scanner-rotate', 'data-focus-key': `rot-${s.id}`, onclick: () => rotate(s) }, icon('key', { size: 14 }), 'Rotate key'),
+          h('button', { type: 'button', class: 'btn btn-sm btn-icon btn-ghost', 'aria-label': `Edit ${s.name}`, title: 'Edit', 'data-testid': 'scanner-edit', 'data-focus-key': `ed-${s.id}`, onclick: () => openEdit(s) }, icon('edit', { size: 14 })))));
+  }
+
+  async function toggle(s) {
+    const enable = s.enabled === false;
+    if (!enable) {
+      const ok = await confirmDialog({
+        title: `Disable “${s.name}”?`,
+        message: 'The scanner is refused on every endpoint until it is enabled again.',
+        bullets: ['It gets no new jobs', 'Jobs it holds are re-queued after the re-assign timeout'],
+        confirmLabel: 'Disable', danger: true,
+      });
+      if (!ok) return;
+    }
+    try {
+      await api(`/api/scanners/${s.id}`, { method: 'PATCH', body: { enabled: enable } });
+      toast(`${s.name} ${enable ? 'enabled' : 'disabled'}`);
+    } catch (e) { toast(e.message, { tone: 'fail' }); }
+    load();
+  }
+
+  async function rotate(s) {
+    const ok = await confirmDialog({
+      title: `Rotate the key of “${s.name}”?`,
+      message: 'A new key is issued and the old one stops working at once. The node must be restarted with the new key.',
+      confirmLabel: 'Rotate key', danger: true,
+    });
+    if (!ok) return;
+    try {
+      const res = await api(`/api/scanners/${s.id}/rotate-key`, { method: 'POST' });
+      showKey(s.name, res?.apiKey, 'New API key');
+    } catch (e) { toast(e.message, { tone: 'fail' }); }
+    load();
+  }
+
+  /** Shows a key once. The key lives only in this dialog's DOM and is gone when it closes. */
+  function showKey(name, key, title = 'Scanner created') {
+    if (!key) { toast('The appliance did not return a key.', { tone: 'fail' }); return; }
+    const command = `outpost-probe node --appliance ${location.origin} --api-key ${key}`;
+    openDialog({
+      title, testid: 'key-dialog', wide: true, initialFocus: '[data-testid="copy-key"]',
+      build: (body) => body.append(
+        h('div', { class: 'note warn', role: 'note' }, icon('key', { size: 18 }),
+          h('span', {}, h('strong', {}, 'Copy this key now. '), `It is shown only once; Outpost keeps only a hash. If it is lost, rotate the key of “${name}”.`)),
+        h('div', { class: 'field' }, h('span', { style: 'font-weight:560;font-size:.9rem' }, 'API key'),
+          h('div', { class: 'secret' }, h('code', { 'data-testid': 'new-api-key' }, key), copyButton(() => key, { testid: 'copy-key' }))),
+        h('div', { class: 'field' }, h('span', { style: 'font-weight:560;font-size:.9rem' }, 'Run on the scanner node'),
+          h('div', { class: 'secret' }, icon('terminal', { size: 16 }), h('code', { 'data-testid': 'probe-command' }, command), copyButton(() => command, { testid: 'copy-command' })),
+          h('span', { class: 'hint' }, 'Installs as a service with the outpost-probe package: put the same values in /etc/outpost/probe.json.'))),
+      actions: [{ label: 'I have copied the key', cls: 'btn-primary', testid: 'key-done' }],
+    });
+  }
+
+  function scannerForm({ id, values = {}, onSubmit }) {
+    const err = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'scanner-form-error' });
+    const name = h('input', { type: 'text', id: `${id}-name`, value: values.name ?? '', required: true, 'data-testid': 'scanner-name-input', placeholder: 'e.g. edge-berlin-01' });
+    const cidrs = h('textarea', { id: `${id}-cidrs`, 'data-testid': 'scanner-cidrs', placeholder: '203.0.113.0/28', style: 'min-height:64px' });
+    cidrs.value = (values.allowedCidrs ?? []).join('\n');
+    const rate = h('input', { type: 'number', id: `${id}-rate`, min: '1', step: '1', value: values.maxProbesPerSecond ?? '', placeholder: 'No limit', 'data-testid': 'scanner-rate' });
+    const form = h('form', { id, novalidate: true, 'data-testid': 'scanner-form' },
+      h('div', { class: 'form-grid' },
+        h('div', { class: 'field span2' }, h('label', { for: `${id}-name` }, 'Name'), name),
+        h('div', { class: 'field' }, h('label', { for: `${id}-cidrs` }, 'Allowed source networks'), cidrs,
+          h('span', { class: 'hint' }, 'One CIDR per line. The scanner may only fetch jobs from these addresses; empty allows any.')),
+        h('div', { class: 'field' }, h('label', { for: `${id}-rate` }, 'Max probes per second'), rate,
+          h('span', { class: 'hint' }, 'Upper bound for every job on this scanner.'))),
+      err);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      err.textContent = '';
+      if (!name.value.trim()) { name.setAttribute('aria-invalid', 'true'); err.textContent = 'Give the scanner a name.'; name.focus(); return; }
+      const body = { name: name.value.trim(), allowedCidrs: cidrs.value.split(/[\s,]+/).filter(Boolean) };
+      if (rate.value) body.maxProbesPerSecond = Number(rate.value);
+      const btn = document.querySelector(`button[form="${id}"]`);
+      if (btn) btn.disabled = true;
+      try { await onSubmit(body); } catch (ex) { err.replaceChildren(icon('alert', { size: 16 }), h('span', {}, ex.message)); if (btn) btn.disabled = false; }
+    });
+    return form;
+  }
+
+  function openCreate() {
+    const dlg = openDialog({
+      title: 'Add scanner', testid: 'scanner-dialog',
+      build: (body) => body.append(scannerForm({
+        id: 'scanner-create',
+        onSubmit: async (body) => {
+          const created = await api('/api/scanners', { method: 'POST', body });
+          dlg.close();
+          showKey(created?.name ?? body.name, created?.apiKey);
+          load();
+        },
+      })),
+      actions: [{ label: 'Cancel', testid: 'scanner-cancel' }, { label: 'Create scanner', cls: 'btn-primary', submit: true, form: 'scanner-create', testid: 'scanner-submit' }],
+    });
+  }
+
+  function openEdit(s) {
+    const dlg = openDialog({
+      title: `Edit ${s.name}`, testid: 'scanner-edit-dialog',
+      build: (body) => body.append(scannerForm({
+        id: 'scanner-edit-form', values: s,
+        onSubmit: async (body) => {
+          const patch = { name: body.name, allowedCidrs: body.allowedCidrs };
+          if (body.maxProbesPerSecond) patch.maxProbesPerSecond = body.maxProbesPerSecond;
+          await api(`/api/scanners/${s.id}`, { method: 'PATCH', body: patch });
+          dlg.close();
+          toast(`Saved ${body.name}`);
+          load();
+        },
+      })),
+      actions: [{ label: 'Cancel' }, { label: 'Save', cls: 'btn-primary', submit: true, form: 'scanner-edit-form', testid: 'scanner-save' }],
+    });
+  }
+
+  addBtn.addEventListener('click', () => openCreate());
+  const tick = setInterval(() => tickTimes(tbody), 1000);
+  const poll = setInterval(() => { if (!document.querySelector('dialog[open]')) load(); }, REFRESH_MS);
+  render();
+  load();
+  return { unmount() { clearInterval(tick); clearInterval(poll); ctrl?.abort(); } };
+}

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace Outpost.Appliance.Tests.Infrastructure;
+
+/// <summary>
+/// The built <c>outpost</c> daemon as a separate process, for what an in-process host cannot show: <c>kill -9</c>,
+/// SIGTERM, systemd notifications, first-start files. It listens on a port the kernel picks; the port is read from
+/// its "Now listening on" log line (polled with a deadline, the one wait allowed for process start).
+/// </summary>
+public sealed partial class DaemonProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly Lock _gate = new();
+
+    private DaemonProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    /// <summary>Starts <c>outpost --data-dir … --urls … --config …</c> and waits until it listens.</summary>
+    public static async Task<DaemonProcess> StartAsync(TempDirectory directory, string urls = "http://127.0.0.1:0",
+        IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "outpost.dll"));
+        info.ArgumentList.Add("--data-dir");
+        info.ArgumentList.Add(Path.Combine(directory.Path, "data"));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add(urls);
+        info.ArgumentList.Add("--config");
+        info.ArgumentList.Add(directory.WriteTestConfig());
+        info.Environment["OUTPOST_ADMIN_TOKEN"] = Daemon.AdminToken;
+        info.Environment.Remove("NOTIFY_SOCKET");
+        info.Environment.Remove("WATCHDOG_USEC");
+        info.Environment.Remove("JOURNAL_STREAM");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
+        var daemon = new DaemonProcess(Process.Start(info)!);
+        var line = await daemon.WaitForOutputAsync(ListeningLine(), TimeSpan.FromSeconds(60));
+        daemon.BaseAddress = new Uri(ListeningLine().Match(line).Groups[1].Value);
+        return daemon;
+    }
+
+    /// <summary>Polls the daemon's output for a line matching <paramref name="pattern"/> until the deadline.</summary>
+    public async Task<string> WaitForOutputAsync(Regex pattern, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (_gate)
+            {
+                foreach (var line in _output)
+                {
+                    if (pattern.IsMatch(line))
+                    {
+                        return line;
+                    }
+                }
+            }
+
+            if (_process.HasExited)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"the daemon did not print /{pattern}/; its output:\n{Output}");
+    }
+
+    /// <summary><c>kill -9</c>: no shutdown code runs, whatever was in flight is cut.</summary>
+    public void KillHard()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM, as systemd stops a service.</summary>
+    public void Terminate() => Assert.Equal(0, SendSignal(_process.Id, 15));
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_gate)
+            {
+                _output.Add(line);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (\S+)")]
+    private static partial Regex ListeningLine();
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+}

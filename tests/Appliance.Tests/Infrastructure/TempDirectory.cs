@@ -1,0 +1,37 @@
+namespace Outpost.Appliance.Tests.Infrastructure;
+
+/// <summary>A fresh directory under /tmp, removed on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "outpost-test-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a dying process: /tmp is cleaned eventually.
+        }
+    }
+
+    /// <summary>The config every test daemon uses: a small store, logs at warning, no timed sweeps (tests sweep themselves).</summary>
+    public string WriteTestConfig()
+    {
+        var path = System.IO.Path.Combine(Path, "outpost.json");
+        File.WriteAllText(path, """
+            {
+              "Outpost": {
+                "Store": { "JobMemorySizeBits": 24, "JobIndexBuckets": 16384, "BlobMemorySizeBits": 23, "BlobIndexBuckets": 16384 },
+                "Scanners": { "SweepInterval": "1.00:00:00" }
+              },
+              "Logging": { "LogLevel": { "Default": "Warning", "Microsoft.Hosting.Lifetime": "Information", "Outpost": "Information" } }
+            }
+            """);
+        return path;
+    }
+}

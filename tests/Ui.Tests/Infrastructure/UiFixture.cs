@@ -1,0 +1,99 @@
+using Microsoft.Playwright;
+
+namespace Outpost.Ui.Tests.Infrastructure;
+
+/// <summary>
+/// One daemon, one seeded data set and one headless Chromium for the whole UI suite.
+/// The browser is Debian's chromium, driven through ExecutablePath; browsers are never
+/// downloaded. Each test opens its own browser context (own cookies, own page).
+/// </summary>
+public sealed class UiFixture : IAsyncLifetime
+{
+    private static readonly string[] ChromiumPaths = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"];
+
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+    private string? _sessionState;
+
+    public Daemon Daemon { get; private set; } = null!;
+    public ApplianceApi Api { get; private set; } = null!;
+    public Seed Seed { get; private set; } = null!;
+    public Uri BaseUri => Daemon.BaseUri;
+    public string BaseUrl => Daemon.BaseUri.ToString().TrimEnd('/');
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("browser not started");
+
+    /// <summary>Screenshots of every page land here (test output), and the README's two in docs/screenshots.</summary>
+    public static string ScreenshotDir { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        var chromium = ChromiumPaths.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException(
+                "Chromium is not installed: none of " + string.Join(", ", ChromiumPaths) + " exists. " +
+                "Install Debian's chromium package (scripts/deps.sh does); the UI tests never download browsers.");
+
+        Daemon = await Daemon.StartAsync();
+        Api = new ApplianceApi(Daemon.BaseUri, Daemon.AdminToken);
+        Seed = await Seed.CreateAsync(Api);
+
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic",
+            ],
+        });
+        Assertions.SetDefaultExpectTimeout(10_000);
+        Directory.CreateDirectory(ScreenshotDir);
+
+        // Sign in once through the real endpoint; tests that are not about login reuse the cookie.
+        await using var request = await _playwright.APIRequest.NewContextAsync(new APIRequestNewContextOptions
+        {
+            BaseURL = BaseUrl,
+            ExtraHTTPHeaders = new Dictionary<string, string> { ["X-Outpost-Csrf"] = "1" },
+        });
+        var login = await request.PostAsync("/api/session", new APIRequestContextOptions { DataObject = new { secret = Daemon.AdminToken } });
+        if (login.Status != 204 && login.Status != 200)
+        {
+            throw new InvalidOperationException($"POST /api/session with the admin secret answered {login.Status}: {await login.TextAsync()}");
+        }
+
+        _sessionState = await request.StorageStateAsync();
+    }
+
+    /// <summary>A fresh context; signed in unless <paramref name="signedIn"/> is false.</summary>
+    public async Task<IPage> NewPageAsync(bool signedIn = true, ColorScheme colorScheme = ColorScheme.Light)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl,
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            ColorScheme = colorScheme,
+            StorageState = signedIn ? _sessionState : null,
+            Locale = "en-GB",
+            TimezoneId = "UTC",
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(10_000);
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        Api?.Dispose();
+        if (Daemon is not null)
+        {
+            await Daemon.DisposeAsync();
+        }
+    }
+}
