@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Outpost.Probe.Capture;
+using Outpost.Probe.Engine;
+using Outpost.Probe.Routing;
+using Outpost.Probe.Targets;
+
+namespace Outpost.Probe.Cli;
+
+/// <summary>
+/// <c>outpost-probe scan TARGETS -p PORTS --rate N [--wait S] [--interface IF] [--json]</c>: one scan from the
+/// command line. Findings go to stdout (text or JSON lines, open ports only unless --closed); progress (when stderr
+/// is a terminal), warnings and the summary go to stderr so stdout stays machine-readable.
+/// </summary>
+public static class ScanCommand
+{
+    /// <summary>Exit code when raw packet access is refused.</summary>
+    public const int ExitNoPermission = 77;
+
+    /// <summary>Exit code for a scan that could not run (bad route, capture failure).</summary>
+    public const int ExitFailed = 1;
+
+    /// <summary>Exit code for invalid targets or options.</summary>
+    public const int ExitUsage = 2;
+
+    public static Command Create()
+    {
+        var targets = new Argument<string[]>("targets")
+        {
+            Arity = ArgumentArity.OneOrMore,
+            Description = "Addresses, CIDR blocks or ranges (10.0.0.5, 10.0.0.0/24, 10.0.0.1-10.0.0.50); commas also separate.",
+        };
+        var ports = new Option<string>("--ports", "-p") { Required = true, Description = "Ports and ranges, e.g. 22,80,443,1000-2000." };
+        var rate = new Option<double>("--rate") { Required = true, Description = "Probes per second; 0 for as fast as possible." };
+        var wait = new Option<double>("--wait") { DefaultValueFactory = _ => 1.0, Description = "Seconds to keep listening after the last probe." };
+        var iface = new Option<string?>("--interface", "-i") { Description = "Send on this interface instead of the routed one." };
+        var json = new Option<bool>("--json") { Description = "Print results as JSON lines." };
+        var closed = new Option<bool>("--closed") { Description = "Also print closed ports." };
+        var sends = new Option<int>("--retries") { DefaultValueFactory = _ => 1, Description = "Times each probe is sent." };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the visiting order (for a reproducible order)." };
+
+        var command = new Command("scan", "Run one SYN scan and print the findings.");
+        command.Arguments.Add(targets);
+        foreach (var option in new Option[] { ports, rate, wait, iface, json, closed, sends, seed })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new Options(
+                parse.GetValue(targets)!,
+                parse.GetValue(ports)!,
+                parse.GetValue(rate),
+                parse.GetValue(wait),
+                parse.GetValue(iface),
+                parse.GetValue(json),
+                parse.GetValue(closed),
+                parse.GetValue(sends),
+                parse.GetValue(seed)),
+            cancellationToken));
+        return command;
+    }
+
+    private sealed record Options(string[] Targets, string Ports, double Rate, double Wait, string? Interface, bool Json, bool Closed, int Sends, ulong? Seed);
+
+    private static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
+    {
+        var items = options.Targets.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (!TargetSet.TryParse(items, options.Ports, out var set, out var error))
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {error}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        if (double.IsNaN(options.Wait) || options.Wait < 0)
+        {
+            await Console.Error.WriteLineAsync("outpost-probe: --wait must be zero or more seconds.").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        var request = new ScanRequest(set!)
+        {
+            ProbesPerSecond = options.Rate,
+            Wait = TimeSpan.FromSeconds(options.Wait),
+            Interface = options.Interface,
+            Sends = options.Sends,
+            Seed = options.Seed,
+        };
+        if (request.Validate() is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {problem}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+        var output = new ResultWriter(stdout, options.Json, options.Closed, showProgress: !Console.IsErrorRedirected);
+        ScanSummary summary;
+        try
+        {
+            summary = await new ProbeScanner().RunAsync(request, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PacketDeviceException ex) when (ex.PermissionDenied)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {ex.Message}").ConfigureAwait(false);
+            return ExitNoPermission;
+        }
+        catch (Exception ex) when (ex is PacketDeviceException or RouteException)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {ex.Message}").ConfigureAwait(false);
+            return ExitFailed;
+        }
+        finally
+        {
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        output.EndProgress();
+        await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"summary: sent={summary.Sent} replies={summary.Replies} open={summary.Open} closed={summary.Closed} drops={summary.Drops} send_errors={summary.SendErrors} unreachable={summary.Unreachable} rate={summary.AchievedRate:0.0}pps send_seconds={summary.SendElapsed.TotalSeconds:0.000} seconds={summary.Elapsed.TotalSeconds:0.000} interface={summary.Interface}{(summary.Cancelled ? " cancelled" : "")}"))
+            .ConfigureAwait(false);
+        return summary.Cancelled ? 130 : 0;
+    }
+
+    /// <summary>
+    /// Writes findings from the receive thread into a buffered stdout without allocating per line (one writer
+    /// thread, so no lock); progress goes to stderr as one rewritten line.
+    /// </summary>
+    private sealed class ResultWriter(StreamWriter stdout, bool json, bool includeClosed, bool showProgress) : IScanObserver
+    {
+        private readonly char[] _line = new char[ScanResult.MaxLineLength + 1];
+        private bool _progressShown;
+
+        public void OnResult(in ScanResult result)
+        {
+            if (result.State == PortState.Closed && !includeClosed)
+            {
+                return;
+            }
+
+            var ok = json ? result.TryFormatJson(_line, out var written) : result.TryFormatText(_line, out written);
+            if (ok)
+            {
+                _line[written] = '\n';
+                stdout.Write(_line, 0, written + 1);
+            }
+        }
+
+        public void OnProgress(in ScanProgress progress)
+        {
+            if (!showProgress)
+            {
+                return;
+            }
+
+            var percent = progress.ProbesTotal == 0 ? 100 : 100.0 * progress.ProbesSent / progress.ProbesTotal;
+            Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+                $"\rsent {progress.ProbesSent}/{progress.ProbesTotal} ({percent:0.0}%) replies {progress.Replies} results {progress.Results} elapsed {progress.Elapsed.TotalSeconds:0}s   "));
+            _progressShown = true;
+        }
+
+        public void OnWarning(string message) => Console.Error.WriteLine($"{(_progressShown ? "\n" : "")}outpost-probe: warning: {message}");
+
+        public void EndProgress()
+        {
+            if (_progressShown)
+            {
+                Console.Error.WriteLine();
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Outpost.Probe.Permutation;
+
+namespace Outpost.Probe.Tests.Permutation;
+
+public class FeistelPermutationTests
+{
+    [Fact]
+    public void Is_a_bijection_on_every_small_domain()
+    {
+        for (ulong count = 1; count <= 600; count++)
+        {
+            foreach (var seed in new ulong[] { 0, 1, 0xDEADBEEF })
+            {
+                var permutation = new FeistelPermutation(count, seed);
+                var seen = new bool[count];
+                for (ulong i = 0; i < count; i++)
+                {
+                    var value = permutation.Shuffle(i);
+                    Assert.True(value < count);
+                    Assert.False(seen[value], $"count {count} seed {seed}: {value} visited twice");
+                    seen[value] = true;
+                    Assert.Equal(i, permutation.Unshuffle(value));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Is_exhaustively_a_bijection_on_16_hosts_by_all_ports()
+    {
+        const ulong count = 16UL * 65535;
+        var permutation = new FeistelPermutation(count, 99);
+        var seen = new System.Collections.BitArray((int)count);
+        for (ulong i = 0; i < count; i++)
+        {
+            var value = (int)permutation.Shuffle(i);
+            Assert.False(seen[value]);
+            seen[value] = true;
+        }
+    }
+
+    [Fact]
+    public void Inverse_holds_on_huge_domains()
+    {
+        const ulong count = (1UL << 32) * 65535; // every IPv4 address × every port
+        var permutation = new FeistelPermutation(count, 5);
+        var random = new Random(1);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var index = (ulong)random.NextInt64(0, long.MaxValue) % count;
+            var value = permutation.Shuffle(index);
+            Assert.True(value < count);
+            Assert.Equal(index, permutation.Unshuffle(value));
+        }
+    }
+
+    [Fact]
+    public void Is_deterministic_under_a_seed_and_differs_between_seeds()
+    {
+        var a = new FeistelPermutation(10_000, 42);
+        var b = new FeistelPermutation(10_000, 42);
+        var c = new FeistelPermutation(10_000, 43);
+        var differences = 0;
+        for (ulong i = 0; i < 10_000; i++)
+        {
+            Assert.Equal(a.Shuffle(i), b.Shuffle(i));
+            differences += a.Shuffle(i) == c.Shuffle(i) ? 0 : 1;
+        }
+
+        Assert.True(differences > 9_000);
+    }
+
+    [Fact]
+    public void Scatters_neighbouring_indices()
+    {
+        // Consecutive positions should not map to consecutive values (a subnet must not be swept in order).
+        var permutation = new FeistelPermutation(65536, 7);
+        var adjacent = 0;
+        for (ulong i = 0; i < 65535; i++)
+        {
+            var d = (long)permutation.Shuffle(i + 1) - (long)permutation.Shuffle(i);
+            adjacent += Math.Abs(d) <= 1 ? 1 : 0;
+        }
+
+        Assert.True(adjacent < 100, $"{adjacent} adjacent steps");
+    }
+}
