@@ -61,9 +61,11 @@ public interface IOutpostStore : IAsyncDisposable
 
     /// <summary>
     /// Claims up to <paramref name="max"/> of the scanner's queued jobs, oldest first; each moves queued → claimed
-    /// in one atomic step, so no job is ever handed to two claimers.
+    /// in one atomic step, so no job is ever handed to two claimers. Jobs of manual scans come first; jobs of
+    /// automated (scheduled, recurring) scans only when <paramref name="automatedAllowed"/> — outside the scan
+    /// windows, or while scheduling is paused, they wait in the queue.
     /// </summary>
-    ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, CancellationToken ct = default);
+    ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default);
 
     /// <summary>claimed → running; repeated on a running job it is an idempotent success.</summary>
     ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default);

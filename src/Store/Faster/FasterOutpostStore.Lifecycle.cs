@@ -8,13 +8,14 @@ namespace Outpost.Store.Faster;
 // of one scanner share a lock-free queue of candidate ids and the RMW decides who gets each job.
 public sealed partial class FasterOutpostStore
 {
-    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, CancellationToken ct = default)
+    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default)
     {
         var queue = queues.For(scannerId);
         var command = new JobCommand { Op = JobOp.Claim, ScannerId = scannerId, Now = Ticks.Of(now), SourceIp = IpBytes.From(sourceIp) };
         List<Job>? claimed = null;
         long until = 0;
-        while ((claimed?.Count ?? 0) < max && queue.TryDequeue(out var jobId))
+        // Manual scans first, then, when allowed, automated ones: each queue is oldest first.
+        while ((claimed?.Count ?? 0) < max && (queue.Manual.TryDequeue(out var jobId) || (automatedAllowed && queue.Automated.TryDequeue(out jobId))))
         {
             var outcome = jobs.Execute(jobId, ref command);
             // Refused: the job was cancelled (its scan stopped) after it was queued. Drop the id.
@@ -86,7 +87,7 @@ public sealed partial class FasterOutpostStore
             until = Math.Max(until, outcome.WalUntil);
             if (outcome.Record.Status == JobStatus.Queued)
             {
-                queue.Retry.Enqueue(jobId);
+                queue.For(in outcome.Record).Retry.Enqueue(jobId);
                 requeued++;
             }
             else

@@ -84,8 +84,15 @@ public sealed partial class FasterOutpostStore
         }
         long until;
         lock (scan.Gate) until = LogCatalogChange(new ScanPut(scan.ToState()));
-        foreach (var range in newJobs.Count > 0 ? [scan.JobRanges[^1]] : Array.Empty<JobIdRange>())
-            for (var i = 0; i < newJobs.Count; i++) queues.For(newJobs[i].ScannerId).Fresh.Enqueue(range.First + i);
+        if (newJobs.Count > 0)
+        {
+            var first = scan.JobRanges[^1].First;
+            for (var i = 0; i < newJobs.Count; i++)
+            {
+                var queue = queues.For(newJobs[i].ScannerId);
+                (scan.Spec.Automated ? queue.Automated : queue.Manual).Fresh.Enqueue(first + i);
+            }
+        }
         return until;
     }
 

@@ -141,7 +141,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore
             live++;
             scan.Tally.Add(in record);
             var queue = queues.For(record.ScannerId);
-            if (record.Status == JobStatus.Queued) queue.Fresh.Enqueue(jobId);
+            if (record.Status == JobStatus.Queued) queue.For(in record).Fresh.Enqueue(jobId);
             else if (record.Status is JobStatus.Claimed or JobStatus.Running) queue.Active[jobId] = 0;
         }
         lowestJobId = Math.Max(1, lowest);
