@@ -7,6 +7,13 @@ namespace Outpost.Store.Faster;
 /// claim never walks claimed rows, and the ids of claimed and running jobs, for stop requests and lease expiry.
 /// Queues are lock-free; an id whose job was meanwhile cancelled is simply refused by the claim RMW and dropped.
 /// </summary>
+internal sealed class ScannerQueues
+{
+    private readonly ConcurrentDictionary<long, ScannerQueue> queues = new();
+
+    public ScannerQueue For(long scannerId) => queues.GetOrAdd(scannerId, static _ => new ScannerQueue());
+}
+
 internal sealed class ScannerQueue
 {
     /// <summary>Jobs of manual scans; they are handed out whatever the scan windows and pause say.</summary>
