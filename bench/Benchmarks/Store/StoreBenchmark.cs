@@ -1,10 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Store.Faster;
+
+using Outpost.Testing;
+
 namespace Outpost.Benchmarks.Store;
 
+/// <summary>
+/// outpost-bench store [--seconds S] [--in-flight N] [--recovery 1000000,10000000]
+/// Durable lifecycle throughput with 1, 2 and 8 workers, claims/s, p50/p99 per operation and peak RSS; recovery
+/// time after SIGKILL of a store holding 1M and 10M jobs; and the peer in the same run: the same lifecycle on
+/// PostgreSQL with the seed's design, on a throw-away cluster.
+/// </summary>
 public static class StoreBenchmark
 {
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        Console.Error.WriteLine("the Store benchmark is not written yet");
-        return Task.FromResult(1);
+        if (args.Length >= 3 && args[0] == "fill") return await RecoveryRun.FillAndWaitAsync(args[1], long.Parse(args[2], CultureInfo.InvariantCulture));
+        if (args.Length >= 1 && args[0] == "recovery")
+        {
+            await MeasureRecoveryAsync(OptionList(args, "--recovery", [1_000_000, 10_000_000]));
+            return 0;
+        }
+        var seconds = Option(args, "--seconds", 10);
+        var inFlight = Option(args, "--in-flight", 64);
+        var recoverySizes = OptionList(args, "--recovery", [1_000_000, 10_000_000]);
+        // For profiling the store alone; a run without the peer prints no comparison.
+        var outpostOnly = args.Contains("--outpost-only");
+        var duration = TimeSpan.FromSeconds(seconds);
+
+        Console.WriteLine($"store benchmark: {Environment.ProcessorCount} cores, {seconds} s per run, {inFlight} lifecycles in flight per worker");
+        var best = new Dictionary<string, double>();
+        foreach (var workers in new[] { 1, 2, 8 })
+        {
+            var result = await MeasureAsync(new FasterBackend(TempDirectory("outpost-bench-store")), workers, inFlight, duration);
+            Report("outpost", workers, result);
+            best["outpost"] = Math.Max(best.GetValueOrDefault("outpost"), result.JobsPerSecond);
+        }
+        Console.WriteLine($"peak RSS {PeakRssMegabytes():0} MB");
+
+        if (outpostOnly) return 0;
+        await using (var cluster = new PostgresCluster())
+        {
+            var connectionString = await cluster.StartAsync();
+            foreach (var clients in new[] { 1, 2, 8, 16, 32 })
+            {
+                var result = await MeasureAsync(new PostgresPeerBackend(connectionString), clients, 1, duration);
+                Report("postgres", clients, result);
+                best["postgres"] = Math.Max(best.GetValueOrDefault("postgres"), result.JobsPerSecond);
+            }
+        }
+        Summary.Print("store-durable-lifecycle", best["outpost"], best["postgres"], "jobs/s");
+
+        await MeasureRecoveryAsync(recoverySizes);
+        return 0;
+    }
+
+    private static async Task MeasureRecoveryAsync(long[] sizes)
+    {
+        foreach (var jobs in sizes)
+        {
+            var elapsed = await RecoveryRun.MeasureAsync(jobs);
+            Console.WriteLine($"recovery after SIGKILL with {jobs:N0} jobs: {elapsed.TotalSeconds:0.00} s");
+            Summary.Print($"store-recovery-{jobs / 1_000_000.0:0.#}m", elapsed.TotalSeconds, 10, "s (peer = 10 s target)");
+        }
+    }
+
+    private static async Task<LoadResult> MeasureAsync(ILifecycleBackend backend, int workers, int inFlight, TimeSpan duration)
+    {
+        await using (backend)
+        {
+            // Enough queued work that no lane runs dry within the run, at up to 100k jobs/s.
+            var jobsPerWorker = (int)Math.Min(2_000_000, 100_000 * duration.TotalSeconds / workers);
+            await backend.PrepareAsync(workers, backend is FasterBackend ? jobsPerWorker : Math.Min(jobsPerWorker, 20_000));
+            return await new LifecycleLoad(backend, workers, inFlight, duration).RunAsync();
+        }
+    }
+
+    private static void Report(string name, int workers, LoadResult result)
+    {
+        var latencies = string.Join(" ", result.Latencies.Percentiles().Select(p => $"{p.Operation.ToString().ToLowerInvariant()} p50={p.P50:0}us p99={p.P99:0}us"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-8} workers={workers,-2} lifecycle={result.JobsPerSecond:0} jobs/s claims={result.ClaimsPerSecond:0}/s {latencies}"));
+    }
+
+    internal static double PeakRssMegabytes()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    internal static string TempDirectory(string prefix) => Path.Combine(Path.GetTempPath(), prefix + "-" + Guid.NewGuid().ToString("N"));
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static long[] OptionList(string[] args, string name, long[] fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? [.. args[i + 1].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture))] : fallback;
     }
 }

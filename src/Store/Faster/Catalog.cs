@@ -114,11 +114,7 @@ internal sealed class Catalog
         entry.Set(state.Status);
         entry.StartedAt = state.StartedAt;
         entry.FinishedAt = state.FinishedAt;
-        lock (entry.JobRanges)
-        {
-            entry.JobRanges.Clear();
-            entry.JobRanges.AddRange(state.JobRanges);
-        }
+        entry.SetJobRanges(state.JobRanges);
         foreach (var range in state.JobRanges) InterlockedMax(ref jobIdHighWater, range.Last);
         InterlockedMax(ref lastScanId, state.Id);
         return entry;
@@ -141,7 +137,7 @@ internal sealed class Catalog
             foreach (var scan in scans.Values)
             {
                 lock (scan.FindingsLock) findings.AddRange(scan.Findings.Values);
-                lock (scan.JobRanges) scanStates.Add(scan.ToState());
+                scanStates.Add(scan.ToState());
             }
             return new CatalogSnapshot([.. scanners.Values], scanStates,
                 [.. documents.Select(d => new DocumentPut(d.Key.Collection, d.Key.Key, d.Value))], [.. alarms.Values], findings, jobIdHighWater);

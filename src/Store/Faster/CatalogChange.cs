@@ -47,11 +47,7 @@ internal sealed record CatalogSnapshot(
     List<StoredFinding> Findings,
     long JobIdHighWater);
 
-/// <summary>The job spec's variable part, as stored in the blob log.</summary>
-internal sealed record JobSpecBlob(string Name, IReadOnlyList<JobTarget> Targets);
-
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(CatalogChange))]
 [JsonSerializable(typeof(CatalogSnapshot))]
-[JsonSerializable(typeof(JobSpecBlob))]
 internal sealed partial class StoreJson : JsonSerializerContext;

@@ -4,7 +4,9 @@ namespace Outpost.Store.Faster;
 
 /// <summary>
 /// Takes checkpoints in the background — on a timer, or sooner once enough log has accumulated — so recovery
-/// replays a bounded amount of log. Every fourth checkpoint also writes FASTER's hash index.
+/// replays a bounded amount of log. The hash index is checkpointed too (it is large, so not every time) every
+/// fourth checkpoint or once many jobs were created since its last checkpoint: recovery otherwise re-inserts
+/// every record written since into the index.
 /// </summary>
 internal sealed partial class Checkpointer(FasterOutpostStore store, FasterStoreOptions options, ILogger logger) : IAsyncDisposable
 {
@@ -16,6 +18,7 @@ internal sealed partial class Checkpointer(FasterOutpostStore store, FasterStore
     private async Task RunAsync(CancellationToken ct)
     {
         var count = 0;
+        var indexedUpTo = 0L;
         var lastStart = store.WalTail;
         var lastAt = DateTime.UtcNow;
         while (!ct.IsCancellationRequested)
@@ -27,7 +30,10 @@ internal sealed partial class Checkpointer(FasterOutpostStore store, FasterStore
                     || store.WalBytesSinceCheckpoint(lastStart) >= options.CheckpointWalBytes;
                 if (!due || store.WalBytesSinceCheckpoint(lastStart) == 0) continue;
                 var start = store.WalTail;
-                await store.CheckpointAsync(withIndex: count++ % 4 == 0, ct).ConfigureAwait(false);
+                var jobs = store.JobIdHighWater;
+                var withIndex = count++ % 4 == 0 || jobs - indexedUpTo >= Math.Max(250_000, indexedUpTo / 4);
+                await store.CheckpointAsync(withIndex, ct).ConfigureAwait(false);
+                if (withIndex) indexedUpTo = jobs;
                 (lastStart, lastAt) = (start, DateTime.UtcNow);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Outpost.Store.Model;
 using Outpost.Store.Queries;
 
@@ -72,11 +71,9 @@ public sealed partial class FasterOutpostStore
         if (error?.Contains(text, IgnoreCase) == true) return true;
         if (record.SourceIp.ToString()?.Contains(text, IgnoreCase) == true) return true;
         if (catalog.Scanner(record.ScannerId)?.Name.Contains(text, IgnoreCase) == true) return true;
-        if (blobs.Get(record.JobId, BlobKind.Spec) is not { } bytes) return false;
-        var spec = JsonSerializer.Deserialize(bytes, StoreJson.Default.JobSpecBlob);
-        if (spec is null) return false;
-        if (spec.Name.Contains(text, IgnoreCase)) return true;
-        foreach (var target in spec.Targets)
+        var (name, targets) = ReadSpec(record.JobId);
+        if (name.Contains(text, IgnoreCase)) return true;
+        foreach (var target in targets)
             if (target.Cidr.Contains(text, IgnoreCase) || target.Ports.Contains(text, IgnoreCase)) return true;
         return false;
     }

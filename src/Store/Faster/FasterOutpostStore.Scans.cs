@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;
@@ -66,7 +65,7 @@ public sealed partial class FasterOutpostStore
                     Status = JobStatus.Queued,
                     Flags = scan.Spec.Automated ? JobFlags.Automated : JobFlags.None,
                 };
-                var spec = JsonSerializer.SerializeToUtf8Bytes(new JobSpecBlob(job.Name, job.Targets), StoreJson.Default.JobSpecBlob);
+                var spec = JobSpecCodec.Encode(job.Name, job.Targets);
                 // The blob goes in before the entry that references it, so a checkpoint never holds one without the other.
                 blobs.Put(record.JobId, BlobKind.Spec, spec);
                 jobs.Upsert(in record);
@@ -80,7 +79,7 @@ public sealed partial class FasterOutpostStore
                 }
             }
             if (entry.Length > 0) wal.Append(entry.Bytes);
-            lock (scan.JobRanges) scan.JobRanges.Add(range);
+            scan.AddJobRange(range);
         }
         long until;
         lock (scan.Gate) until = LogCatalogChange(new ScanPut(scan.ToState()));
@@ -174,9 +173,9 @@ public sealed partial class FasterOutpostStore
                     scan.FinishedAt = 0;
                 }
             }
-            var spec = blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JsonSerializer.Deserialize(bytes, StoreJson.Default.JobSpecBlob) : null;
+            var (name, targets) = ReadSpec(jobId);
             newId = catalog.JobIdHighWater + 1;
-            until = EnqueueJobs(scan, [new NewJob(old.ScannerId, spec?.Name ?? "portscan", spec?.Targets ?? [], old.MaxProbesPerSecond)], ticks, rerunOf: jobId);
+            until = EnqueueJobs(scan, [new NewJob(old.ScannerId, name, targets, old.MaxProbesPerSecond)], ticks, rerunOf: jobId);
             until = Math.Max(until, superseded.WalUntil);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -247,23 +246,24 @@ public sealed partial class FasterOutpostStore
 
     private static IEnumerable<long> JobIdsOf(ScanEntry scan)
     {
-        JobIdRange[] ranges;
-        lock (scan.JobRanges) ranges = [.. scan.JobRanges];
-        foreach (var range in ranges)
+        foreach (var range in scan.JobRanges)
             for (var id = range.First; id <= range.Last; id++) yield return id;
     }
 
+    private (string Name, IReadOnlyList<JobTarget> Targets) ReadSpec(long jobId) =>
+        blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JobSpecCodec.Decode(bytes) : ("", []);
+
     private Job ToJob(in JobRecord record)
     {
-        var spec = blobs.Get(record.JobId, BlobKind.Spec) is { } bytes ? JsonSerializer.Deserialize(bytes, StoreJson.Default.JobSpecBlob) : null;
+        var (name, targets) = ReadSpec(record.JobId);
         var error = record.Status == JobStatus.Failed && blobs.Get(record.JobId, BlobKind.Error) is { } text ? Encoding.UTF8.GetString(text) : null;
         return new Job
         {
             JobId = record.JobId,
             ScanId = record.ScanId,
             ScannerId = record.ScannerId,
-            Name = spec?.Name ?? "",
-            Targets = spec?.Targets ?? [],
+            Name = name,
+            Targets = targets,
             MaxProbesPerSecond = record.MaxProbesPerSecond,
             RerunOf = record.RerunOf == 0 ? null : record.RerunOf,
             Automated = record.Has(JobFlags.Automated),

@@ -72,6 +72,36 @@ internal sealed class JobTable : IDisposable
         }
     }
 
+    /// <summary>Visits the records of ids <paramref name="first"/>..<paramref name="last"/> that exist, in id order, on one session.</summary>
+    public void ForEach(long first, long last, JobVisitor visit)
+    {
+        var session = sessions.Rent();
+        try
+        {
+            JobCommand input = default;
+            for (var jobId = first; jobId <= last; jobId++)
+            {
+                JobOutcome output = default;
+                var key = jobId;
+                var status = session.Read(ref key, ref input, ref output);
+                if (status.IsPending)
+                {
+                    session.CompletePendingWithOutputs(out var completed, wait: true);
+                    using (completed)
+                    {
+                        status = completed.Next() ? completed.Current.Status : default;
+                        output = completed.Current.Output;
+                    }
+                }
+                if (status.Found) visit(in output.Record);
+            }
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
+
     /// <summary>Writes a whole record: a new job, or recovery's replay of a logged image.</summary>
     public void Upsert(in JobRecord record)
     {
@@ -140,3 +170,5 @@ internal sealed class JobTable : IDisposable
         device.Dispose();
     }
 }
+
+internal delegate void JobVisitor(in JobRecord record);

@@ -15,8 +15,16 @@ internal sealed class ScanEntry(long id, ScanSpec spec, ScanStatus status, long 
     public long CreatedAt { get; } = createdAt;
     public long StartedAt { get; set; }
     public long FinishedAt { get; set; }
-    /// <summary>Ids of the scan's jobs: one range per dispatch, one single-id range per re-run.</summary>
-    public List<JobIdRange> JobRanges { get; } = [];
+    private JobIdRange[] jobRanges = [];
+
+    /// <summary>Ids of the scan's jobs: one range per dispatch, one single-id range per re-run. Copy on write, so
+    /// readers (claims, recovery's parallel rebuild) take no lock.</summary>
+    public JobIdRange[] JobRanges => Volatile.Read(ref jobRanges);
+
+    /// <summary>Adds a range; callers hold the catalog lock, the only writer.</summary>
+    public void AddJobRange(JobIdRange range) => Volatile.Write(ref jobRanges, [.. jobRanges, range]);
+
+    public void SetJobRanges(IEnumerable<JobIdRange> ranges) => Volatile.Write(ref jobRanges, [.. ranges]);
     public ScanTally Tally { get; } = new();
     public Lock FindingsLock { get; } = new();
     /// <summary>Held while a status change of this scan is decided and logged, so the log keeps their order.</summary>
@@ -31,11 +39,8 @@ internal sealed class ScanEntry(long id, ScanSpec spec, ScanStatus status, long 
 
     public bool OwnsJob(long jobId)
     {
-        lock (JobRanges)
-        {
-            foreach (var range in JobRanges)
-                if (jobId >= range.First && jobId <= range.Last) return true;
-        }
+        foreach (var range in JobRanges)
+            if (jobId >= range.First && jobId <= range.Last) return true;
         return false;
     }
 

@@ -51,6 +51,13 @@ internal sealed class ScanTally
         return Interlocked.Decrement(ref cells[s + Unfinished]) == 0 && UnfinishedTotal() == 0;
     }
 
+    /// <summary>Adds another tally's counts (recovery builds tallies per thread, then merges them).</summary>
+    public void AddFrom(ScanTally other)
+    {
+        for (var i = 0; i < cells.Length; i++)
+            if (other.cells[i] != 0) Interlocked.Add(ref cells[i], other.cells[i]);
+    }
+
     /// <summary>Forgets a job (retention).</summary>
     public void Remove(in JobRecord job)
     {

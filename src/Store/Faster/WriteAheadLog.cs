@@ -24,6 +24,8 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     private readonly Task committer;
     private readonly ILogger logger;
     private int committerIdle;
+    /// <summary>Completed (and replaced) after every commit: what acknowledgments wait on.</summary>
+    private TaskCompletionSource commitGeneration = NewGeneration();
 
     public WriteAheadLog(string directory, ILogger logger)
     {
@@ -64,11 +66,23 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     }
 
     /// <summary>Completes once everything before <paramref name="untilAddress"/> is on disk.</summary>
-    public ValueTask WaitCommittedAsync(long untilAddress, CancellationToken ct)
+    public ValueTask WaitCommittedAsync(long untilAddress, CancellationToken ct) =>
+        log.CommittedUntilAddress >= untilAddress ? ValueTask.CompletedTask : WaitForCommitsAsync(untilAddress, ct);
+
+    private async ValueTask WaitForCommitsAsync(long untilAddress, CancellationToken ct)
     {
-        if (log.CommittedUntilAddress >= untilAddress) return ValueTask.CompletedTask;
-        return log.WaitForCommitAsync(untilAddress, 0, ct);
+        while (true)
+        {
+            // Take the generation before checking, so a commit finishing in between still wakes us.
+            var generation = Volatile.Read(ref commitGeneration);
+            if (log.CommittedUntilAddress >= untilAddress) return;
+            await (ct.CanBeCanceled ? generation.Task.WaitAsync(ct) : generation.Task).ConfigureAwait(false);
+        }
     }
+
+    private static TaskCompletionSource NewGeneration() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void CompleteGeneration() => Interlocked.Exchange(ref commitGeneration, NewGeneration()).SetResult();
 
     public FasterLogScanIterator Scan(long from) => log.Scan(from, long.MaxValue, scanUncommitted: false);
 
@@ -93,6 +107,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                     continue;
                 }
                 await log.CommitAsync(ct).ConfigureAwait(false);
+                CompleteGeneration();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -110,10 +125,11 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Commit whatever is pending so a clean shutdown loses nothing, then stop the committer.
-        if (log.TailAddress > log.CommittedUntilAddress)
-            await log.CommitAsync().ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);
         await committer.ConfigureAwait(false);
+        if (log.TailAddress > log.CommittedUntilAddress)
+            await log.CommitAsync().ConfigureAwait(false);
+        CompleteGeneration();
         log.Dispose();
         device.Dispose();
         wake.Dispose();

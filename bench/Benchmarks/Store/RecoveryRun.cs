@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Store.Faster;
+
+namespace Outpost.Benchmarks.Store;
+
+/// <summary>
+/// Recovery after a crash: a child process (this benchmark, in "fill" mode) fills a store with N jobs, runs part
+/// of them through their lifecycle so the write-ahead log has a tail to replay, reports, and is killed with
+/// SIGKILL; the benchmark then times opening the store.
+/// </summary>
+internal static class RecoveryRun
+{
+    public static async Task<TimeSpan> MeasureAsync(long jobs)
+    {
+        var directory = StoreBenchmark.TempDirectory("outpost-bench-recovery");
+        try
+        {
+            var self = Environment.ProcessPath!;
+            var arguments = new List<string>();
+            if (Path.GetFileNameWithoutExtension(self) == "dotnet") arguments.Add(typeof(RecoveryRun).Assembly.Location);
+            arguments.AddRange(["store", "fill", directory, jobs.ToString(CultureInfo.InvariantCulture)]);
+            using var child = Process.Start(new ProcessStartInfo(self, arguments) { RedirectStandardOutput = true })!;
+            var line = await child.StandardOutput.ReadLineAsync();
+            if (line != "FILLED") throw new InvalidOperationException($"the fill process said: {line}");
+            child.Kill();
+            await child.WaitForExitAsync();
+
+            var clock = Stopwatch.StartNew();
+            await using var store = await FasterOutpostStore.OpenAsync(Options(directory), NullLoggerFactory.Instance);
+            var elapsed = clock.Elapsed;
+            if (store.Recovery.Jobs != jobs) throw new InvalidOperationException($"recovered {store.Recovery.Jobs} jobs, expected {jobs}");
+            var report = store.Recovery;
+            Console.WriteLine($"  recovered {report.Jobs:N0} jobs, replayed {report.EntriesReplayed:N0} log entries, from checkpoint: {report.FromCheckpoint}; " +
+                $"checkpoint restore {report.CheckpointRestore.TotalSeconds:0.00} s, replay {report.Replay.TotalSeconds:0.00} s, index rebuild {report.Rebuild.TotalSeconds:0.00} s");
+            return elapsed;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    public static async Task<int> FillAndWaitAsync(string directory, long jobs)
+    {
+        var store = await FasterOutpostStore.OpenAsync(Options(directory), NullLoggerFactory.Instance);
+        var scanner = await store.CreateScannerAsync("fill", new byte[32], [], null, DateTimeOffset.UtcNow);
+        await Preload.CreateJobsAsync(store, [scanner.Id], (int)jobs);
+        // Some lifecycle traffic after the last checkpoint, so recovery has log to replay.
+        for (var i = 0; i < 2_000; i++)
+        {
+            var claimed = await store.ClaimAsync(scanner.Id, 10, "127.0.0.1", DateTimeOffset.UtcNow);
+            foreach (var job in claimed) await store.StartAsync(scanner.Id, job.JobId, DateTimeOffset.UtcNow);
+        }
+        Console.WriteLine("FILLED");
+        await Task.Delay(Timeout.Infinite);
+        return 0;
+    }
+
+    /// <summary>The defaults (sized for 10 million jobs), with room for every job record in memory.</summary>
+    private static FasterStoreOptions Options(string directory) => new()
+    {
+        DataDirectory = directory,
+        JobMemorySizeBits = 31,
+        BlobMemorySizeBits = 30,
+        BlobIndexBuckets = 1L << 21,
+    };
+}

@@ -1,0 +1,57 @@
+using System.Buffers.Binary;
+using System.Text;
+using Outpost.Store.Model;
+
+namespace Outpost.Store.Faster;
+
+/// <summary>
+/// The variable part of a job's spec — its name and targets — as compact bytes in the blob table:
+/// <c>name, count, (cidr, ports)*</c>, each string a 32-bit length and UTF-8. Decoded on every claim, so it is
+/// kept simpler and cheaper than JSON. Persisted: changing the layout needs a version byte first.
+/// </summary>
+internal static class JobSpecCodec
+{
+    public static byte[] Encode(string name, IReadOnlyList<JobTarget> targets)
+    {
+        var size = 4 + Length(name) + 4;
+        foreach (var target in targets) size += Length(target.Cidr) + Length(target.Ports);
+        var bytes = new byte[size];
+        var rest = bytes.AsSpan();
+        Write(ref rest, name);
+        BinaryPrimitives.WriteInt32LittleEndian(rest, targets.Count);
+        rest = rest[4..];
+        foreach (var target in targets)
+        {
+            Write(ref rest, target.Cidr);
+            Write(ref rest, target.Ports);
+        }
+        return bytes;
+    }
+
+    public static (string Name, IReadOnlyList<JobTarget> Targets) Decode(ReadOnlySpan<byte> bytes)
+    {
+        var name = Read(ref bytes);
+        var count = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+        bytes = bytes[4..];
+        var targets = new JobTarget[count];
+        for (var i = 0; i < count; i++) targets[i] = new JobTarget(Read(ref bytes), Read(ref bytes));
+        return (name, targets);
+    }
+
+    private static int Length(string text) => 4 + Encoding.UTF8.GetByteCount(text);
+
+    private static void Write(ref Span<byte> rest, string text)
+    {
+        var length = Encoding.UTF8.GetBytes(text, rest[4..]);
+        BinaryPrimitives.WriteInt32LittleEndian(rest, length);
+        rest = rest[(4 + length)..];
+    }
+
+    private static string Read(ref ReadOnlySpan<byte> rest)
+    {
+        var length = BinaryPrimitives.ReadInt32LittleEndian(rest);
+        var text = Encoding.UTF8.GetString(rest.Slice(4, length));
+        rest = rest[(4 + length)..];
+        return text;
+    }
+}

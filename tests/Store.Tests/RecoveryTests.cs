@@ -1,0 +1,37 @@
+using Outpost.Store.Model;
+
+namespace Outpost.Store.Tests;
+
+public class RecoveryTests
+{
+    [Fact]
+    public async Task A_store_with_a_million_jobs_recovers_every_job_its_counts_and_its_claim_order()
+    {
+        await using var t = await TempStore.OpenAsync(jobMemorySizeBits: 29, indexBuckets: 1L << 20);
+        var scanner = await t.ScannerAsync();
+        var scans = new List<Scan>();
+        for (var i = 0; i < 20; i++) scans.Add(await t.ScanAsync(50_000, scanner));
+
+        var claimed = await t.Store.ClaimAsync(scanner.Id, 10, "10.0.0.1", t.Now);
+        var more = await t.Store.ClaimAsync(scanner.Id, 10, "10.0.0.1", t.Now);
+        foreach (var job in claimed) await t.Store.StartAsync(scanner.Id, job.JobId, t.Now);
+        await t.Store.CompleteAsync(scanner.Id, claimed[0].JobId, false, 5, null, t.Now);
+        await t.Store.CompleteAsync(scanner.Id, claimed[1].JobId, true, 0, "timed out", t.Now);
+        await t.Store.ProgressAsync(scanner.Id, claimed[2].JobId, 77, 7, t.Now);
+
+        await t.ReopenAsync();
+
+        Assert.Equal(1_000_000, t.Store.Recovery.Jobs);
+        Assert.Equal(0, t.Store.Recovery.OrphansDropped);
+        var first = t.Store.GetScan(scans[0].Id)!;
+        Assert.Equal(new JobCounts(50_000 - 20, 10, 8, 1, 1, 0), first.Jobs);
+        Assert.Equal(ScanStatus.Running, first.Status);
+        Assert.Equal(50_000, t.Store.GetScan(scans[19].Id)!.Jobs.Queued);
+        Assert.Equal("timed out", t.Store.GetJob(claimed[1].JobId)!.ErrorMessage);
+        Assert.Equal(77, t.Store.GetJob(claimed[2].JobId)!.ProgressCount);
+        Assert.Equal(JobStatus.Claimed, t.Store.GetJob(more[0].JobId)!.Status);
+        // The claim queue comes back in id order: the next claim is the oldest job still queued.
+        var next = await t.Store.ClaimAsync(scanner.Id, 1, null, t.Now);
+        Assert.Equal(more[^1].JobId + 1, next[0].JobId);
+    }
+}
