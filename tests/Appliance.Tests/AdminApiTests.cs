@@ -93,7 +93,7 @@ public sealed class AdminApiTests
     [InlineData("{\"name\":\"s\",\"targets\":[\"10.0.0.1\"],\"ports\":\"22\",\"scannerIds\":[77]}")]
     [InlineData("{\"name\":\"s\",\"targets\":[\"10.0.0.1\"],\"ports\":\"22\",\"scannerIds\":[\"1\"]}")]
     [InlineData("{\"name\":\"s\",\"targets\":[\"10.0.0.1\"],\"ports\":\"22\",\"scannerIds\":[1],\"maxProbesPerSecond\":0}")]
-    [InlineData("{\"name\":\"s\",\"targets\":[\"10.0.0.1\"],\"ports\":\"22\",\"scannerIds\":[1],\"schedule\":{\"cron\":\"0 * * * *\"}}")]
+    [InlineData("{\"name\":\"s\",\"targets\":[\"10.0.0.1\"],\"ports\":\"22\",\"scannerIds\":[1],\"schedule\":{\"cron\":\"0 * * *\"}}")]
     [InlineData("{\"name\":\"s\",\"targets\":[\"10.0.0.1\"],\"ports\":22,\"scannerIds\":[1]}")]
     [InlineData("{\"name\":\"\",\"targets\":[\"10.0.0.1\"],\"ports\":\"22\",\"scannerIds\":[1]}")]
     [InlineData("{\"targets\":[\"10.0.0.1\"],\"ports\":\"22\",\"scannerIds\":[1]}")]

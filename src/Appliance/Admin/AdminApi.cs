@@ -14,6 +14,7 @@ public static class AdminApi
         api.MapScannerAdmin();
         api.MapScanAdmin();
         api.MapJobAdmin();
+        api.MapScheduleAdmin();
         api.MapSchedulerAdmin();
         api.MapSettingsAdmin();
         api.MapAlarmAdmin();

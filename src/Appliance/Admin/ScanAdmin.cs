@@ -3,13 +3,17 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Targets;
 using Outpost.Store;
 using Outpost.Store.Model;
 
 namespace Outpost.Appliance.Admin;
 
-/// <summary>Scans: create (validated, split into jobs in the same commit), list, get, stop, results as JSON or CSV.</summary>
+/// <summary>
+/// Scans: create (now: validated and split into jobs in the same commit; at a time or on a cron expression: handed to
+/// the scheduler), list, get, stop, remove a scheduled or recurring one, results as JSON or CSV.
+/// </summary>
 public static class ScanAdmin
 {
     private const int MaxNameLength = 200;
@@ -22,10 +26,12 @@ public static class ScanAdmin
         scans.MapGet("", List);
         scans.MapGet("/{id:long}", Get);
         scans.MapPost("/{id:long}/stop", StopAsync);
+        scans.MapDelete("/{id:long}", DeleteAsync);
         scans.MapGet("/{id:long}/results", Results);
     }
 
-    private static async Task<Results<Created<ScanResponse>, BadRequestError>> CreateAsync(CreateScanRequest body, IOutpostStore store, TimeProvider clock)
+    private static async Task<Results<Created<ScanResponse>, BadRequestError>> CreateAsync(CreateScanRequest body, IOutpostStore store, ScanScheduler scheduler,
+        TimeProvider clock)
     {
         var name = body.Name.Trim();
         if (name.Length is 0 or > MaxNameLength)
@@ -79,14 +85,6 @@ public static class ScanAdmin
             return new BadRequestError($"maxProbesPerSecond must be from 1 to {ScanSettingsRules.MaxRate}.");
         }
 
-        if (body.Schedule?.Cron is not null)
-        {
-            // Recurring scans belong to the scheduler; until it exists, say so rather than accept and never run.
-            return new BadRequestError("schedule.cron: recurring scans are not supported yet; use schedule.at for a one-off time.");
-        }
-
-        var now = clock.GetUtcNow();
-        var scheduled = body.Schedule?.At is { } at && at > now;
         var spec = new ScanSpec
         {
             Name = name,
@@ -94,11 +92,44 @@ public static class ScanAdmin
             Ports = ports,
             ScannerIds = scanners.ConvertAll(s => s.Id),
             MaxProbesPerSecond = body.MaxProbesPerSecond,
-            ScheduledAt = scheduled ? body.Schedule!.At : null,
         };
-        var jobs = scheduled ? [] : ScanPlanner.Split(spec, settings, scanners);
-        var scan = await store.CreateScanAsync(spec, scheduled ? ScanStatus.Scheduled : ScanStatus.Running, jobs, now);
-        return TypedResults.Created($"/api/scans/{scan.Id}", ToResponse(scan));
+        if (body.Schedule is { Cron: { } cron } schedule)
+        {
+            if (schedule.At is not null)
+            {
+                return new BadRequestError("schedule: give either at (once) or cron (recurring), not both.");
+            }
+
+            var zoneId = schedule.TimeZone?.Trim() ?? settings.TimeZone;
+            if (ScanWindowCalendar.FindZone(zoneId) is not { } zone)
+            {
+                return new BadRequestError($"schedule.timeZone: '{zoneId}' is not a known time zone (use an IANA name such as Europe/Berlin).");
+            }
+
+            if (CronSchedule.TryParse(cron, zone, out var cronError) is not { } parsed)
+            {
+                return new BadRequestError("schedule.cron: " + cronError);
+            }
+
+            // Runs are started by the scheduler: automated, so scan windows and pause apply to them.
+            if (await scheduler.CreateRecurringAsync(spec with { Automated = true }, cron.Trim(), parsed, zoneId) is not { } created)
+            {
+                return new BadRequestError("schedule.cron: the expression never falls due again.");
+            }
+
+            return TypedResults.Created($"/api/scans/{created.Scan.Id}", ToResponse(created.Scan, created.Schedule));
+        }
+
+        var now = clock.GetUtcNow();
+        if (body.Schedule?.At is { } at && at > now)
+        {
+            // A one-off scheduled scan is started by the scheduler at its time (windows and pause apply).
+            var scheduled = await store.CreateScanAsync(spec with { ScheduledAt = at, Automated = true }, ScanStatus.Scheduled, [], now);
+            return TypedResults.Created($"/api/scans/{scheduled.Id}", ToResponse(scheduled, null));
+        }
+
+        var scan = await store.CreateScanAsync(spec, ScanStatus.Running, ScanPlanner.Split(spec, settings, scanners), now);
+        return TypedResults.Created($"/api/scans/{scan.Id}", ToResponse(scan, null));
     }
 
     private static Results<Ok<ScanListResponse>, BadRequestError> List(string? status, IOutpostStore store)
@@ -114,23 +145,34 @@ public static class ScanAdmin
             wanted = parsed;
         }
 
-        var scans = store.ListScans().Where(s => wanted is null || s.Status == wanted).Select(ToResponse).ToList();
+        var schedules = Documents.ListSchedules(store).ToDictionary(s => s.Id);
+        var scans = store.ListScans().Where(s => wanted is null || s.Status == wanted)
+            .Select(s => ToResponse(s, schedules.GetValueOrDefault(s.Id))).ToList();
         return TypedResults.Ok(new ScanListResponse(scans));
     }
 
     private static Results<Ok<ScanResponse>, NotFoundError> Get(long id, IOutpostStore store) =>
-        store.GetScan(id) is { } scan ? TypedResults.Ok(ToResponse(scan)) : NotFound(id);
+        store.GetScan(id) is { } scan ? TypedResults.Ok(ToResponse(scan, Documents.ReadSchedule(store, id))) : NotFound(id);
 
     private static async Task<Results<Ok<ScanResponse>, NotFoundError, ConflictError>> StopAsync(long id, IOutpostStore store, TimeProvider clock)
     {
         var (status, scan) = await store.StopScanAsync(id, clock.GetUtcNow());
         return status switch
         {
-            StoreStatus.Ok when scan is not null => TypedResults.Ok(ToResponse(scan)),
+            StoreStatus.Ok when scan is not null => TypedResults.Ok(ToResponse(scan, Documents.ReadSchedule(store, id))),
             StoreStatus.InvalidTransition => new ConflictError($"Scan {id} has already finished."),
             _ => NotFound(id),
         };
     }
+
+    /// <summary>Removes a scheduled one-off scan, or a recurring scan (no further runs; past runs and results stay).</summary>
+    private static async Task<Results<NoContent, NotFoundError, ConflictError>> DeleteAsync(long id, ScanScheduler scheduler) =>
+        await scheduler.RemoveAsync(id) switch
+        {
+            StoreStatus.Ok => TypedResults.NoContent(),
+            StoreStatus.InvalidTransition => new ConflictError($"Scan {id} has started; only scheduled and recurring scans can be removed (stop a running one)."),
+            _ => NotFound(id),
+        };
 
     private static Results<Ok<ScanResultsResponse>, ContentHttpResult, BadRequestError, NotFoundError> Results(long id, string? format, IOutpostStore store)
     {
@@ -162,17 +204,21 @@ public static class ScanAdmin
             .ToList()));
     }
 
-    public static ScanResponse ToResponse(Scan scan)
+    /// <summary>The scan's wire shape; <paramref name="schedule"/> is its recurring schedule when it is a recurring scan.</summary>
+    public static ScanResponse ToResponse(Scan scan, RecurringSchedule? schedule)
     {
         var spec = scan.Spec;
         // Overlapping targets count once, as the probe engine visits them once.
         var addresses = TargetSet.TryParse(spec.Targets, spec.Ports, out var set, out _) ? set!.HostCount : 0;
 
+        // A recurring scan an admin stopped runs no more.
+        var next = scan.Status == ScanStatus.Scheduled ? schedule?.NextRunAt : null;
         var jobs = scan.Jobs;
         return new ScanResponse(scan.Id, spec.Name, scan.Status.ToWire(), spec.Targets, spec.Ports, spec.ScannerIds, spec.MaxProbesPerSecond,
-            spec.ScheduledAt, spec.Automated, scan.CreatedAt, scan.StartedAt, scan.FinishedAt,
+            spec.ScheduledAt ?? next, spec.Automated, scan.CreatedAt, scan.StartedAt, scan.FinishedAt,
             new JobCountsResponse(jobs.Queued, jobs.Claimed, jobs.Running, jobs.Completed, jobs.Failed, jobs.Cancelled),
-            scan.ProgressCount, scan.ResultCount, addresses);
+            scan.ProgressCount, scan.ResultCount, addresses, spec.ScheduleId,
+            schedule is null ? null : new RecurrenceResponse(schedule.Cron, schedule.TimeZone, next));
     }
 
     private static NotFoundError NotFound(long id) => new($"Scan {id} does not exist.");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Targets;
 
 namespace Outpost.Appliance.Admin;
@@ -120,6 +121,12 @@ public static class ScanSettingsRules
             return $"defaultMaxProbesPerSecond must be from 1 to {MaxRate}.";
         }
 
+        var zone = settings.TimeZone?.Trim();
+        if (ScanWindowCalendar.FindZone(zone) is null)
+        {
+            return $"timeZone: '{zone}' is not a known time zone (use an IANA name such as Europe/Berlin, or UTC).";
+        }
+
         normalized = new ScanSettings
         {
             Windows = windows,
@@ -127,6 +134,7 @@ public static class ScanSettingsRules
             PortLists = portLists,
             AttributionHeader = header,
             DefaultMaxProbesPerSecond = settings.DefaultMaxProbesPerSecond,
+            TimeZone = zone!,
         };
         return null;
     }

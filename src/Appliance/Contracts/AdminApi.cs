@@ -47,18 +47,40 @@ public sealed record CreateScanRequest
     public ScheduleRequest? Schedule { get; init; }
 }
 
+/// <summary>
+/// When a scan runs: once at <see cref="At"/>, or on every match of <see cref="Cron"/> (five fields "minute hour day month
+/// weekday", or Quartz's six or seven starting with seconds) in <see cref="TimeZone"/> (IANA id; default: the scan
+/// settings' time zone). Neither: now.
+/// </summary>
 public sealed record ScheduleRequest
 {
     public DateTimeOffset? At { get; init; }
     public string? Cron { get; init; }
+    public string? TimeZone { get; init; }
 }
 
 public sealed record JobCountsResponse(long Queued, long Claimed, long Running, long Completed, long Failed, long Cancelled);
 
+/// <summary>
+/// A scan. A recurring scan is listed as a scan in status <c>scheduled</c> with <see cref="Recurring"/> set (its
+/// <see cref="ScheduledAt"/> is the next run); each run is a scan of its own whose <see cref="ScheduleId"/> names it.
+/// </summary>
 public sealed record ScanResponse(long Id, string Name, string Status, IReadOnlyList<string> Targets, string Ports,
     IReadOnlyList<long> ScannerIds, int? MaxProbesPerSecond, DateTimeOffset? ScheduledAt, bool Automated,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, JobCountsResponse JobCounts,
-    long ProgressCount, long ResultCount, ulong AddressCount);
+    long ProgressCount, long ResultCount, ulong AddressCount, long? ScheduleId, RecurrenceResponse? Recurring);
+
+/// <summary>How a recurring scan repeats.</summary>
+public sealed record RecurrenceResponse(string Cron, string TimeZone, DateTimeOffset? NextRunAt);
+
+/// <summary>A recurring scan with the history of its runs, newest first (GET /api/schedules).</summary>
+public sealed record ScheduleResponse(long Id, string Name, string Cron, string TimeZone, DateTimeOffset? NextRunAt,
+    DateTimeOffset CreatedAt, IReadOnlyList<ScheduleRunResponse> Runs);
+
+/// <summary>One due time of a schedule: the scan it started, or why it was skipped.</summary>
+public sealed record ScheduleRunResponse(DateTimeOffset At, string Outcome, long? ScanId, string? ScanStatus, string? Reason);
+
+public sealed record ScheduleListResponse(IReadOnlyList<ScheduleResponse> Schedules);
 
 public sealed record ScanListResponse(IReadOnlyList<ScanResponse> Scans);
 
@@ -96,6 +118,8 @@ public sealed record ScanSettings
     public string? AttributionHeader { get; set; }
     /// <summary>The rate a job gets when neither scanner, subnet, port list nor scan sets one.</summary>
     public int DefaultMaxProbesPerSecond { get; set; } = 10_000;
+    /// <summary>The appliance's time zone (IANA id): scan windows are wall-clock times in it, and recurring scans default to it.</summary>
+    public string TimeZone { get; set; } = "UTC";
 }
 
 /// <summary>A weekly window: <see cref="Days"/> ("mon" … "sun", empty for every day), from Start to End ("HH:mm"; End before Start spans midnight).</summary>
@@ -109,6 +133,16 @@ public sealed record PortListSetting(string Name, string Ports, int? MaxProbesPe
 
 /// <summary>The scheduler's state document: survives restarts.</summary>
 public sealed record SchedulerState(bool Paused);
+
+/// <summary>
+/// The stored side of a recurring scan (collection <c>schedules</c>, keyed by <see cref="Id"/>): the id is that of the
+/// scan holding its spec (in status scheduled, never dispatched itself); <see cref="Runs"/> is newest first and bounded.
+/// </summary>
+public sealed record RecurringSchedule(long Id, string Cron, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset? NextRunAt,
+    IReadOnlyList<ScheduleRun> Runs);
+
+/// <summary>A due time of a schedule: <see cref="ScanId"/> for a run that started, <see cref="Skipped"/> (the reason) otherwise.</summary>
+public sealed record ScheduleRun(DateTimeOffset At, long? ScanId, string? Skipped);
 
 public sealed record LoginRequest
 {

@@ -7,12 +7,25 @@ public enum BackgroundLoop
     ScannerSupervisor,
     /// <summary>Pets systemd's watchdog at half its interval.</summary>
     SystemdWatchdog,
+    /// <summary>Dispatches due scheduled scans and starts (or skips, saying why) the runs of recurring scans.</summary>
+    Scheduler,
+    /// <summary>Removes finished jobs, findings and scans older than the retention age.</summary>
+    Retention,
+}
+
+/// <summary>Which loops run on every ingest node and which only on the leader (see <see cref="Leadership"/>).</summary>
+public static class BackgroundLoops
+{
+    /// <summary>Everything but the node's own watchdog must run once across nodes; a new loop is leader-only by default.</summary>
+    public static bool RunsOnLeaderOnly(this BackgroundLoop loop) => loop is not BackgroundLoop.SystemdWatchdog;
 }
 
 /// <summary>
 /// A background loop as a cancellable hosted service: one tick per <see cref="Period"/> on the injected clock. A tick
 /// that throws is a fatal error: the loop logs it, sets a non-zero exit code and stops the daemon, rather than
-/// leaving a half-working appliance that nobody notices.
+/// leaving a half-working appliance that nobody notices. Two exceptions: a leader-only loop skips its ticks while
+/// another node leads, and a tick that finds the shared store unreachable is skipped (the database comes back; the
+/// next tick retries).
 /// </summary>
 public abstract partial class LoopService(BackgroundLoop loop, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger logger) : BackgroundService
 {
@@ -22,6 +35,9 @@ public abstract partial class LoopService(BackgroundLoop loop, TimeProvider cloc
     public BackgroundLoop Loop { get; } = loop;
 
     protected IHostApplicationLifetime Lifetime { get; } = lifetime;
+
+    /// <summary>Who leads the loops that run once across nodes; set by <see cref="Hosting.Leadership"/> at start (null: this node).</summary>
+    public Leadership? Leadership { get; set; }
 
     /// <summary>Time between ticks; null leaves the loop off (for example no watchdog was asked for).</summary>
     protected abstract TimeSpan? Period { get; }
@@ -41,7 +57,19 @@ public abstract partial class LoopService(BackgroundLoop loop, TimeProvider cloc
             using var timer = new PeriodicTimer(period, _clock);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await TickAsync(stoppingToken);
+                if (Loop.RunsOnLeaderOnly() && Leadership is { IsLeader: false })
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await TickAsync(stoppingToken);
+                }
+                catch (Outpost.Store.Postgres.StoreUnavailableException ex)
+                {
+                    LogStoreUnavailable(_logger, Loop, ex.Message);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -58,6 +86,9 @@ public abstract partial class LoopService(BackgroundLoop loop, TimeProvider cloc
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Background loop {Loop} started, every {Period}")]
     private static partial void LogStarted(ILogger logger, BackgroundLoop loop, TimeSpan period);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Background loop {Loop} skipped a tick: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, BackgroundLoop loop, string reason);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Background loop {Loop} failed; stopping the daemon")]
     private static partial void LogFailed(ILogger logger, Exception exception, BackgroundLoop loop);

@@ -3,11 +3,19 @@ using Outpost.Store.Faster;
 
 namespace Outpost.Appliance.Hosting;
 
-/// <summary>The default backend: the embedded FASTER store under <c>&lt;data-dir&gt;/store</c>.</summary>
+/// <summary>
+/// The default backend: the embedded FASTER store under <c>&lt;data-dir&gt;/store</c>. It is also the daemon's opener
+/// (Program.cs passes it), so it hands over to <see cref="PostgresStoreOpener"/> when <c>Outpost:Store:Kind</c> says so.
+/// </summary>
 public static class FasterStoreOpener
 {
     public static async ValueTask<IOutpostStore> OpenAsync(OutpostOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
     {
+        if (StoreKinds.Of(options) == StoreKinds.Postgres)
+        {
+            return await PostgresStoreOpener.OpenAsync(options, loggerFactory, ct);
+        }
+
         var sizing = options.Store;
         var defaults = new FasterStoreOptions { DataDirectory = options.StoreDirectory };
         return await FasterOutpostStore.OpenAsync(defaults with

@@ -11,6 +11,7 @@ using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
 using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Scheduling;
 using Outpost.Appliance.Web;
 using Outpost.Store;
 
@@ -121,9 +122,20 @@ public static partial class OutpostApp
         services.AddSingleton(openStore);
         services.AddSingleton<StoreLifetime>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreLifetime>());
+        // Before the loops: it tells each loop who leads (the node itself with the embedded store).
+        services.AddSingleton<Leadership>();
+        services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
         services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Store);
         services.AddSingleton<ScannerSupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
+        services.AddSingleton<DispatchGate>();
+        services.AddSingleton<ScanScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScanScheduler>());
+        services.AddSingleton<Retention>();
+        services.AddHostedService(sp => sp.GetRequiredService<Retention>());
+        services.AddOptions<OutpostOptions>()
+            .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero,
+                "Outpost:Scheduling:CycleInterval and Outpost:Retention MaxAge and Interval must be positive.");
         services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
         services.AddHostedService<SystemdService>();
 
@@ -165,6 +177,7 @@ public static partial class OutpostApp
         app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<StoreLifetime>().BeginShutdown);
 
         app.UseApiErrors();
+        app.UseMiddleware<StoreUnavailableMiddleware>();
         app.UseRouting();
         // After routing, so requests that matched an endpoint skip the file system entirely.
         app.UseDefaultFiles();

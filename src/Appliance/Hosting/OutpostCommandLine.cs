@@ -13,18 +13,27 @@ public static class OutpostCommandLine
         var dataDirectory = new Option<string?>("--data-dir")
         {
             Description = "State directory: store, TLS certificate, admin token (default /var/lib/outpost).",
+            Recursive = true,
         };
         var urls = new Option<string?>("--urls")
         {
             Description = "Listen URLs separated by ';', such as http://127.0.0.1:8080 (default https://*:443).",
+            Recursive = true,
         };
         var config = new Option<string?>("--config")
         {
             Description = $"Config file (default {OutpostApp.InstalledConfigFile} when present).",
+            Recursive = true,
         };
         var root = new RootCommand("The Outpost appliance daemon: scanner job protocol, admin API and web UI.") { dataDirectory, urls, config };
         root.SetAction((parse, _) =>
             OutpostApp.RunAsync(new StartupArguments(parse.GetValue(dataDirectory), parse.GetValue(urls), parse.GetValue(config)), openStore));
+
+        // The options above are recursive, so `outpost selftest --data-dir DIR --config FILE` checks that installation.
+        var selfTest = new Command("selftest", "Check libpcap, capabilities, the data directory and the store; exit non-zero on a problem.");
+        selfTest.SetAction((parse, ct) => SelfTest.RunAsync(
+            new StartupArguments(parse.GetValue(dataDirectory), parse.GetValue(urls), parse.GetValue(config)), openStore, Console.Out, ct));
+        root.Subcommands.Add(selfTest);
         return root;
     }
 

@@ -18,6 +18,10 @@ public sealed class OutpostOptions
 
     public ScannerTimeouts Scanners { get; set; } = new();
 
+    public SchedulingOptions Scheduling { get; set; } = new();
+
+    public RetentionOptions Retention { get; set; } = new();
+
     /// <summary>Memory sizing of the embedded store; unset values keep the store's own defaults.</summary>
     public StoreSizing Store { get; set; } = new();
 
@@ -41,7 +45,7 @@ public sealed class ScannerTimeouts
 {
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(90);
     public TimeSpan ReassignTimeout { get; set; } = TimeSpan.FromMinutes(10);
-    /// <summary>A job handed out this many times without finishing fails instead of going round again.</summary>
+    /// <summary>How many times a job lost with its scanner goes back to the queue; the next loss fails it, with the reason.</summary>
     public int MaxAttempts { get; set; } = 5;
     /// <summary>How often the supervisor looks for offline scanners and stuck scans.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -53,8 +57,27 @@ public sealed class ScannerTimeouts
 /// </summary>
 public sealed class StoreSizing
 {
+    /// <summary>The backend: <c>faster</c> (the embedded store, default) or <c>postgres</c> (shared by several ingest nodes).</summary>
+    public string Kind { get; set; } = StoreKinds.Faster;
+
+    /// <summary>The Npgsql connection string when <see cref="Kind"/> is <c>postgres</c>.</summary>
+    public string? ConnectionString { get; set; }
+
     public int? JobMemorySizeBits { get; set; }
     public long? JobIndexBuckets { get; set; }
     public int? BlobMemorySizeBits { get; set; }
     public long? BlobIndexBuckets { get; set; }
+}
+
+/// <summary>How often the scheduler looks for due scheduled and recurring scans (the granularity of their start).</summary>
+public sealed class SchedulingOptions
+{
+    public TimeSpan CycleInterval { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>How long finished jobs and their findings are kept, and how often old ones are removed.</summary>
+public sealed class RetentionOptions
+{
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 }

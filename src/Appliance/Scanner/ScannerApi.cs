@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
+using Outpost.Appliance.Scheduling;
 using Outpost.Store;
 using Outpost.Store.Model;
 
@@ -41,7 +42,7 @@ public static class ScannerApi
     }
 
     private static async Task<Results<Ok<ClaimResponse>, BadRequestError, ForbiddenError>> ClaimAsync(HttpContext context, string? limit,
-        IOutpostStore store, IpBinding binding, TimeProvider clock, ApplianceMetrics metrics)
+        IOutpostStore store, IpBinding binding, DispatchGate gate, TimeProvider clock, ApplianceMetrics metrics)
     {
         var max = 1;
         if (limit is not null)
@@ -61,8 +62,11 @@ public static class ScannerApi
             return new ForbiddenError(ErrorCodes.IpBindingViolation, "This scanner may not fetch jobs from this address.");
         }
 
+        // Outside the scan windows and while scheduling is paused, automated jobs wait in the queue; manual ones never do.
+        // The gate answers from memory (it re-reads its two documents at most once a second).
+        var now = clock.GetUtcNow();
         var started = TimeProvider.System.GetTimestamp();
-        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), clock.GetUtcNow());
+        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), now, gate.AutomatedAllowed(now));
         metrics.Committed("claim", started);
         metrics.Claimed(jobs.Count);
         var wire = new ScannerJob[jobs.Count];

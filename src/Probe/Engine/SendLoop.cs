@@ -29,6 +29,9 @@ internal sealed class ProbeCursor(ulong count, int sends)
     /// <summary>Positions per sweep.</summary>
     public ulong Count { get; } = count;
 
+    /// <summary>Positions not yet claimed; a loop asks the throttle for no more than this, so it does not sleep for tokens it cannot use.</summary>
+    public ulong Remaining => Volatile.Read(ref _next) is var next && next < _end ? _end - next : 0;
+
     /// <summary>Claims up to <paramref name="max"/> consecutive positions; returns how many (0 when all are taken).</summary>
     public int Claim(int max, out ulong first)
     {
@@ -105,9 +108,10 @@ internal sealed class SendLoop
         var count = _cursor.Count;
         var source = _template.Source;
         var frames = _frames.AsSpan();
-        while (true)
+        ulong remaining;
+        while ((remaining = _cursor.Remaining) > 0)
         {
-            var granted = _throttle.Acquire(Batch, cancellationToken);
+            var granted = _throttle.Acquire((int)Math.Min(Batch, remaining), cancellationToken);
             if (granted == 0)
             {
                 return false;
@@ -160,5 +164,7 @@ internal sealed class SendLoop
                 Volatile.Write(ref _unreachable, _unreachable + skipped);
             }
         }
+
+        return true;
     }
 }

