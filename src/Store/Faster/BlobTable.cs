@@ -92,26 +92,10 @@ internal sealed class BlobTable : IDisposable
         }
     }
 
-    public async ValueTask CheckpointAsync(bool withIndex, CancellationToken ct)
-    {
-        var (ok, _) = withIndex
-            ? await kv.TakeFullCheckpointAsync(CheckpointType.FoldOver, ct).ConfigureAwait(false)
-            : await kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver, tryIncremental: false, ct).ConfigureAwait(false);
-        if (!ok) throw new InvalidOperationException("FASTER refused to start a blob log checkpoint");
-    }
+    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvCheckpoints.CheckpointAsync(kv, withIndex, "blob", ct);
 
-    public bool TryRecover()
-    {
-        try
-        {
-            kv.Recover();
-            return true;
-        }
-        catch (FasterException)
-        {
-            return false;
-        }
-    }
+    /// <summary>Restores the latest checkpoint, if there is one.</summary>
+    public bool TryRecover() => FasterKvCheckpoints.TryRecover(kv);
 
     private static void WriteKey(Span<byte> key, long jobId, BlobKind kind)
     {

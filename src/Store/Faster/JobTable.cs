@@ -51,20 +51,7 @@ internal sealed class JobTable : IDisposable
         var session = sessions.Rent();
         try
         {
-            JobCommand input = default;
-            JobOutcome output = default;
-            var status = session.Read(ref jobId, ref input, ref output);
-            if (status.IsPending)
-            {
-                session.CompletePendingWithOutputs(out var completed, wait: true);
-                using (completed)
-                {
-                    status = completed.Next() ? completed.Current.Status : default;
-                    output = completed.Current.Output;
-                }
-            }
-            record = output.Record;
-            return status.Found;
+            return TryRead(session, jobId, out record);
         }
         finally
         {
@@ -78,28 +65,31 @@ internal sealed class JobTable : IDisposable
         var session = sessions.Rent();
         try
         {
-            JobCommand input = default;
             for (var jobId = first; jobId <= last; jobId++)
-            {
-                JobOutcome output = default;
-                var key = jobId;
-                var status = session.Read(ref key, ref input, ref output);
-                if (status.IsPending)
-                {
-                    session.CompletePendingWithOutputs(out var completed, wait: true);
-                    using (completed)
-                    {
-                        status = completed.Next() ? completed.Current.Status : default;
-                        output = completed.Current.Output;
-                    }
-                }
-                if (status.Found) visit(in output.Record);
-            }
+                if (TryRead(session, jobId, out var record)) visit(in record);
         }
         finally
         {
             sessions.Return(session);
         }
+    }
+
+    private static bool TryRead(JobSession session, long jobId, out JobRecord record)
+    {
+        JobCommand input = default;
+        JobOutcome output = default;
+        var status = session.Read(ref jobId, ref input, ref output);
+        if (status.IsPending)
+        {
+            session.CompletePendingWithOutputs(out var completed, wait: true);
+            using (completed)
+            {
+                status = completed.Next() ? completed.Current.Status : default;
+                output = completed.Current.Output;
+            }
+        }
+        record = output.Record;
+        return status.Found;
     }
 
     /// <summary>Writes a whole record: a new job, or recovery's replay of a logged image.</summary>
@@ -131,28 +121,10 @@ internal sealed class JobTable : IDisposable
         }
     }
 
-    /// <summary>A checkpoint of the log; every <paramref name="withIndex"/> one also checkpoints the hash index.</summary>
-    public async ValueTask CheckpointAsync(bool withIndex, CancellationToken ct)
-    {
-        var (ok, _) = withIndex
-            ? await kv.TakeFullCheckpointAsync(CheckpointType.FoldOver, ct).ConfigureAwait(false)
-            : await kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver, tryIncremental: false, ct).ConfigureAwait(false);
-        if (!ok) throw new InvalidOperationException("FASTER refused to start a job log checkpoint");
-    }
+    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvCheckpoints.CheckpointAsync(kv, withIndex, "job", ct);
 
     /// <summary>Restores the latest checkpoint, if there is one.</summary>
-    public bool TryRecover()
-    {
-        try
-        {
-            kv.Recover();
-            return true;
-        }
-        catch (FasterException)
-        {
-            return false;
-        }
-    }
+    public bool TryRecover() => FasterKvCheckpoints.TryRecover(kv);
 
     private static JobOutcome CompletePending(JobSession session)
     {
