@@ -19,8 +19,10 @@ public sealed class RpmInstallTests
     public async Task Rpm_installs_into_a_root_runs_upgrades_and_erases()
     {
         Shell.Require("rpm");
+        // The root is made (or unpacked from the cache) while the packages build.
+        var making = TestRoot.FromTarballAsync("apt-rpm", "rpm-root-bookworm.tar", ["libpcap0.8", "libssl3"]);
+        await using var root = await making;
         var packages = await Packages.GetAsync();
-        await using var root = await TestRoot.FromTarballAsync("apt-rpm", "rpm-root-bookworm.tar", ["libpcap0.8", "libssl3"]);
 
         var install = (await Shell.RunAsync("rpm", ["--root", root.Directory, "-i", "--nodeps",
             packages.Rpm("outpost"), packages.Rpm("outpost-probe")], TimeSpan.FromMinutes(3))).EnsureSuccess();

@@ -43,8 +43,18 @@ public static partial class ProbeBenchmark
         var truth = new HashSet<(string, int)>(Enumerable.Range(16, Hosts).SelectMany(h => OpenPorts.Select(p => ($"{Subnet}.{h}", p))));
         Console.WriteLine($"probe benchmark: {Hosts} hosts × {Ports} ports = {Hosts * Ports} probes per run; {truth.Count} open ports; namespace {network.Name}");
 
-        var nmapOpen = RunNmap(network);
-        Console.WriteLine($"nmap -sS oracle: {nmapOpen.Count} open ports, {(nmapOpen.SetEquals(truth) ? "equal to" : "DIFFERENT FROM")} the truth");
+        // nmap is only a second opinion on the truth: on a starved machine it can be very slow, so it gets a bound
+        // and the benchmark goes on without it.
+        HashSet<(string, int)>? nmapOpen = null;
+        try
+        {
+            nmapOpen = RunNmap(network);
+            Console.WriteLine($"nmap -sS oracle: {nmapOpen.Count} open ports, {(nmapOpen.SetEquals(truth) ? "equal to" : "DIFFERENT FROM")} the truth");
+        }
+        catch (TimeoutException ex)
+        {
+            Console.WriteLine($"nmap -sS oracle: unavailable ({ex.Message})");
+        }
 
         var outpostRuns = new List<Run>();
         var masscanRuns = new List<Run>();
@@ -76,12 +86,12 @@ public static partial class ProbeBenchmark
         return 0;
     }
 
-    private static void Report(Run run, double rate, HashSet<(string, int)> truth, HashSet<(string, int)> nmapOpen)
+    private static void Report(Run run, double rate, HashSet<(string, int)> truth, HashSet<(string, int)>? nmapOpen)
     {
         var missing = truth.Except(run.Open).Count();
         var extra = run.Open.Except(truth).Count();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{run.Tool,-8} asked={(rate == 0 ? "max" : rate.ToString("0", CultureInfo.InvariantCulture)),-7} achieved={run.Pps,10:0} probes/s frames={run.Frames,8} cpu={run.CpuSeconds,6:0.00}s ({run.CpuSeconds / Probes * 1e6,5:0.00} s/M probes) rss={run.PeakRssMb,6:0.0} MB open={run.Open.Count}/{truth.Count} missing={missing} extra={extra} vs-nmap={(run.Open.SetEquals(nmapOpen) ? "same" : "differs")} drops={run.Drops} wall={run.WallSeconds:0.0}s"));
+            $"{run.Tool,-8} asked={(rate == 0 ? "max" : rate.ToString("0", CultureInfo.InvariantCulture)),-7} achieved={run.Pps,10:0} probes/s frames={run.Frames,8} cpu={run.CpuSeconds,6:0.00}s ({run.CpuSeconds / Probes * 1e6,5:0.00} s/M probes) rss={run.PeakRssMb,6:0.0} MB open={run.Open.Count}/{truth.Count} missing={missing} extra={extra} vs-nmap={(nmapOpen is null ? "n/a" : run.Open.SetEquals(nmapOpen) ? "same" : "differs")} drops={run.Drops} wall={run.WallSeconds:0.0}s"));
     }
 
     private sealed record Run(string Tool, double Pps, long Frames, double CpuSeconds, double PeakRssMb, HashSet<(string, int)> Open, long Drops, double WallSeconds);
@@ -136,7 +146,7 @@ public static partial class ProbeBenchmark
 
     private static HashSet<(string, int)> RunNmap(BenchNetwork network)
     {
-        var output = Timed("nmap", ["-sS", "-n", "-Pn", "-p-", "--min-rate", "30000", "--max-retries", "3", "-T5", "-e", network.HostInterface, "-oG", "-", Targets]);
+        var output = Timed("nmap", ["-sS", "-n", "-Pn", "-p-", "--min-rate", "30000", "--max-retries", "3", "-T5", "-e", network.HostInterface, "-oG", "-", Targets], timeoutMinutes: 2);
         var open = new HashSet<(string, int)>();
         foreach (var line in output.Stdout.Split('\n'))
         {
@@ -174,7 +184,7 @@ public static partial class ProbeBenchmark
         MasscanRegex().Matches(stdout).Select(m => (m.Groups[2].Value, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))).ToHashSet();
 
     /// <summary>Runs a tool under /usr/bin/time for CPU seconds and peak RSS, with a hard timeout.</summary>
-    private static ToolOutput Timed(string file, string[] args)
+    private static ToolOutput Timed(string file, string[] args, int timeoutMinutes = 5)
     {
         var timeFile = Path.GetTempFileName();
         try
@@ -188,10 +198,10 @@ public static partial class ProbeBenchmark
             using var process = Process.Start(start)!;
             var stderr = process.StandardError.ReadToEndAsync();
             var stdout = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+            if (!process.WaitForExit(TimeSpan.FromMinutes(timeoutMinutes)))
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{file} did not finish within 5 minutes");
+                throw new TimeoutException($"{file} did not finish within {timeoutMinutes} minutes");
             }
 
             var f = File.ReadAllText(timeFile).Trim().Split('\n')[^1].Split(' ');

@@ -11,6 +11,8 @@ public enum BackgroundLoop
     Scheduler,
     /// <summary>Removes finished jobs, findings and scans older than the retention age.</summary>
     Retention,
+    /// <summary>The appliance's own scanner (<c>local</c>): heartbeats, notices stops and claims jobs for the in-process probe engine.</summary>
+    BuiltInScanner,
 }
 
 /// <summary>Which loops run on every ingest node and which only on the leader (see <see cref="Leadership"/>).</summary>

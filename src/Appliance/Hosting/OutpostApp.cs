@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Admin;
+using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
@@ -133,6 +134,7 @@ public static partial class OutpostApp
         services.AddHostedService(sp => sp.GetRequiredService<ScanScheduler>());
         services.AddSingleton<Retention>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
+        services.AddBuiltInScanner();
         services.AddOptions<OutpostOptions>()
             .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero,
                 "Outpost:Scheduling:CycleInterval and Outpost:Retention MaxAge and Interval must be positive.");

@@ -22,6 +22,9 @@ public sealed class OutpostOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
+    /// <summary>The appliance's own scanner, <c>local</c> (off unless enabled).</summary>
+    public BuiltInScanner.BuiltInScannerOptions BuiltInScanner { get; set; } = new();
+
     /// <summary>Memory sizing of the embedded store; unset values keep the store's own defaults.</summary>
     public StoreSizing Store { get; set; } = new();
 

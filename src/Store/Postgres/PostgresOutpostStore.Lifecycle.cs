@@ -28,7 +28,7 @@ public sealed partial class PostgresOutpostStore
     // The picking SELECT is a MATERIALIZED CTE, run exactly once: written inline as "WHERE id IN (SELECT … LIMIT n
     // FOR UPDATE SKIP LOCKED)" the planner may re-run it as the inner side of a semi-join, and every re-run locks and
     // hands out n more rows (a claim of 1 returned 2 in the contract tests).
-    private const string ClaimSql =
+    internal const string ClaimSql =
         "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE scanner_id = $1 AND status = 'queued' AND (NOT automated OR $3) " +
         "ORDER BY automated, id LIMIT $2 FOR UPDATE SKIP LOCKED) " +
         "UPDATE jobs SET status = 'claimed', claimed_at = $4, source_ip = $5, updated_at = $4 " +

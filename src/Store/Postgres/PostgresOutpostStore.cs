@@ -77,6 +77,9 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
+    /// <summary>The store's connection string (with its enforced settings), for tests that inspect the database.</summary>
+    internal string ConnectionStringForTests => dataSource.ConnectionString;
+
     // ---- Running statements ---------------------------------------------------------------------------------
 
     /// <summary>True when the failure says the database is unreachable or the connection broke (outcome unknown).</summary>

@@ -39,7 +39,7 @@ public sealed class TestRoot : IAsyncDisposable
         Shell.Require("mmdebstrap", "chroot", "unshare", "setpriv");
         var cache = System.IO.Path.Combine(Repository.Cache, cacheName);
         System.IO.Directory.CreateDirectory(cache);
-        var directory = System.IO.Directory.CreateTempSubdirectory("outpost-root-").FullName;
+        var directory = System.IO.Directory.CreateTempSubdirectory("pkgtest-root-").FullName;
         string[] arguments =
         [
             // --verbose: dpkg and apt output, maintainer scripts included, instead of progress bars.
@@ -100,7 +100,7 @@ public sealed class TestRoot : IAsyncDisposable
             File.Move(partial, tarball, overwrite: true);
         }
 
-        var directory = System.IO.Directory.CreateTempSubdirectory("outpost-root-").FullName;
+        var directory = System.IO.Directory.CreateTempSubdirectory("pkgtest-root-").FullName;
         var root = new TestRoot(directory, "");
         var unpack = await Shell.RunAsync("tar", ["-xf", tarball, "-C", directory], TimeSpan.FromMinutes(2));
         if (unpack.ExitCode != 0)

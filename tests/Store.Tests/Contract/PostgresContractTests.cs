@@ -11,7 +11,8 @@ namespace Outpost.Store.Tests.Contract;
 /// </summary>
 public sealed class PostgresDatabase : IAsyncLifetime, IAsyncDisposable
 {
-    private readonly PostgresCluster _cluster = new();
+    // The server's default is off, so the store's own connections must be what turns durable commits on.
+    private readonly PostgresCluster _cluster = new(new Dictionary<string, string> { ["synchronous_commit"] = "off" });
 
     public string ConnectionString { get; private set; } = "";
 
@@ -57,6 +58,46 @@ public sealed class PostgresContractTests(PostgresDatabase database) : StoreCont
 {
     protected override async Task<IOutpostStore> OpenAsync() =>
         await PostgresOutpostStore.OpenAsync(new PostgresStoreOptions { ConnectionString = await database.FreshSchemaAsync() }, NullLoggerFactory.Instance);
+
+    [Fact]
+    public async Task A_claim_reads_the_partial_index_of_queued_jobs_and_never_walks_claimed_rows()
+    {
+        var s = await ScannerAsync();
+        await ScanAsync(3000, false, "big", s);
+        Assert.Equal(2500, (await Store.ClaimAsync(s.Id, 2500, null, Now)).Count);
+        var connectionString = ((PostgresOutpostStore)Store).ConnectionStringForTests;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var analyze = new NpgsqlCommand("ANALYZE jobs", connection))
+        {
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        // Every store connection commits durably, whatever the server's default says (off in this cluster).
+        await using (var show = new NpgsqlCommand("SHOW synchronous_commit", connection))
+        {
+            Assert.Equal("on", await show.ExecuteScalarAsync());
+        }
+
+        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF) " + PostgresOutpostStore.ClaimSql, connection);
+        explain.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.Id });
+        explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 5 });
+        explain.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = true });
+        explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = Now.UtcDateTime });
+        explain.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        var text = string.Join('\n', plan);
+        Assert.Contains("jobs_queued", text);
+        Assert.DoesNotContain("Seq Scan", text);
+    }
 
     [Fact]
     public async Task Nodes_starting_at_once_migrate_the_schema_once_and_all_open()

@@ -1,0 +1,23 @@
+namespace Outpost.Appliance.BuiltInScanner;
+
+/// <summary>Section <c>Outpost:BuiltInScanner</c>: the appliance's own scanner, named <c>local</c>.</summary>
+public sealed class BuiltInScannerOptions
+{
+    /// <summary>The scanner name the appliance registers for itself.</summary>
+    public const string ScannerName = "local";
+
+    /// <summary>
+    /// Whether the appliance scans too. Off unless configured: turning it on registers a scanner every admin sees, and
+    /// the installed configuration (or the admin) decides that.
+    /// </summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Jobs the built-in scanner runs at once.</summary>
+    public int ClaimLimit { get; set; } = 1;
+
+    /// <summary>How often it looks for work, notices stops and heartbeats.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Send probes on this interface instead of the routed one.</summary>
+    public string? Interface { get; set; }
+}

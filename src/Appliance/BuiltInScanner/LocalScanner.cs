@@ -1,0 +1,179 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Outpost.Appliance.Hosting;
+using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Scheduling;
+using Outpost.Probe.Engine;
+using Outpost.Probe.Node;
+using Outpost.Store;
+using Outpost.Store.Model;
+
+namespace Outpost.Appliance.BuiltInScanner;
+
+/// <summary>
+/// The appliance's built-in scanner: the probe engine in-process, as a scanner named <c>local</c> that claims its jobs
+/// from the store (<see cref="StoreScannerProtocol"/>) and runs them with the same <see cref="JobRunner"/> as a remote
+/// node, so lifecycle, progress, findings and stops behave identically.
+///
+/// Each tick: register on first start (the scanner's id is kept in a store document, so restarts reuse it); heartbeat;
+/// pass on stops; check raw packet access; claim what there is room for. Without CAP_NET_RAW it claims nothing, stops
+/// heartbeating (so it shows offline) and raises the <see cref="UnhealthyAlarm"/> alarm saying why, instead of failing
+/// every job it is given; the alarm clears once the capability is there.
+///
+/// Jobs it held when the appliance last stopped (a crash, or a shutdown that outlasted the grace) cannot be resumed —
+/// the engine keeps no state — so on start they are completed as failed, saying so; an admin can re-run them.
+/// </summary>
+public sealed partial class LocalScanner : LoopService
+{
+    public const string UnhealthyAlarm = "scanner-unhealthy";
+
+    /// <summary>Where the built-in scanner's id is kept.</summary>
+    public const string DocumentCollection = "built-in-scanner";
+    public const string DocumentKey = "scanner-id";
+
+    private readonly StoreLifetime _storeLifetime;
+    private readonly DispatchGate _gate;
+    private readonly TimeProvider _clock;
+    private readonly IRawPacketAccess _rawAccess;
+    private readonly BuiltInScannerOptions _options;
+    private readonly ILogger _logger;
+    private readonly List<Task> _jobs = [];
+    private readonly string _version = "built-in " + (typeof(LocalScanner).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+    private StoreScannerProtocol? _protocol;
+    private JobRunner? _runner;
+    private long _scannerId;
+    // Null until the first check, so a restarted appliance raises or clears whatever alarm the last run left.
+    private bool? _unhealthy;
+
+    public LocalScanner(StoreLifetime storeLifetime, DispatchGate gate, IRawPacketAccess rawAccess, IOptions<OutpostOptions> options, TimeProvider clock,
+        IHostApplicationLifetime lifetime, ILogger<LocalScanner> logger)
+        : base(BackgroundLoop.BuiltInScanner, clock, lifetime, logger)
+    {
+        _storeLifetime = storeLifetime;
+        _gate = gate;
+        _clock = clock;
+        _rawAccess = rawAccess;
+        _options = options.Value.BuiltInScanner;
+        _logger = logger;
+    }
+
+    /// <summary>The built-in scanner's id once registered (0 before the first tick).</summary>
+    public long ScannerId => Volatile.Read(ref _scannerId);
+
+    protected override TimeSpan? Period => _options.Enabled ? _options.PollInterval : null;
+
+    protected override async ValueTask TickAsync(CancellationToken ct)
+    {
+        var store = _storeLifetime.Store;
+        if (_runner is null || store.GetScanner(_scannerId) is null)
+        {
+            await RegisterAsync(store, ct);
+        }
+
+        var scanner = store.GetScanner(_scannerId);
+        if (scanner is not { Enabled: true })
+        {
+            // An admin disabled it: like a remote scanner with a disabled key, it does nothing.
+            return;
+        }
+
+        if (_rawAccess.Problem() is { } problem)
+        {
+            if (_unhealthy != true)
+            {
+                _unhealthy = true;
+                LogUnhealthy(_logger, problem);
+                await store.RaiseAlarmAsync(new Alarm(UnhealthyAlarm, ScannerSupervisor.ScannerSubject(_scannerId),
+                    $"The built-in scanner '{BuiltInScannerOptions.ScannerName}' cannot probe and takes no jobs: {problem}.", _clock.GetUtcNow()), ct);
+            }
+
+            return;
+        }
+
+        if (_unhealthy != false)
+        {
+            _unhealthy = false;
+            LogHealthy(_logger);
+            await store.ClearAlarmAsync(UnhealthyAlarm, ScannerSupervisor.ScannerSubject(_scannerId), ct);
+        }
+
+        foreach (var jobId in await _protocol!.HeartbeatAsync(_runner!.RunningJobs, ct))
+        {
+            _runner.RequestStop(jobId);
+        }
+
+        _jobs.RemoveAll(t => t.IsCompleted);
+        var room = _options.ClaimLimit - _runner.Count;
+        if (room > 0)
+        {
+            foreach (var job in await _protocol.ClaimAsync(room, ct))
+            {
+                _jobs.Add(_runner.Start(job, ct));
+            }
+        }
+    }
+
+    /// <summary>Stops the loop, then waits for running jobs to report (bounded by the runner's shutdown grace).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await Task.WhenAll(_jobs).WaitAsync(cancellationToken);
+    }
+
+    private async ValueTask RegisterAsync(IOutpostStore store, CancellationToken ct)
+    {
+        var kept = store.GetDocument(DocumentCollection, DocumentKey);
+        if (kept is not null && long.TryParse(kept, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && store.GetScanner(id) is not null)
+        {
+            _scannerId = id;
+        }
+        else
+        {
+            // The key is thrown away: nobody may speak the HTTP protocol as the built-in scanner.
+            var (_, hash) = ApiKeys.Create();
+            var created = await store.CreateScannerAsync(BuiltInScannerOptions.ScannerName, hash, [], null, _clock.GetUtcNow(), ct);
+            await store.PutDocumentAsync(DocumentCollection, DocumentKey, created.Id.ToString(CultureInfo.InvariantCulture), ct);
+            _scannerId = created.Id;
+            LogRegistered(_logger, created.Id);
+        }
+
+        _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _clock, _scannerId, _version);
+        _runner = new JobRunner(_protocol, new ProbeScanner(), new JobRunnerOptions { Interface = _options.Interface }, _clock, _logger);
+
+        // Whatever this scanner still holds is from an earlier run of the appliance: nothing is probing it any more.
+        foreach (var job in store.ListActiveJobs(_scannerId))
+        {
+            await store.CompleteAsync(_scannerId, job.JobId, failed: true, job.ResultCount,
+                "interrupted: the appliance restarted while its built-in scanner ran this job; re-run it to finish", _clock.GetUtcNow(), ct);
+            LogOrphaned(_logger, job.JobId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered the built-in scanner as scanner {ScannerId}")]
+    private static partial void LogRegistered(ILogger logger, long scannerId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The built-in scanner is unhealthy and takes no jobs: {Problem}")]
+    private static partial void LogUnhealthy(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The built-in scanner can probe again")]
+    private static partial void LogHealthy(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was running on the built-in scanner when the appliance stopped; marked failed")]
+    private static partial void LogOrphaned(ILogger logger, long jobId);
+}
+
+/// <summary>Registration of the built-in scanner's services.</summary>
+public static class LocalScannerServices
+{
+    public static IServiceCollection AddBuiltInScanner(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IRawPacketAccess>(ProcessCapabilities.Instance);
+        services.AddSingleton<LocalScanner>();
+        services.AddHostedService(sp => sp.GetRequiredService<LocalScanner>());
+        services.AddOptions<OutpostOptions>()
+            .Validate(o => o.BuiltInScanner.PollInterval > TimeSpan.Zero && o.BuiltInScanner.ClaimLimit is >= 1 and <= ScannerApi.MaxClaim,
+                "Outpost:BuiltInScanner:PollInterval must be positive and ClaimLimit from 1 to 10.");
+        return services;
+    }
+}

@@ -1,0 +1,86 @@
+using Outpost.Appliance.Hosting;
+using Outpost.Appliance.Scheduling;
+using Outpost.Probe.Engine;
+using Outpost.Probe.Node;
+using Outpost.Probe.Targets;
+using Outpost.Store;
+using Outpost.Store.Model;
+
+namespace Outpost.Appliance.BuiltInScanner;
+
+/// <summary>
+/// The scanner job protocol for the built-in scanner: the same calls a remote node makes over HTTP, made on the store
+/// directly. Claims obey the same dispatch rule as <c>GET /scanner/jobs</c> (<see cref="DispatchGate"/>), and like the
+/// HTTP handlers, a store change once begun is not cancelled, so no call leaves an ambiguous half-state.
+/// </summary>
+public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, TimeProvider clock, long scannerId, string version)
+    : IScannerProtocol
+{
+    private IOutpostStore Store => storeLifetime.Store;
+
+    public async ValueTask<IReadOnlyList<JobAssignment>> ClaimAsync(int limit, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        // No source IP: the probes leave by whichever interface routes to the targets, not by one address.
+        var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), CancellationToken.None);
+        var assignments = new JobAssignment[jobs.Count];
+        for (var i = 0; i < assignments.Length; i++)
+        {
+            var job = jobs[i];
+            var targets = new JobTargetSpec[job.Targets.Count];
+            for (var t = 0; t < targets.Length; t++)
+            {
+                targets[t] = new JobTargetSpec(job.Targets[t].Cidr, job.Targets[t].Ports);
+            }
+
+            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond);
+        }
+
+        return assignments;
+    }
+
+    /// <summary>Records the heartbeat; returns the jobs of a stopping scan. (It knows its own runs, so nothing else needs stopping.)</summary>
+    public async ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, CancellationToken ct)
+    {
+        await Store.RecordHeartbeatAsync(scannerId, clock.GetUtcNow(), null, version, CancellationToken.None);
+        var stop = new List<long>();
+        foreach (var job in Store.ListActiveJobs(scannerId))
+        {
+            if (job.StopRequested)
+            {
+                stop.Add(job.JobId);
+            }
+        }
+
+        return stop;
+    }
+
+    public async ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) =>
+        Reply(await Store.StartAsync(scannerId, jobId, clock.GetUtcNow(), CancellationToken.None));
+
+    public async ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, CancellationToken ct) =>
+        Reply(await Store.ProgressAsync(scannerId, jobId, progressCount, resultCount, clock.GetUtcNow(), CancellationToken.None));
+
+    public async ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)
+    {
+        var findings = new Finding[results.Count];
+        for (var i = 0; i < findings.Length; i++)
+        {
+            var r = results[i];
+            findings[i] = new Finding(Ipv4Range.FormatAddress(r.Address.Value), r.Port.Value, "tcp", r.StateText, r.Ttl);
+        }
+
+        var (status, _) = await Store.AppendFindingsAsync(scannerId, jobId, findings, clock.GetUtcNow(), CancellationToken.None);
+        return Reply(new JobUpdate(status));
+    }
+
+    public async ValueTask<JobReply> CompleteAsync(long jobId, bool failed, long resultCount, string? errorMessage, CancellationToken ct) =>
+        Reply(await Store.CompleteAsync(scannerId, jobId, failed, resultCount, errorMessage, clock.GetUtcNow(), CancellationToken.None));
+
+    // The statuses the HTTP surface turns into 404, 403 JOB_NOT_OWNED and 409: the job is no longer ours to run.
+    private static JobReply Reply(JobUpdate update) => update.Status switch
+    {
+        StoreStatus.Ok => update.StopRequested ? JobReply.Stop : JobReply.Ok,
+        _ => JobReply.Gone,
+    };
+}

@@ -1,0 +1,79 @@
+using Outpost.Probe.Engine;
+
+namespace Outpost.Probe.Node;
+
+/// <summary>
+/// The scanner job protocol (SPEC §2) as the scanner side sees it. Two implementations share everything above this
+/// seam (<see cref="JobRunner"/>): <see cref="HttpScannerProtocol"/> for a remote node, which talks to the appliance
+/// over HTTPS, and the appliance's built-in scanner, which calls its store directly.
+/// A call that may succeed if repeated later (appliance down or restarting, key refused) throws
+/// <see cref="ScannerProtocolException"/> with <see cref="ScannerProtocolException.Transient"/> set; the caller
+/// backs off and repeats it. A job call the appliance refuses for good answers <see cref="JobReply.Gone"/>.
+/// </summary>
+public interface IScannerProtocol
+{
+    /// <summary>Claims up to <paramref name="limit"/> queued jobs of this scanner.</summary>
+    ValueTask<IReadOnlyList<JobAssignment>> ClaimAsync(int limit, CancellationToken ct);
+
+    /// <summary>Reports that the scanner is alive and what it runs; returns the jobs it must stop.</summary>
+    ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, CancellationToken ct);
+
+    ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct);
+
+    ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, CancellationToken ct);
+
+    /// <summary>Appends findings; repeating a batch is harmless (the appliance de-duplicates).</summary>
+    ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct);
+
+    ValueTask<JobReply> CompleteAsync(long jobId, bool failed, long resultCount, string? errorMessage, CancellationToken ct);
+}
+
+/// <summary>What the appliance said to a job call.</summary>
+public enum JobReply
+{
+    /// <summary>Accepted; carry on.</summary>
+    Ok,
+
+    /// <summary>Accepted, and the job's scan is being stopped: stop probing and complete the job.</summary>
+    Stop,
+
+    /// <summary>The job is no longer this scanner's to run (unknown, re-assigned, finished): drop it without completing.</summary>
+    Gone,
+}
+
+/// <summary>One claimed job: its immutable spec as the claim returned it.</summary>
+public sealed record JobAssignment(long JobId, long ScanId, string Name, IReadOnlyList<JobTargetSpec> Targets, int MaxProbesPerSecond);
+
+/// <summary>One block of a job: addresses (CIDR, single address or range) and the ports to probe on them.</summary>
+public sealed record JobTargetSpec(string Cidr, string Ports);
+
+/// <summary>A protocol call failed; <see cref="Transient"/> says whether repeating it later may succeed.</summary>
+public sealed class ScannerProtocolException : Exception
+{
+    public ScannerProtocolException(string message, bool transient, bool credentialsRefused = false, Exception? inner = null)
+        : base(message, inner)
+    {
+        Transient = transient;
+        CredentialsRefused = credentialsRefused;
+    }
+
+    public ScannerProtocolException()
+    {
+    }
+
+    public ScannerProtocolException(string message)
+        : base(message)
+    {
+    }
+
+    public ScannerProtocolException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>The appliance may accept the same call later (it is down, restarting or overloaded).</summary>
+    public bool Transient { get; }
+
+    /// <summary>401 or 403 for the scanner itself: the key is wrong, the scanner disabled or the address not allowed.</summary>
+    public bool CredentialsRefused { get; }
+}

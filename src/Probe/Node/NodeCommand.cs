@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Outpost.Probe.Engine;
+
+namespace Outpost.Probe.Node;
+
+/// <summary>
+/// <c>outpost-probe node --appliance URL (--api-key KEY | --api-key-file F) [--claim-limit N] [--tls-fingerprint SHA256]
+/// [--interface IF] [--source-ip IP] [--attribution TEXT] [--poll-interval S] [--config /etc/outpost/probe.json]</c>:
+/// runs a remote scanner node until SIGTERM. Flags override the config file.
+/// </summary>
+public static partial class NodeCommand
+{
+    /// <summary>How long SIGTERM waits for running jobs to report (the runner's own grace plus a margin).</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Exit code for a configuration that cannot run.</summary>
+    public const int ExitUsage = 2;
+
+    public static Command Create()
+    {
+        var appliance = new Option<string?>("--appliance") { Description = "The appliance's URL, e.g. https://outpost.example:443." };
+        var apiKey = new Option<string?>("--api-key") { Description = "The scanner's API key (shown once when the scanner was created)." };
+        var apiKeyFile = new Option<string?>("--api-key-file") { Description = "A file holding the API key (keeps it out of the process list)." };
+        var claimLimit = new Option<int?>("--claim-limit") { Description = "Jobs to run at once, 1 to 10 (default 1)." };
+        var fingerprint = new Option<string?>("--tls-fingerprint") { Description = "Pin the appliance's certificate by its SHA-256 fingerprint (hex, colons optional)." };
+        var iface = new Option<string?>("--interface", "-i") { Description = "Send probes on this interface instead of the routed one." };
+        var sourceIp = new Option<string?>("--source-ip") { Description = "Local address to call the appliance from." };
+        var attribution = new Option<string?>("--attribution") { Description = "The appliance's scan attribution text, sent as a header and in the user agent." };
+        var poll = new Option<double?>("--poll-interval") { Description = "Seconds between claims while idle (default 5)." };
+        var config = new Option<string?>("--config") { Description = $"Config file (default {NodeSettings.InstalledConfigFile} if present)." };
+
+        var command = new Command("node", "Run a remote scanner node: pull jobs from the appliance, probe, report.");
+        foreach (var option in new Option[] { appliance, apiKey, apiKeyFile, claimLimit, fingerprint, iface, sourceIp, attribution, poll, config })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => RunAsync(new NodeSettings.Flags(
+            parse.GetValue(appliance), parse.GetValue(apiKey), parse.GetValue(apiKeyFile), parse.GetValue(claimLimit), parse.GetValue(fingerprint),
+            parse.GetValue(iface), parse.GetValue(sourceIp), parse.GetValue(attribution), parse.GetValue(poll), parse.GetValue(config)), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(NodeSettings.Flags flags, CancellationToken shutdown)
+    {
+        var settings = NodeSettings.Resolve(flags, out var error);
+        if (settings is null)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {error}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        using var log = new ConsoleLog();
+        if (ProcessCapabilities.Instance.Problem() is { } problem)
+        {
+            // Not fatal: capabilities may be granted without a restart of the appliance side; jobs fail with this reason.
+            LogNoRawAccess(log, problem);
+        }
+
+        using var protocol = new HttpScannerProtocol(settings.Appliance, settings.ApiKey, settings.TlsFingerprint, settings.Attribution, settings.SourceIp);
+        var runner = new JobRunner(protocol, new ProbeScanner(), new JobRunnerOptions { Interface = settings.Interface }, TimeProvider.System, log);
+        await new ScannerNode(protocol, runner, settings, TimeProvider.System, log).RunAsync(shutdown).ConfigureAwait(false);
+        return 0;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; jobs will fail until the node has it")]
+    private static partial void LogNoRawAccess(ILogger logger, string problem);
+}

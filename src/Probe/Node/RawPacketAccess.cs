@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace Outpost.Probe.Node;
+
+/// <summary>Whether this process may send and capture raw frames: the seam a scanner asks before it claims work.</summary>
+public interface IRawPacketAccess
+{
+    /// <summary>Null when raw packet access is available; otherwise the reason, in words an operator can act on.</summary>
+    string? Problem();
+}
+
+/// <summary>
+/// Reads the process's effective capabilities from <c>/proc/self/status</c>. Asking the kernel is cheaper and kinder
+/// than opening a capture handle to find out, and it tells "not allowed" apart from "no such interface".
+/// </summary>
+public sealed class ProcessCapabilities : IRawPacketAccess
+{
+    // CAP_NET_RAW is capability 13 (linux/capability.h).
+    private const int NetRaw = 13;
+
+    public static ProcessCapabilities Instance { get; } = new();
+
+    public string? Problem()
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines("/proc/self/status");
+        }
+        catch (IOException ex)
+        {
+            return "cannot read the process's capabilities: " + ex.Message;
+        }
+
+        foreach (var line in lines)
+        {
+            if (line.StartsWith("CapEff:", StringComparison.Ordinal)
+                && ulong.TryParse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var effective))
+            {
+                return (effective & (1UL << NetRaw)) != 0
+                    ? null
+                    : "pcap: permission denied (needs CAP_NET_RAW): run as root, or grant the service CAP_NET_RAW and CAP_NET_ADMIN (AmbientCapabilities=)";
+            }
+        }
+
+        return "cannot tell the process's capabilities: /proc/self/status has no CapEff line";
+    }
+}

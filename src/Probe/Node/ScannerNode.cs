@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Logging;
+
+namespace Outpost.Probe.Node;
+
+/// <summary>
+/// The remote scanner node's loop (SPEC §2): heartbeat every <see cref="HeartbeatInterval"/> with the running job ids
+/// (and stop what the reply lists), claim as many jobs as there is room for, hand each to the <see cref="JobRunner"/>,
+/// and ask again after the poll interval or as soon as a job ends.
+///
+/// The node outlives the appliance: while it is down or restarting every call fails, the loop backs off (exponential,
+/// with jitter) and carries on when it answers again; running jobs keep probing and keep their findings meanwhile. A
+/// refused key is logged as an error on every attempt, at the backoff's pace, never in a tight loop. Shutdown
+/// (SIGTERM) cancels the token: no new claims, running jobs stop probing, report what they found and complete.
+/// </summary>
+public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner runner, NodeSettings settings, TimeProvider time, ILogger logger)
+{
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
+
+    public async Task RunAsync(CancellationToken shutdown)
+    {
+        LogStarting(logger, settings);
+        var backoff = Backoff.ForAppliance();
+        var jobs = new List<Task>();
+        long? heartbeatAt = null;
+        var outage = false;
+        while (!shutdown.IsCancellationRequested)
+        {
+            var wait = settings.PollInterval;
+            try
+            {
+                if (heartbeatAt is not { } last || time.GetElapsedTime(last) >= HeartbeatInterval)
+                {
+                    foreach (var jobId in await protocol.HeartbeatAsync(runner.RunningJobs, shutdown).ConfigureAwait(false))
+                    {
+                        LogStopRequested(logger, jobId);
+                        runner.RequestStop(jobId);
+                    }
+
+                    heartbeatAt = time.GetTimestamp();
+                }
+
+                var room = settings.ClaimLimit - runner.Count;
+                if (room > 0)
+                {
+                    foreach (var job in await protocol.ClaimAsync(room, shutdown).ConfigureAwait(false))
+                    {
+                        LogClaimed(logger, job.JobId, job.ScanId);
+                        jobs.Add(runner.Start(job, shutdown));
+                    }
+                }
+
+                if (outage)
+                {
+                    LogReconnected(logger, backoff.Failures);
+                    outage = false;
+                }
+
+                backoff.Reset();
+            }
+            catch (ScannerProtocolException ex)
+            {
+                outage = true;
+                wait = backoff.Next();
+                if (ex.CredentialsRefused)
+                {
+                    LogRefused(logger, ex.Message, wait.TotalSeconds);
+                }
+                else
+                {
+                    LogUnreachable(logger, ex.Message, wait.TotalSeconds);
+                }
+            }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            {
+                break;
+            }
+
+            jobs.RemoveAll(t => t.IsCompleted);
+            var ended = runner.JobEnded;
+            using var delay = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+            await Task.WhenAny(Task.Delay(wait, time, delay.Token), ended).ConfigureAwait(false);
+            await delay.CancelAsync().ConfigureAwait(false);
+        }
+
+        LogStopping(logger, runner.Count);
+        await Task.WhenAll(jobs).ConfigureAwait(false);
+        LogStopped(logger);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node starting: {Settings}")]
+    private static partial void LogStarting(ILogger logger, NodeSettings settings);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "claimed job {JobId} of scan {ScanId}")]
+    private static partial void LogClaimed(ILogger logger, long jobId, long scanId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "the appliance asked to stop job {JobId}")]
+    private static partial void LogStopRequested(ILogger logger, long jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason}; retrying in {Seconds:0.0} s")]
+    private static partial void LogUnreachable(ILogger logger, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Reason}; retrying in {Seconds:0.0} s")]
+    private static partial void LogRefused(ILogger logger, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "the appliance answers again (after {Failures} failed attempts)")]
+    private static partial void LogReconnected(ILogger logger, int failures);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shutting down: waiting for {Running} running jobs to report")]
+    private static partial void LogStopping(ILogger logger, int running);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node stopped")]
+    private static partial void LogStopped(ILogger logger);
+}

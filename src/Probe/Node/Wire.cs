@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Outpost.Probe.Node;
+
+// The scanner job protocol's JSON (SPEC §2) as a node writes and reads it. The appliance's own records
+// (src/Appliance/Contracts/ScannerProtocol.cs) cannot be shared: the appliance references this project, not the
+// other way round. These are the client's view only — what a node sends and the fields it reads — so a field the
+// appliance adds to a reply is ignored here rather than breaking older nodes.
+
+internal sealed record WireClaimReply(IReadOnlyList<WireJob>? Jobs);
+
+internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond);
+
+internal sealed record WireTarget(string Cidr, string Ports);
+
+internal sealed record WireOkReply(bool Ok, bool? Stop);
+
+internal sealed record WireHeartbeatReply(bool Ok, IReadOnlyList<long>? StopJobs);
+
+internal sealed record WireErrorReply(WireError? Error);
+
+internal sealed record WireError(string? Code, string? Message);
+
+internal sealed record WireProgress(long ProgressCount, long ResultCount);
+
+internal sealed record WireComplete(string Status, long? ResultCount, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ErrorMessage);
+
+internal sealed record WireResults(IReadOnlyList<WireResult> Results);
+
+internal sealed record WireResult(string Ip, int Port, string Proto, string State, int? Ttl);
+
+internal sealed record WireHeartbeat(string Version, IReadOnlyList<long> RunningJobs);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(WireClaimReply))]
+[JsonSerializable(typeof(WireOkReply))]
+[JsonSerializable(typeof(WireHeartbeatReply))]
+[JsonSerializable(typeof(WireErrorReply))]
+[JsonSerializable(typeof(WireProgress))]
+[JsonSerializable(typeof(WireComplete))]
+[JsonSerializable(typeof(WireResults))]
+[JsonSerializable(typeof(WireHeartbeat))]
+[JsonSerializable(typeof(NodeConfigFile))]
+internal sealed partial class NodeJsonContext : JsonSerializerContext;
