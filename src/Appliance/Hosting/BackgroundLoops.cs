@@ -68,7 +68,7 @@ public abstract partial class LoopService(BackgroundLoop loop, TimeProvider cloc
                 {
                     await TickAsync(stoppingToken);
                 }
-                catch (Outpost.Store.Postgres.StoreUnavailableException ex)
+                catch (Outpost.Store.StoreUnavailableException ex)
                 {
                     LogStoreUnavailable(_logger, Loop, ex.Message);
                 }

@@ -1,5 +1,5 @@
 using Outpost.Appliance.Http;
-using Outpost.Store.Postgres;
+using Outpost.Store;
 
 namespace Outpost.Appliance.Hosting;
 

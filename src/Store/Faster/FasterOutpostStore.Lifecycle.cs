@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using System.Text;
 using Outpost.Store.Model;
 

@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Outpost.Store.Model;

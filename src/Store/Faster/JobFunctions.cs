@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using FASTER.core;
 using Outpost.Store.Model;
 

@@ -1,6 +1,7 @@
+using Outpost.Store.Lifecycle;
 using FASTER.core;
 using Outpost.Store.Model;
-using JobSession = FASTER.core.ClientSession<long, Outpost.Store.Faster.JobRecord, Outpost.Store.Faster.JobCommand, Outpost.Store.Faster.JobOutcome, FASTER.core.Empty, Outpost.Store.Faster.JobFunctions>;
+using JobSession = FASTER.core.ClientSession<long, Outpost.Store.Lifecycle.JobRecord, Outpost.Store.Lifecycle.JobCommand, Outpost.Store.Lifecycle.JobOutcome, FASTER.core.Empty, Outpost.Store.Faster.JobFunctions>;
 
 namespace Outpost.Store.Faster;
 

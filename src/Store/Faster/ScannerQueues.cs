@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using System.Collections.Concurrent;
 
 namespace Outpost.Store.Faster;

@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Outpost.Store.Model;

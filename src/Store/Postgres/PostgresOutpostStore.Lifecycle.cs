@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using Npgsql;
 using Outpost.Store.Faster;
 using Outpost.Store.Model;

@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;

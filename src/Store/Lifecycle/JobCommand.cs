@@ -1,6 +1,6 @@
 using Outpost.Store.Model;
 
-namespace Outpost.Store.Faster;
+namespace Outpost.Store.Lifecycle;
 
 internal enum JobOp : byte
 {

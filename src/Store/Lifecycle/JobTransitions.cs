@@ -1,6 +1,6 @@
 using Outpost.Store.Model;
 
-namespace Outpost.Store.Faster;
+namespace Outpost.Store.Lifecycle;
 
 /// <summary>
 /// The job lifecycle of SPEC §2 as one pure function: given a command and a record, the outcome and the next

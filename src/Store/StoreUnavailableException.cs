@@ -1,4 +1,4 @@
-namespace Outpost.Store.Postgres;
+namespace Outpost.Store;
 
 /// <summary>
 /// The store's database could not be reached, or the connection broke before an answer came back. The operation's

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Runtime.InteropServices;
 
-namespace Outpost.Store.Faster;
+namespace Outpost.Store.Lifecycle;
 
 /// <summary>An IP address stored inline in a blittable record: 16 bytes (IPv4 as IPv4-mapped IPv6) and a presence flag.</summary>
 [StructLayout(LayoutKind.Sequential)]

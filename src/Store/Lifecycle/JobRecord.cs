@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Outpost.Store.Model;
 
-namespace Outpost.Store.Faster;
+namespace Outpost.Store.Lifecycle;
 
 [Flags]
 internal enum JobFlags : byte
