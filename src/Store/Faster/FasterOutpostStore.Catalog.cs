@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;

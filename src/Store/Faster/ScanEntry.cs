@@ -1,3 +1,4 @@
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;
@@ -81,13 +82,3 @@ internal sealed class ScanEntry(long id, ScanSpec spec, ScanStatus status, long 
 internal readonly record struct JobIdRange(long First, long Last);
 
 internal readonly record struct FindingKey(string Ip, int Port, string Proto);
-
-/// <summary>Time conversions between the API's <see cref="DateTimeOffset"/> and the records' UTC ticks (0 = none).</summary>
-internal static class Ticks
-{
-    public static long Of(DateTimeOffset time) => time.UtcTicks;
-
-    public static DateTimeOffset ToTime(long ticks) => new(ticks, TimeSpan.Zero);
-
-    public static DateTimeOffset? ToTimeOrNull(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
-}

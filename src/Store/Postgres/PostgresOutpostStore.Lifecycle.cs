@@ -1,6 +1,5 @@
 using Outpost.Store.Lifecycle;
 using Npgsql;
-using Outpost.Store.Faster;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Postgres;

@@ -6,7 +6,6 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
-using Outpost.Store.Faster;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Postgres;
