@@ -15,8 +15,8 @@ public sealed partial class TlsPinningTests
     {
         using var directory = new TempDirectory();
         using var daemon = await DaemonProcess.StartAsync(directory, $"http://127.0.0.1:{Scans.FreePort()};https://127.0.0.1:{Scans.FreePort()}");
-        var https = new Uri(HttpsLine().Matches(daemon.Output).Single().Groups[1].Value);
-        var http = new Uri(HttpLine().Matches(daemon.Output).Single().Groups[1].Value);
+        var https = new Uri(HttpsLine().Match(await daemon.WaitForOutputAsync(HttpsLine(), TimeSpan.FromSeconds(30))).Groups[1].Value);
+        var http = new Uri(HttpLine().Match(await daemon.WaitForOutputAsync(HttpLine(), TimeSpan.FromSeconds(30))).Groups[1].Value);
         using var api = new Api(http);
         var fingerprint = (await api.AdminAsync(HttpMethod.Get, "/api/appliance")).AssertOk().Json.GetProperty("tlsFingerprint").GetString()!;
         var (pinnedId, pinnedKey) = await api.CreateScannerAsync("pinned");

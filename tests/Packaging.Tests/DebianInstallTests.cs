@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Outpost.Packaging.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Outpost.Packaging.Tests;
 
@@ -10,7 +11,7 @@ namespace Outpost.Packaging.Tests;
 /// /healthz, scanners and jobs through the API, an upgrade to the same code with a higher revision that keeps store,
 /// secret and settings, and a purge that leaves nothing behind. One test, because each step starts from the last.
 /// </summary>
-public sealed class DebianInstallTests
+public sealed class DebianInstallTests(ITestOutputHelper output)
 {
     private const string LocalSettings = """
         // An admin's own settings: the upgrade must keep this file as it is, without asking.
@@ -21,8 +22,11 @@ public sealed class DebianInstallTests
     [Fact]
     public async Task Deb_installs_runs_upgrades_and_purges_without_a_trace()
     {
+        var steps = new StepTimer(output);
         var packages = await Packages.GetAsync();
+        steps.Done("packages built");
         await using var root = await TestRoot.CreateAsync("apt-deb", [packages.Deb("outpost"), packages.Deb("outpost-probe")]);
+        steps.Done("mmdebstrap root with the .debs installed");
 
         // First install: the postinst made the user, the state directory and the admin secret, and said where they are.
         Assert.Contains("Admin secret:      /var/lib/outpost/admin-token", root.CreateOutput, StringComparison.Ordinal);
@@ -50,6 +54,7 @@ public sealed class DebianInstallTests
         Assert.NotEqual(0, unprivileged.ExitCode);
         Assert.Contains("CAP_NET_RAW is missing", unprivileged.Output, StringComparison.Ordinal);
 
+        steps.Done("first-install checks, verify, selftest");
         await File.WriteAllTextAsync(root.PathOf("/etc/outpost/outpost.json"), LocalSettings);
         long scannerId;
         string apiKey;
@@ -89,6 +94,7 @@ public sealed class DebianInstallTests
             File.Delete(root.PathOf("/tmp/outpost-probe.deb"));
         }
 
+        steps.Done("daemon, API, upgrade");
         Assert.Equal(packages.UpgradeVersion, (await root.ExecAsync("dpkg-query", "-W", "-f=${Version}", "outpost")).EnsureSuccess().Output.Trim());
         Assert.Equal(LocalSettings, await File.ReadAllTextAsync(root.PathOf("/etc/outpost/outpost.json")));
         Assert.Equal(token, (await File.ReadAllTextAsync(tokenPath)).Trim());
@@ -111,6 +117,7 @@ public sealed class DebianInstallTests
             Assert.Contains("192.0.2.", await claim.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
+        steps.Done("after upgrade: store, secret, settings, key");
         // Purge: no file, directory, user or group of ours is left in the root.
         (await root.ExecAsync(TimeSpan.FromMinutes(2), "dpkg", "--purge", "outpost-probe", "outpost")).EnsureSuccess();
         Assert.NotEqual(0, (await root.ExecAsync("getent", "passwd", "outpost")).ExitCode);
@@ -118,6 +125,7 @@ public sealed class DebianInstallTests
         var leftovers = (await Shell.RunAsync("find", [root.Directory, "-mindepth", "1", "-xdev", "-path", root.PathOf("/proc"), "-prune", "-o", "-iname", "*outpost*", "-print"],
             TimeSpan.FromMinutes(1))).EnsureSuccess().Output.Trim();
         Assert.True(leftovers.Length == 0, $"left behind after purge:\n{leftovers}");
+        steps.Done("purge");
     }
 
     /// <summary>

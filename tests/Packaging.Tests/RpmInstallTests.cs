@@ -1,4 +1,5 @@
 using Outpost.Packaging.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Outpost.Packaging.Tests;
 
@@ -13,7 +14,7 @@ namespace Outpost.Packaging.Tests;
 /// <c>--nodeps</c>. What the dependencies stand for is checked for real instead: selftest loads libpcap.so.0.8 and
 /// the daemon serves TLS through OpenSSL.
 /// </remarks>
-public sealed class RpmInstallTests
+public sealed class RpmInstallTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Rpm_installs_into_a_root_runs_upgrades_and_erases()
@@ -21,8 +22,11 @@ public sealed class RpmInstallTests
         Shell.Require("rpm");
         // The root is made (or unpacked from the cache) while the packages build.
         var making = TestRoot.FromTarballAsync("apt-rpm", "rpm-root-bookworm.tar", ["libpcap0.8", "libssl3"]);
+        var steps = new StepTimer(output);
         await using var root = await making;
+        steps.Done("root unpacked");
         var packages = await Packages.GetAsync();
+        steps.Done("packages built");
 
         var install = (await Shell.RunAsync("rpm", ["--root", root.Directory, "-i", "--nodeps",
             packages.Rpm("outpost"), packages.Rpm("outpost-probe")], TimeSpan.FromMinutes(3))).EnsureSuccess();
@@ -37,6 +41,7 @@ public sealed class RpmInstallTests
             await daemon.WaitHealthyAsync();
         }
 
+        steps.Done("install, selftest, /healthz");
         // Upgrade: %config(noreplace) keeps the admin's file (no .rpmnew, since the shipped stub did not change).
         const string settings = "{ \"Outpost\": { \"SessionLifetime\": \"06:00:00\" } }\n";
         await File.WriteAllTextAsync(root.PathOf("/etc/outpost/outpost.json"), settings);
@@ -55,5 +60,6 @@ public sealed class RpmInstallTests
         Assert.False(Directory.Exists(root.PathOf("/usr/lib/outpost")), "/usr/lib/outpost is gone");
         Assert.False(File.Exists(root.PathOf("/usr/bin/outpost")), "/usr/bin/outpost is gone");
         Assert.True(File.Exists(root.PathOf("/var/lib/outpost/admin-token")), "rpm -e keeps the state");
+        steps.Done("upgrade and erase");
     }
 }

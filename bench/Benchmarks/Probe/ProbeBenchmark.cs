@@ -32,10 +32,10 @@ public static partial class ProbeBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var rates = args.Length > 0 ? args.Select(a => double.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [0, 100_000, 10_000];
-        var probe = Path.Combine(AppContext.BaseDirectory, "outpost-probe");
-        if (!File.Exists(probe))
+        var probe = LocateProbe();
+        if (probe is null)
         {
-            Console.Error.WriteLine($"outpost-probe not found at {probe}");
+            Console.Error.WriteLine("outpost-probe not found: build src/Probe in the same configuration first");
             return 1;
         }
 
@@ -92,6 +92,16 @@ public static partial class ProbeBenchmark
         var extra = run.Open.Except(truth).Count();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{run.Tool,-8} asked={(rate == 0 ? "max" : rate.ToString("0", CultureInfo.InvariantCulture)),-7} achieved={run.Pps,10:0} probes/s frames={run.Frames,8} cpu={run.CpuSeconds,6:0.00}s ({run.CpuSeconds / Probes * 1e6,5:0.00} s/M probes) rss={run.PeakRssMb,6:0.0} MB open={run.Open.Count}/{truth.Count} missing={missing} extra={extra} vs-nmap={(nmapOpen is null ? "n/a" : run.Open.SetEquals(nmapOpen) ? "same" : "differs")} drops={run.Drops} wall={run.WallSeconds:0.0}s"));
+    }
+
+    // The Probe project's own output (artifacts/bin/Probe/<config>/), not the copy beside this benchmark: next to the
+    // appliance's assemblies the copy here resolves its dependencies against the ASP.NET shared framework, which a
+    // plain console app does not load.
+    private static string? LocateProbe()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var own = Path.Combine(here.Parent!.Parent!.FullName, "Probe", here.Name, "outpost-probe");
+        return File.Exists(own) ? own : null;
     }
 
     private sealed record Run(string Tool, double Pps, long Frames, double CpuSeconds, double PeakRssMb, HashSet<(string, int)> Open, long Drops, double WallSeconds);

@@ -7,10 +7,10 @@ public sealed class BuiltInScannerOptions
     public const string ScannerName = "local";
 
     /// <summary>
-    /// Whether the appliance scans too. Off unless configured: turning it on registers a scanner every admin sees, and
-    /// the installed configuration (or the admin) decides that.
+    /// Whether the appliance scans too, as the scanner <c>local</c> (registered on first start). On by default, so a
+    /// lone appliance scans out of the box; an admin whose box must not send probes turns it off.
     /// </summary>
-    public bool Enabled { get; set; }
+    public bool Enabled { get; set; } = true;
 
     /// <summary>Jobs the built-in scanner runs at once.</summary>
     public int ClaimLimit { get; set; } = 1;

@@ -1,3 +1,4 @@
+using Outpost.Probe.Hosting;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;

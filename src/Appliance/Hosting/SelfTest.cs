@@ -21,7 +21,6 @@ namespace Outpost.Appliance.Hosting;
 public static partial class SelfTest
 {
     /// <summary>The libpcap runtime library the probe engine binds (Debian <c>libpcap0.8</c>, RPM <c>libpcap</c>).</summary>
-    public const string PcapLibrary = "libpcap.so.0.8";
 
     private const int CapNetBindService = 10;
     private const int CapNetRaw = 13;
@@ -81,9 +80,9 @@ public static partial class SelfTest
     public static Check CheckLibpcap()
     {
         const string name = "libpcap";
-        if (!NativeLibrary.TryLoad(PcapLibrary, out var handle))
+        if (!Outpost.Probe.Capture.PcapLibrary.TryLoad(out var handle, out var library))
         {
-            return new Check(name, false, $"{PcapLibrary} could not be loaded, so no scan can capture replies. "
+            return new Check(name, false, $"{library} could not be loaded, so no scan can capture replies. "
                 + "Install the libpcap0.8 package (Debian, Ubuntu) or libpcap (RHEL, Fedora, SUSE).");
         }
 
@@ -91,13 +90,13 @@ public static partial class SelfTest
         {
             if (!NativeLibrary.TryGetExport(handle, "pcap_lib_version", out var export))
             {
-                return new Check(name, false, $"{PcapLibrary} loaded but has no pcap_lib_version: it is not a usable libpcap.");
+                return new Check(name, false, $"{library} loaded but has no pcap_lib_version: it is not a usable libpcap.");
             }
 
             unsafe
             {
                 var version = Marshal.PtrToStringUTF8(((delegate* unmanaged<nint>)export)());
-                return new Check(name, true, version ?? PcapLibrary);
+                return new Check(name, true, version ?? library);
             }
         }
         finally
@@ -133,7 +132,7 @@ public static partial class SelfTest
         }
 
         return problems.Count == 0
-            ? new Check(name, true, "CAP_NET_RAW" + (lowPorts.Count > 0 ? " and CAP_NET_BIND_SERVICE" : "") + " are effective")
+            ? new Check(name, true, lowPorts.Count > 0 ? "CAP_NET_RAW and CAP_NET_BIND_SERVICE are effective" : "CAP_NET_RAW is effective")
             : new Check(name, false, string.Join("; ", problems) + ". outpost.service grants them (AmbientCapabilities); "
                 + "outside the service run this as root.");
     }
@@ -278,7 +277,9 @@ public static partial class SelfTest
                 }
 
                 var exe = new FileInfo(Path.Combine(dir, "exe")).LinkTarget;
-                if (exe == self || Resolve(argv[0]) == self)
+                // Under `dotnet outpost.dll` (a dev run) the host is shared with every other .NET program: match the dll too.
+                var sameHost = exe == self || Resolve(argv[0]) == self;
+                if (sameHost && (Path.GetFileName(self) == "outpost" || argv.Contains(typeof(SelfTest).Assembly.Location)))
                 {
                     return pid;
                 }

@@ -1,6 +1,6 @@
-// The libpcap C API, as much of it as the probe uses, bound with source-generated P/Invoke. Linux names the
-// runtime library libpcap.so.0.8 (Debian package libpcap0.8) — there is no unversioned libpcap.so without the -dev
-// package, so the versioned name is bound explicitly.
+// The libpcap C API, as much of it as the probe uses, bound with source-generated P/Invoke. The bindings name
+// Debian's libpcap.so.0.8; a resolver registered before the first call maps that name to whichever runtime
+// library this distribution has (see PcapLibrary).
 
 using System.Runtime.InteropServices;
 
@@ -9,6 +9,9 @@ namespace Outpost.Probe.Capture;
 internal static unsafe partial class Libpcap
 {
     public const string Library = "libpcap.so.0.8";
+
+    static Libpcap() => NativeLibrary.SetDllImportResolver(typeof(Libpcap).Assembly, (name, _, _) =>
+        name == Library && PcapLibrary.TryLoad(out var handle, out _) ? handle : IntPtr.Zero);
     public const int ErrorBufferSize = 256;
     public const int ErrorPermissionDenied = -8;
     public const int ErrorNoSuchDevice = -5;

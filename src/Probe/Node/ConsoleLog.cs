@@ -6,11 +6,9 @@ namespace Outpost.Probe.Node;
 /// The node's log: one line per event on stderr, which systemd keeps in the journal. The probe package carries no
 /// logging framework, and a node needs no more than levels and plain lines.
 /// </summary>
-public sealed class ConsoleLog(LogLevel minimum = LogLevel.Information) : ILoggerProvider, ILogger
+public sealed class ConsoleLog(LogLevel minimum = LogLevel.Information) : ILogger
 {
     private readonly Lock _gate = new();
-
-    public ILogger CreateLogger(string categoryName) => this;
 
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
@@ -39,9 +37,5 @@ public sealed class ConsoleLog(LogLevel minimum = LogLevel.Information) : ILogge
         {
             Console.Error.WriteLine(line);
         }
-    }
-
-    public void Dispose()
-    {
     }
 }

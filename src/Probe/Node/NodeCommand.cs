@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Hosting;
 
 namespace Outpost.Probe.Node;
 
@@ -51,7 +52,7 @@ public static partial class NodeCommand
             return ExitUsage;
         }
 
-        using var log = new ConsoleLog();
+        var log = new ConsoleLog();
         if (ProcessCapabilities.Instance.Problem() is { } problem)
         {
             // Not fatal: capabilities may be granted without a restart of the appliance side; jobs fail with this reason.
@@ -60,7 +61,8 @@ public static partial class NodeCommand
 
         using var protocol = new HttpScannerProtocol(settings.Appliance, settings.ApiKey, settings.TlsFingerprint, settings.Attribution, settings.SourceIp);
         var runner = new JobRunner(protocol, new ProbeScanner(), new JobRunnerOptions { Interface = settings.Interface }, TimeProvider.System, log);
-        await new ScannerNode(protocol, runner, settings, TimeProvider.System, log).RunAsync(shutdown).ConfigureAwait(false);
+        using var systemd = SystemdNotifier.FromEnvironment();
+        await new ScannerNode(protocol, runner, settings, TimeProvider.System, log, systemd).RunAsync(shutdown).ConfigureAwait(false);
         return 0;
     }
 

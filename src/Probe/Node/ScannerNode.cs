@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Outpost.Probe.Hosting;
 
 namespace Outpost.Probe.Node;
 
@@ -12,19 +13,32 @@ namespace Outpost.Probe.Node;
 /// refused key is logged as an error on every attempt, at the backoff's pace, never in a tight loop. Shutdown
 /// (SIGTERM) cancels the token: no new claims, running jobs stop probing, report what they found and complete.
 /// </summary>
-public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner runner, NodeSettings settings, TimeProvider time, ILogger logger)
+public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner runner, NodeSettings settings, TimeProvider time, ILogger logger,
+    SystemdNotifier systemd)
 {
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
 
     public async Task RunAsync(CancellationToken shutdown)
     {
         LogStarting(logger, settings);
+        // Under systemd (Type=notify) the node is ready once its loop runs — the appliance may well be down, and
+        // waiting for it is the node's job. The watchdog is petted from the loop, which never sleeps longer than
+        // the ping period, so a backoff during an outage does not get the node killed.
+        systemd.Notify("READY=1");
+        var watchdog = SystemdNotifier.WatchdogPeriod();
+        long? pettedAt = null;
         var backoff = Backoff.ForAppliance();
         var jobs = new List<Task>();
         long? heartbeatAt = null;
         var outage = false;
         while (!shutdown.IsCancellationRequested)
         {
+            if (watchdog is { } period && (pettedAt is not { } petted || time.GetElapsedTime(petted) >= period))
+            {
+                systemd.Notify("WATCHDOG=1");
+                pettedAt = time.GetTimestamp();
+            }
+
             var wait = settings.PollInterval;
             try
             {
@@ -76,12 +90,14 @@ public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner run
             }
 
             jobs.RemoveAll(t => t.IsCompleted);
+            if (watchdog is { } ping && wait > ping) wait = ping;
             var ended = runner.JobEnded;
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
             await Task.WhenAny(Task.Delay(wait, time, delay.Token), ended).ConfigureAwait(false);
             await delay.CancelAsync().ConfigureAwait(false);
         }
 
+        systemd.Notify("STOPPING=1");
         LogStopping(logger, runner.Count);
         await Task.WhenAll(jobs).ConfigureAwait(false);
         LogStopped(logger);

@@ -19,7 +19,10 @@ public sealed class TempDirectory : IDisposable
         }
     }
 
-    /// <summary>The config every test daemon uses: a small store, logs at warning, no timed sweeps (tests sweep themselves).</summary>
+    /// <summary>
+    /// The config every test daemon uses: a small store, logs at warning, no timed sweeps (tests sweep themselves),
+    /// and no built-in scanner (tests that want it turn it on), so scanner lists and ids are the test's own.
+    /// </summary>
     public string WriteTestConfig()
     {
         var path = System.IO.Path.Combine(Path, "outpost.json");
@@ -27,7 +30,8 @@ public sealed class TempDirectory : IDisposable
             {
               "Outpost": {
                 "Store": { "JobMemorySizeBits": 24, "JobIndexBuckets": 16384, "BlobMemorySizeBits": 23, "BlobIndexBuckets": 16384 },
-                "Scanners": { "SweepInterval": "1.00:00:00" }
+                "Scanners": { "SweepInterval": "1.00:00:00" },
+                "BuiltInScanner": { "Enabled": false }
               },
               "Logging": { "LogLevel": { "Default": "Warning", "Microsoft.Hosting.Lifetime": "Information", "Outpost": "Information" } }
             }

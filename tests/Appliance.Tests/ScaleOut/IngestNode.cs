@@ -50,6 +50,7 @@ public sealed class IngestNode : IAsyncDisposable
         {
             ["Store"] = new Dictionary<string, string> { ["Kind"] = "postgres", ["ConnectionString"] = connectionString },
             ["Scanners"] = new Dictionary<string, string> { ["SweepInterval"] = "1.00:00:00" },
+            ["BuiltInScanner"] = new Dictionary<string, string> { ["Enabled"] = "false" },
         },
         ["Logging"] = new Dictionary<string, object> { ["LogLevel"] = new Dictionary<string, string> { ["Default"] = "Warning" } },
     });

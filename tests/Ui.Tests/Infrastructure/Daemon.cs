@@ -59,6 +59,8 @@ public sealed class Daemon : IAsyncDisposable
         }
 
         psi.Environment["OUTPOST_ADMIN_TOKEN"] = AdminToken;
+        // The seeded scanners are the page's whole list: the appliance's own scanner stays off.
+        psi.Environment["Outpost__BuiltInScanner__Enabled"] = "false";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
