@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (unit, store crash tests, real HTTP, real packets in network namespaces, real browser).
+# Runs the whole test suite: unit, store crash tests, real HTTP, real packets in network namespaces, a real browser,
+# and the packages. Test projects run one after another (-m:1): the packet tests need the CPU to hold their rates,
+# and the probe and end-to-end suites share one 10.77.0.0/16 plan for their network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 dotnet build Appliance.sln -c Release
-dotnet test Appliance.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Appliance.sln -c Release --no-build -m:1 --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# One closing line over every test assembly, in the plain "N passed, N failed" form.
+awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; if (p == 0) exit 1 }' "$log" || status=1
+exit "$status"
