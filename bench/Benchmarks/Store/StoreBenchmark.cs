@@ -11,7 +11,7 @@ namespace Outpost.Benchmarks.Store;
 /// outpost-bench store [--seconds S] [--in-flight N] [--recovery 1000000,10000000]
 /// Durable lifecycle throughput with 1, 2 and 8 workers, claims/s, p50/p99 per operation and peak RSS; recovery
 /// time after SIGKILL of a store holding 1M and 10M jobs; and the peer in the same run: the same lifecycle on
-/// PostgreSQL with the seed's design, on a throw-away cluster.
+/// PostgreSQL with the seed's design, on a throw-away cluster — next to Outpost's own PostgreSQL backend.
 /// </summary>
 public static class StoreBenchmark
 {
@@ -34,7 +34,7 @@ public static class StoreBenchmark
         var best = new Dictionary<string, double>();
         foreach (var workers in new[] { 1, 2, 8 })
         {
-            var result = await MeasureAsync(new FasterBackend(TempDirectory("outpost-bench-store")), workers, inFlight, duration);
+            var result = await MeasureAsync(OutpostStoreBackend.Faster(TempDirectory("outpost-bench-store")), workers, inFlight, duration);
             Report("outpost", workers, result);
             best["outpost"] = Math.Max(best.GetValueOrDefault("outpost"), result.JobsPerSecond);
         }
@@ -46,12 +46,20 @@ public static class StoreBenchmark
             var connectionString = await cluster.StartAsync();
             foreach (var clients in new[] { 1, 2, 8, 16, 32 })
             {
-                var result = await MeasureAsync(new PostgresPeerBackend(connectionString), clients, 1, duration);
+                var result = await MeasureAsync(new PostgresPeerBackend(connectionString), clients, 1, duration, ceiling: 10_000);
                 Report("postgres", clients, result);
                 best["postgres"] = Math.Max(best.GetValueOrDefault("postgres"), result.JobsPerSecond);
             }
+            // Outpost's own PostgreSQL backend (scale-out), side by side with the embedded one.
+            foreach (var workers in new[] { 1, 2, 8 })
+            {
+                var result = await MeasureAsync(OutpostStoreBackend.Postgres(connectionString), workers, 8, duration, ceiling: 10_000);
+                Report("outpost-pg", workers, result);
+                best["outpost-pg"] = Math.Max(best.GetValueOrDefault("outpost-pg"), result.JobsPerSecond);
+            }
         }
         Summary.Print("store-durable-lifecycle", best["outpost"], best["postgres"], "jobs/s");
+        Summary.Print("store-durable-lifecycle-postgres-backend", best["outpost-pg"], best["postgres"], "jobs/s");
 
         await MeasureRecoveryAsync(recoverySizes);
         return 0;
@@ -67,13 +75,12 @@ public static class StoreBenchmark
         }
     }
 
-    private static async Task<LoadResult> MeasureAsync(ILifecycleBackend backend, int workers, int inFlight, TimeSpan duration)
+    /// <summary>Runs one load; <paramref name="ceiling"/> (jobs/s) sizes the queued work so no lane runs dry.</summary>
+    private static async Task<LoadResult> MeasureAsync(ILifecycleBackend backend, int workers, int inFlight, TimeSpan duration, int ceiling = 100_000)
     {
         await using (backend)
         {
-            // Enough queued work that no lane runs dry within the run, at up to 100k jobs/s.
-            var jobsPerWorker = (int)Math.Min(2_000_000, 100_000 * duration.TotalSeconds / workers);
-            await backend.PrepareAsync(workers, backend is FasterBackend ? jobsPerWorker : Math.Min(jobsPerWorker, 20_000));
+            await backend.PrepareAsync(workers, (int)Math.Min(2_000_000, ceiling * duration.TotalSeconds / workers));
             return await new LifecycleLoad(backend, workers, inFlight, duration).RunAsync();
         }
     }

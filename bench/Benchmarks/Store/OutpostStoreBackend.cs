@@ -1,18 +1,29 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Store;
 using Outpost.Store.Faster;
 using Outpost.Store.Model;
+using Outpost.Store.Postgres;
 
 namespace Outpost.Benchmarks.Store;
 
-/// <summary>The embedded FASTER store, in process, on a temp directory.</summary>
-internal sealed class FasterBackend(string directory) : ILifecycleBackend
+/// <summary>One of Outpost's own store backends, in process, driven through the store contract.</summary>
+internal sealed class OutpostStoreBackend(Func<Task<IOutpostStore>> open, Action? cleanUp = null) : ILifecycleBackend
 {
-    private FasterOutpostStore store = null!;
+    private IOutpostStore store = null!;
     private long[] scannerIds = [];
+
+    /// <summary>The embedded FASTER store on a temp directory, removed afterwards.</summary>
+    public static OutpostStoreBackend Faster(string directory) => new(
+        async () => await FasterOutpostStore.OpenAsync(new FasterStoreOptions { DataDirectory = directory }, NullLoggerFactory.Instance),
+        () => Directory.Delete(directory, recursive: true));
+
+    /// <summary>The PostgreSQL store of scale-out, on a database of the benchmark's throw-away cluster.</summary>
+    public static OutpostStoreBackend Postgres(string connectionString) => new(
+        async () => await PostgresOutpostStore.OpenAsync(new PostgresStoreOptions { ConnectionString = connectionString }, NullLoggerFactory.Instance));
 
     public async Task PrepareAsync(int workers, int jobsPerWorker)
     {
-        store = await FasterOutpostStore.OpenAsync(new FasterStoreOptions { DataDirectory = directory }, NullLoggerFactory.Instance);
+        store = await open();
         scannerIds = new long[workers];
         for (var w = 0; w < workers; w++)
             scannerIds[w] = (await store.CreateScannerAsync($"bench-{w}", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), [], null, DateTimeOffset.UtcNow)).Id;
@@ -41,7 +52,7 @@ internal sealed class FasterBackend(string directory) : ILifecycleBackend
     public async ValueTask DisposeAsync()
     {
         if (store is not null) await store.DisposeAsync();
-        Directory.Delete(directory, recursive: true);
+        cleanUp?.Invoke();
     }
 }
 
