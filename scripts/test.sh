@@ -10,7 +10,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 dotnet test Appliance.sln -c Release --no-build -m:1 --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
-# One closing line over every test assembly, in the plain "N passed, N failed" form.
-awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; if (p == 0) exit 1 }' "$log" || status=1
+# One closing line over every test assembly (each ends with "Passed: N", "Failed: N", "Skipped: N" lines), in the
+# plain "N passed, N failed" form.
+awk '/^ *(Passed|Failed|Skipped): [0-9]+$/ { n[$1] += $2 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", n["Passed:"], n["Failed:"], n["Skipped:"]; if (n["Passed:"] == 0) exit 1 }' "$log" || status=1
 exit "$status"

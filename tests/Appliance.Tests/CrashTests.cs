@@ -16,7 +16,7 @@ public sealed class CrashTests
     public async Task Kill_9_under_load_loses_no_acknowledged_change_and_hands_no_job_twice()
     {
         using var directory = new TempDirectory();
-        var acked = new Acks();
+        var acked = new Acknowledgments();
         var scanners = new List<(long Id, string Key)>();
 
         using (var daemon = await DaemonProcess.StartAsync(directory))
@@ -88,7 +88,7 @@ public sealed class CrashTests
         }
     }
 
-    private static async Task WorkAsync(Api api, long scannerId, string key, Acks acked, CancellationToken ct)
+    private static async Task WorkAsync(Api api, long scannerId, string key, Acknowledgments acked, CancellationToken ct)
     {
         try
         {
@@ -129,7 +129,7 @@ public sealed class CrashTests
         }
     }
 
-    private static async Task AdminWorkAsync(Api api, Acks acked, CancellationToken ct)
+    private static async Task AdminWorkAsync(Api api, Acknowledgments acked, CancellationToken ct)
     {
         try
         {
@@ -144,46 +144,6 @@ public sealed class CrashTests
         catch (HttpRequestException)
         {
             // Killed mid-request.
-        }
-    }
-
-    /// <summary>What the daemon acknowledged with a 2xx, recorded as the replies arrive.</summary>
-    private sealed class Acks
-    {
-        private readonly ConcurrentQueue<(long JobId, long ScannerId)> _claimed = new();
-        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _count;
-        private int _target = int.MaxValue;
-
-        public IEnumerable<(long JobId, long ScannerId)> Claimed => _claimed;
-        public ConcurrentDictionary<long, bool> Started { get; } = new();
-        public ConcurrentDictionary<long, long> Progress { get; } = new();
-        public ConcurrentDictionary<long, bool> Completed { get; } = new();
-        public ConcurrentDictionary<string, bool> ScannerNames { get; } = new();
-
-        public void Claim(long jobId, long scannerId)
-        {
-            _claimed.Enqueue((jobId, scannerId));
-            Tick();
-        }
-
-        public void Tick()
-        {
-            if (Interlocked.Increment(ref _count) >= Volatile.Read(ref _target))
-            {
-                _reached.TrySetResult();
-            }
-        }
-
-        public Task Reached(int count)
-        {
-            Volatile.Write(ref _target, count);
-            if (Volatile.Read(ref _count) >= count)
-            {
-                _reached.TrySetResult();
-            }
-
-            return _reached.Task;
         }
     }
 }

@@ -6,9 +6,8 @@ namespace Outpost.EndToEnd.Tests;
 /// <summary>The appliance's built-in scanner (<c>local</c>) running a scan in-process, with real packets into the test's namespace.</summary>
 public sealed class BuiltInScannerTests
 {
-    private static readonly Dictionary<string, string?> Enabled = new()
+    private static readonly Dictionary<string, string?> FastPolling = new()
     {
-        ["Outpost__BuiltInScanner__Enabled"] = "true",
         ["Outpost__BuiltInScanner__PollInterval"] = "00:00:00.300",
     };
 
@@ -18,7 +17,7 @@ public sealed class BuiltInScannerTests
         using var network = TargetNetwork.Create(22, 443, 1099);
         using var directory = new TempDirectory();
         long localId;
-        using (var daemon = await DaemonProcess.StartAsync(directory, environment: Enabled))
+        using (var daemon = await DaemonProcess.StartAsync(directory, environment: FastPolling, builtInScanner: true))
         {
             using var api = new Api(daemon.BaseAddress);
             localId = await WaitForLocalScannerAsync(api, daemon);
@@ -37,7 +36,7 @@ public sealed class BuiltInScannerTests
         }
 
         // A restart reuses the registration: still one scanner named local, with the same id.
-        using var restarted = await DaemonProcess.StartAsync(directory, environment: Enabled);
+        using var restarted = await DaemonProcess.StartAsync(directory, environment: FastPolling, builtInScanner: true);
         using var again = new Api(restarted.BaseAddress);
         Assert.Equal(localId, await WaitForLocalScannerAsync(again, restarted));
     }

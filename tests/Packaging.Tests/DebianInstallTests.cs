@@ -100,7 +100,8 @@ public sealed class DebianInstallTests(ITestOutputHelper output)
         Assert.Equal(token, (await File.ReadAllTextAsync(tokenPath)).Trim());
         // Stopped: selftest opens a copy of the store, so the upgraded store is known to recover.
         var stopped = (await root.ExecAsync("outpost", "selftest")).EnsureSuccess();
-        Assert.Contains("opened and recovered (1 scanners)", stopped.Output, StringComparison.Ordinal);
+        // The test's scanner and the appliance's built-in one (`local`, registered on the daemon's first start).
+        Assert.Contains("opened and recovered (2 scanners)", stopped.Output, StringComparison.Ordinal);
 
         await using (var daemon = root.StartDaemon())
         {

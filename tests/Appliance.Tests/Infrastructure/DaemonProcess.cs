@@ -41,7 +41,7 @@ public sealed partial class DaemonProcess : IDisposable
 
     /// <summary>Starts <c>outpost --data-dir … --urls … --config …</c> and waits until it listens.</summary>
     public static async Task<DaemonProcess> StartAsync(TempDirectory directory, string urls = "http://127.0.0.1:0",
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null, bool builtInScanner = false)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -55,7 +55,7 @@ public sealed partial class DaemonProcess : IDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(urls);
         info.ArgumentList.Add("--config");
-        info.ArgumentList.Add(directory.WriteTestConfig());
+        info.ArgumentList.Add(directory.WriteTestConfig(builtInScanner));
         info.Environment["OUTPOST_ADMIN_TOKEN"] = Daemon.AdminToken;
         info.Environment.Remove("NOTIFY_SOCKET");
         info.Environment.Remove("WATCHDOG_USEC");

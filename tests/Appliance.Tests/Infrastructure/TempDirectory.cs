@@ -23,15 +23,15 @@ public sealed class TempDirectory : IDisposable
     /// The config every test daemon uses: a small store, logs at warning, no timed sweeps (tests sweep themselves),
     /// and no built-in scanner (tests that want it turn it on), so scanner lists and ids are the test's own.
     /// </summary>
-    public string WriteTestConfig()
+    public string WriteTestConfig(bool builtInScanner = false)
     {
         var path = System.IO.Path.Combine(Path, "outpost.json");
-        File.WriteAllText(path, """
+        File.WriteAllText(path, $$"""
             {
               "Outpost": {
                 "Store": { "JobMemorySizeBits": 24, "JobIndexBuckets": 16384, "BlobMemorySizeBits": 23, "BlobIndexBuckets": 16384 },
                 "Scanners": { "SweepInterval": "1.00:00:00" },
-                "BuiltInScanner": { "Enabled": false }
+                "BuiltInScanner": { "Enabled": {{(builtInScanner ? "true" : "false")}} }
               },
               "Logging": { "LogLevel": { "Default": "Warning", "Microsoft.Hosting.Lifetime": "Information", "Outpost": "Information" } }
             }

@@ -262,46 +262,11 @@ public sealed partial class ScaleOutTests(SharedPostgres postgres, Xunit.Abstrac
     [GeneratedRegex("Leadership: node .* now leads")]
     private static partial Regex LeadsLine();
 
-    /// <summary>What the nodes acknowledged with a 2xx, recorded as the replies arrive.</summary>
-    private sealed class Acks
+    /// <summary>What the nodes acknowledged, and what the survivor did after the kill.</summary>
+    private sealed class Acks : Acknowledgments
     {
-        private readonly ConcurrentQueue<(long JobId, long ScannerId)> _claimed = new();
-        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _count;
-        private int _target = int.MaxValue;
-
         public int CompletedAfterKill;
 
         public volatile bool Killed;
-
-        public IEnumerable<(long JobId, long ScannerId)> Claimed => _claimed;
-        public ConcurrentDictionary<long, bool> Started { get; } = new();
-        public ConcurrentDictionary<long, long> Progress { get; } = new();
-        public ConcurrentDictionary<long, bool> Completed { get; } = new();
-
-        public void Claim(long jobId, long scannerId)
-        {
-            _claimed.Enqueue((jobId, scannerId));
-            Tick();
-        }
-
-        public void Tick()
-        {
-            if (Interlocked.Increment(ref _count) >= Volatile.Read(ref _target))
-            {
-                _reached.TrySetResult();
-            }
-        }
-
-        public Task Reached(int count)
-        {
-            Volatile.Write(ref _target, count);
-            if (Volatile.Read(ref _count) >= count)
-            {
-                _reached.TrySetResult();
-            }
-
-            return _reached.Task;
-        }
     }
 }
