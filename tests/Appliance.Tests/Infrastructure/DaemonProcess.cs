@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Outpost.Appliance.Tests.Infrastructure;
@@ -9,35 +8,14 @@ namespace Outpost.Appliance.Tests.Infrastructure;
 /// SIGTERM, systemd notifications, first-start files. It listens on a port the kernel picks; the port is read from
 /// its "Now listening on" log line (polled with a deadline, the one wait allowed for process start).
 /// </summary>
-public sealed partial class DaemonProcess : IDisposable
+public sealed partial class DaemonProcess : ObservedProcess
 {
-    private readonly Process _process;
-    private readonly List<string> _output = [];
-    private readonly Lock _gate = new();
-
     private DaemonProcess(Process process)
+        : base(process)
     {
-        _process = process;
-        process.OutputDataReceived += (_, e) => Collect(e.Data);
-        process.ErrorDataReceived += (_, e) => Collect(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     public Uri BaseAddress { get; private set; } = null!;
-
-    public int ExitCode => _process.ExitCode;
-
-    public string Output
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return string.Join('\n', _output);
-            }
-        }
-    }
 
     /// <summary>Starts <c>outpost --data-dir … --urls … --config …</c> and waits until it listens.</summary>
     public static async Task<DaemonProcess> StartAsync(TempDirectory directory, string urls = "http://127.0.0.1:0",
@@ -79,82 +57,16 @@ public sealed partial class DaemonProcess : IDisposable
     }
 
     /// <summary>Polls the daemon's output for a line matching <paramref name="pattern"/> until the deadline.</summary>
-    public async Task<string> WaitForOutputAsync(Regex pattern, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            lock (_gate)
-            {
-                foreach (var line in _output)
-                {
-                    if (pattern.IsMatch(line))
-                    {
-                        return line;
-                    }
-                }
-            }
-
-            if (_process.HasExited)
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"the daemon did not print /{pattern}/; its output:\n{Output}");
-    }
+    public Task<string> WaitForOutputAsync(Regex pattern, TimeSpan timeout) =>
+        WaitForLineAsync(pattern.IsMatch, timeout, $"the daemon did not print /{pattern}/");
 
     /// <summary><c>kill -9</c>: no shutdown code runs, whatever was in flight is cut.</summary>
     public void KillHard()
     {
-        _process.Kill();
-        _process.WaitForExit();
-    }
-
-    /// <summary>SIGTERM, as systemd stops a service.</summary>
-    public void Terminate() => Assert.Equal(0, SendSignal(_process.Id, 15));
-
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-
-        _process.Dispose();
-    }
-
-    private void Collect(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_gate)
-            {
-                _output.Add(line);
-            }
-        }
+        Process.Kill();
+        Process.WaitForExit();
     }
 
     [GeneratedRegex(@"Now listening on: (\S+)")]
     private static partial Regex ListeningLine();
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using Outpost.Appliance.Tests.Infrastructure;
 
 namespace Outpost.EndToEnd.Tests.Infrastructure;
 
@@ -7,33 +7,12 @@ namespace Outpost.EndToEnd.Tests.Infrastructure;
 /// The built <c>outpost-probe node</c> as a separate process, talking to a daemon over real HTTP. Its log (stderr) is
 /// collected so tests can wait for what it says (a handshake with the node, polled against a deadline).
 /// </summary>
-public sealed class ProbeNodeProcess : IDisposable
+public sealed class ProbeNodeProcess : ObservedProcess
 {
-    private readonly Process _process;
-    private readonly List<string> _output = [];
-    private readonly Lock _gate = new();
-
     private ProbeNodeProcess(Process process)
+        : base(process)
     {
-        _process = process;
-        process.OutputDataReceived += (_, e) => Collect(e.Data);
-        process.ErrorDataReceived += (_, e) => Collect(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
-
-    public string Output
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return string.Join('\n', _output);
-            }
-        }
-    }
-
-    public bool HasExited => _process.HasExited;
 
     /// <summary>
     /// outpost-probe.dll in the probe project's own output, laid out as its package installs it. The copy beside this
@@ -50,8 +29,6 @@ public sealed class ProbeNodeProcess : IDisposable
             return File.Exists(path) ? path : throw new FileNotFoundException("the probe's build output is not where the artifacts layout puts it", path);
         }
     }
-
-    public int ExitCode => _process.ExitCode;
 
     /// <summary>
     /// Starts <c>outpost-probe node --appliance URL --api-key KEY</c> with a short idle poll, plus <paramref name="extra"/>
@@ -73,72 +50,6 @@ public sealed class ProbeNodeProcess : IDisposable
     }
 
     /// <summary>Polls the node's log for a line containing <paramref name="text"/> until the deadline.</summary>
-    public async Task<string> WaitForOutputAsync(string text, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            lock (_gate)
-            {
-                foreach (var line in _output)
-                {
-                    if (line.Contains(text, StringComparison.Ordinal))
-                    {
-                        return line;
-                    }
-                }
-            }
-
-            if (_process.HasExited)
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"the node did not log \"{text}\"; its output:\n{Output}");
-    }
-
-    /// <summary>SIGTERM, as systemd stops the node.</summary>
-    public void Terminate() => Assert.Equal(0, SendSignal(_process.Id, 15));
-
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-
-        _process.Dispose();
-    }
-
-    private void Collect(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_gate)
-            {
-                _output.Add(line);
-            }
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
+    public Task<string> WaitForOutputAsync(string text, TimeSpan timeout) =>
+        WaitForLineAsync(line => line.Contains(text, StringComparison.Ordinal), timeout, $"the node did not log \"{text}\"");
 }
