@@ -50,10 +50,11 @@ public static class StoreBenchmark
                 Report("postgres", clients, result);
                 best["postgres"] = Math.Max(best.GetValueOrDefault("postgres"), result.JobsPerSecond);
             }
-            // Outpost's own PostgreSQL backend (scale-out), side by side with the embedded one.
+            // Outpost's own PostgreSQL backend (scale-out), side by side with the embedded one, in a database of its own.
+            var storeDatabase = await CreateDatabaseAsync(connectionString, "outpost_store");
             foreach (var workers in new[] { 1, 2, 8 })
             {
-                var result = await MeasureAsync(OutpostStoreBackend.Postgres(connectionString), workers, 8, duration, ceiling: 10_000);
+                var result = await MeasureAsync(OutpostStoreBackend.Postgres(storeDatabase), workers, 8, duration, ceiling: 10_000);
                 Report("outpost-pg", workers, result);
                 best["outpost-pg"] = Math.Max(best.GetValueOrDefault("outpost-pg"), result.JobsPerSecond);
             }
@@ -83,6 +84,17 @@ public static class StoreBenchmark
             await backend.PrepareAsync(workers, (int)Math.Min(2_000_000, ceiling * duration.TotalSeconds / workers));
             return await new LifecycleLoad(backend, workers, inFlight, duration).RunAsync();
         }
+    }
+
+    private static async Task<string> CreateDatabaseAsync(string connectionString, string name)
+    {
+        await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Database = name }.ConnectionString;
     }
 
     private static void Report(string name, int workers, LoadResult result)
