@@ -17,17 +17,8 @@ internal sealed class BlobTable : IDisposable
 
     public BlobTable(string directory, FasterStoreOptions options)
     {
-        device = Devices.CreateLogDevice(Path.Combine(directory, "blobs.log"));
-        kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
-        {
-            IndexSize = options.BlobIndexBuckets * 64,
-            LogDevice = device,
-            MemorySize = 1L << options.BlobMemorySizeBits,
-            PageSize = 1L << 22,
-            SegmentSize = 1L << 30,
-            CheckpointDir = Path.Combine(directory, "checkpoints", "blobs"),
-            RemoveOutdatedCheckpoints = true,
-        });
+        device = FasterKvTables.Device(directory, "blobs");
+        kv = new FasterKV<SpanByte, SpanByte>(FasterKvTables.Settings<SpanByte, SpanByte>(directory, "blobs", device, options.BlobMemorySizeBits, options.BlobIndexBuckets));
         var functions = new SpanByteFunctions_ByteArrayOutput<Empty>();
         sessions = new SessionPool<BlobSession>(() => kv.For(functions).NewSession<SpanByteFunctions_ByteArrayOutput<Empty>>());
     }
@@ -92,10 +83,10 @@ internal sealed class BlobTable : IDisposable
         }
     }
 
-    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvCheckpoints.CheckpointAsync(kv, withIndex, "blob", ct);
+    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(kv, withIndex, "blob", ct);
 
     /// <summary>Restores the latest checkpoint, if there is one.</summary>
-    public bool TryRecover() => FasterKvCheckpoints.TryRecover(kv);
+    public bool TryRecover() => FasterKvTables.TryRecover(kv);
 
     private static void WriteKey(Span<byte> key, long jobId, BlobKind kind)
     {

@@ -17,17 +17,8 @@ internal sealed class JobTable : IDisposable
 
     public JobTable(string directory, FasterStoreOptions options, JobFunctions functions)
     {
-        device = Devices.CreateLogDevice(Path.Combine(directory, "jobs.log"));
-        kv = new FasterKV<long, JobRecord>(new FasterKVSettings<long, JobRecord>
-        {
-            IndexSize = options.JobIndexBuckets * 64,
-            LogDevice = device,
-            MemorySize = 1L << options.JobMemorySizeBits,
-            PageSize = 1L << 22,
-            SegmentSize = 1L << 30,
-            CheckpointDir = Path.Combine(directory, "checkpoints", "jobs"),
-            RemoveOutdatedCheckpoints = true,
-        });
+        device = FasterKvTables.Device(directory, "jobs");
+        kv = new FasterKV<long, JobRecord>(FasterKvTables.Settings<long, JobRecord>(directory, "jobs", device, options.JobMemorySizeBits, options.JobIndexBuckets));
         sessions = new SessionPool<JobSession>(() => kv.For(functions).NewSession<JobFunctions>());
     }
 
@@ -122,10 +113,10 @@ internal sealed class JobTable : IDisposable
         }
     }
 
-    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvCheckpoints.CheckpointAsync(kv, withIndex, "job", ct);
+    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(kv, withIndex, "job", ct);
 
     /// <summary>Restores the latest checkpoint, if there is one.</summary>
-    public bool TryRecover() => FasterKvCheckpoints.TryRecover(kv);
+    public bool TryRecover() => FasterKvTables.TryRecover(kv);
 
     private static JobOutcome CompletePending(JobSession session)
     {

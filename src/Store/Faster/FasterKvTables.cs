@@ -2,9 +2,26 @@ using FASTER.core;
 
 namespace Outpost.Store.Faster;
 
-/// <summary>Checkpoint and recovery of one FasterKV, the same for the job table and the blob table.</summary>
-internal static class FasterKvCheckpoints
+/// <summary>How the job table and the blob table set up, checkpoint and recover their FasterKV: one way for both.</summary>
+internal static class FasterKvTables
 {
+    /// <summary>
+    /// The settings of a table named <paramref name="table"/>: its log in <c>table.log</c> on <paramref name="device"/>,
+    /// 4 MiB pages, 1 GiB segments, its checkpoints under <c>checkpoints/table</c>.
+    /// </summary>
+    public static FasterKVSettings<TKey, TValue> Settings<TKey, TValue>(string directory, string table, IDevice device, int memorySizeBits, long indexBuckets) => new()
+    {
+        IndexSize = indexBuckets * 64,
+        LogDevice = device,
+        MemorySize = 1L << memorySizeBits,
+        PageSize = 1L << 22,
+        SegmentSize = 1L << 30,
+        CheckpointDir = Path.Combine(directory, "checkpoints", table),
+        RemoveOutdatedCheckpoints = true,
+    };
+
+    public static IDevice Device(string directory, string table) => Devices.CreateLogDevice(Path.Combine(directory, table + ".log"));
+
     /// <summary>A fold-over checkpoint of the log, with the hash index when <paramref name="withIndex"/>.</summary>
     public static async ValueTask CheckpointAsync<TKey, TValue>(FasterKV<TKey, TValue> kv, bool withIndex, string table, CancellationToken ct)
     {
