@@ -10,8 +10,6 @@ namespace Outpost.Appliance.Tests;
 /// </summary>
 public sealed class CrashTests
 {
-    private static readonly HttpMethod Post = HttpMethod.Post;
-
     [Fact]
     public async Task Kill_9_under_load_loses_no_acknowledged_change_and_hands_no_job_twice()
     {
@@ -92,36 +90,7 @@ public sealed class CrashTests
     {
         try
         {
-            while (!ct.IsCancellationRequested)
-            {
-                var jobs = Api.JobIds(await api.ClaimAsync(key, "2"));
-                if (jobs.Length == 0)
-                {
-                    return;
-                }
-
-                foreach (var jobId in jobs)
-                {
-                    acked.Claim(jobId, scannerId);
-                }
-
-                foreach (var jobId in jobs)
-                {
-                    (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/start")).AssertOk();
-                    acked.Started[jobId] = true;
-                    acked.Tick();
-                    for (var p = 1; p <= 2; p++)
-                    {
-                        (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/progress", new { progressCount = p * 100, resultCount = p })).AssertOk();
-                        acked.Progress[jobId] = p * 100;
-                        acked.Tick();
-                    }
-
-                    (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/complete", new { status = "completed", resultCount = 2 })).AssertOk();
-                    acked.Completed[jobId] = true;
-                    acked.Tick();
-                }
-            }
+            await acked.WorkAsync(api, scannerId, key, ct: ct);
         }
         catch (HttpRequestException)
         {

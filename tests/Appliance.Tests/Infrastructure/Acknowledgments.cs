@@ -33,6 +33,48 @@ internal class Acknowledgments
         }
     }
 
+    /// <summary>
+    /// One scanner working the lifecycle over HTTP until its queue is empty, or <paramref name="ct"/> ends it: claim
+    /// two, then start, two progress reports and complete each, recording every 2xx as it arrives.
+    /// <paramref name="completed"/> runs after each acknowledged completion. A request cut by a killed daemon throws
+    /// <see cref="HttpRequestException"/>: that request was never acknowledged, and callers decide what it means.
+    /// </summary>
+    public async Task WorkAsync(Api api, long scannerId, string key, Action? completed = null, CancellationToken ct = default)
+    {
+        var post = HttpMethod.Post;
+        while (!ct.IsCancellationRequested)
+        {
+            var jobs = Api.JobIds(await api.ClaimAsync(key, "2"));
+            if (jobs.Length == 0)
+            {
+                return;
+            }
+
+            foreach (var jobId in jobs)
+            {
+                Claim(jobId, scannerId);
+            }
+
+            foreach (var jobId in jobs)
+            {
+                (await api.ScannerAsync(key, post, $"/scanner/jobs/{jobId}/start")).AssertOk();
+                Started[jobId] = true;
+                Tick();
+                for (var p = 1; p <= 2; p++)
+                {
+                    (await api.ScannerAsync(key, post, $"/scanner/jobs/{jobId}/progress", new { progressCount = p * 100, resultCount = p })).AssertOk();
+                    Progress[jobId] = p * 100;
+                    Tick();
+                }
+
+                (await api.ScannerAsync(key, post, $"/scanner/jobs/{jobId}/complete", new { status = "completed", resultCount = 2 })).AssertOk();
+                Completed[jobId] = true;
+                completed?.Invoke();
+                Tick();
+            }
+        }
+    }
+
     /// <summary>Completes once <paramref name="count"/> acknowledgments have been recorded.</summary>
     public Task Reached(int count)
     {

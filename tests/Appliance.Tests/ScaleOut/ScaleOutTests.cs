@@ -17,8 +17,6 @@ namespace Outpost.Appliance.Tests.ScaleOut;
 [Collection(ScaleOutGroup.Name)]
 public sealed partial class ScaleOutTests(SharedPostgres postgres, Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly HttpMethod Post = HttpMethod.Post;
-
     [Fact]
     public async Task Scanners_claiming_through_two_nodes_at_once_get_every_job_exactly_once()
     {
@@ -207,41 +205,13 @@ public sealed partial class ScaleOutTests(SharedPostgres postgres, Xunit.Abstrac
     {
         try
         {
-            while (true)
+            await acked.WorkAsync(api, scannerId, key, completed: () =>
             {
-                var jobs = Api.JobIds(await api.ClaimAsync(key, "2"));
-                if (jobs.Length == 0)
+                if (survivor && acked.Killed)
                 {
-                    return;
+                    Interlocked.Increment(ref acked.CompletedAfterKill);
                 }
-
-                foreach (var jobId in jobs)
-                {
-                    acked.Claim(jobId, scannerId);
-                }
-
-                foreach (var jobId in jobs)
-                {
-                    (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/start")).AssertOk();
-                    acked.Started[jobId] = true;
-                    acked.Tick();
-                    for (var p = 1; p <= 2; p++)
-                    {
-                        (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/progress", new { progressCount = p * 100, resultCount = p })).AssertOk();
-                        acked.Progress[jobId] = p * 100;
-                        acked.Tick();
-                    }
-
-                    (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/complete", new { status = "completed", resultCount = 2 })).AssertOk();
-                    acked.Completed[jobId] = true;
-                    if (survivor && acked.Killed)
-                    {
-                        Interlocked.Increment(ref acked.CompletedAfterKill);
-                    }
-
-                    acked.Tick();
-                }
-            }
+            });
         }
         catch (HttpRequestException) when (!survivor)
         {
