@@ -91,12 +91,6 @@ public static partial class OutpostApp
         }
 
         builder.Configuration.AddInMemoryCollection(overrides);
-        if (SystemdNotifier.LogsToJournal())
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddSystemdConsole();
-        }
-
         var listen = builder.Configuration.GetSection(OutpostOptions.Section).Get<OutpostOptions>() ?? new OutpostOptions();
         builder.WebHost.UseUrls([.. listen.UrlList]);
         AddOutpost(builder.Services, builder.Configuration, openStore);
@@ -139,7 +133,7 @@ public static partial class OutpostApp
         services.AddOptions<OutpostOptions>()
             .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero,
                 "Outpost:Scheduling:CycleInterval and Outpost:Retention MaxAge and Interval must be positive.");
-        services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
+        services.AddOutpostSystemd();
         services.AddHostedService<SystemdService>();
 
         services.AddSingleton(sp => AdminToken.Load(configuration[AdminToken.EnvironmentVariable],

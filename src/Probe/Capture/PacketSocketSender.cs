@@ -56,7 +56,7 @@ internal sealed unsafe partial class PacketSocketSender : IFrameSender
         {
             var errno = Marshal.GetLastPInvokeError();
             throw errno is 1 or 13 // EPERM, EACCES
-                ? new PacketDeviceException($"Raw packet access on {interfaceName} was denied: outpost-probe needs CAP_NET_RAW (run as root, or `setcap cap_net_raw,cap_net_admin+ep` on the binary).", permissionDenied: true)
+                ? PcapDevice.NoRawAccess(interfaceName)
                 : new PacketDeviceException($"Cannot open a packet socket: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
 

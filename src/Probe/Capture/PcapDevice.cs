@@ -1,171 +1,152 @@
-// HOT PATH: the capture callback runs once per captured frame. It allocates nothing and takes no locks.
+// HOT PATH: the loop in Receive runs once per captured frame. It allocates nothing and takes no locks.
 //
-// Capture is a libpcap handle; sending goes through a separate send-only packet socket (PacketSocketSender), because
-// their needs conflict:
+// Capture is a SharpPcap live device; sending goes through a separate send-only packet socket (PacketSocketSender),
+// because their needs conflict:
 // - the capture handle has a 32 MiB kernel ring, a 128-byte snaplen, capture direction "in" only, and a kernel
-//   BPF filter for our replies. It is not in immediate mode, so the kernel hands frames over a block at a time
-//   (fewer wake-ups at high reply rates) — which is also why libpcap's read timeout cannot be relied on to end the
-//   loop on a silent network: StopReceiving uses pcap_breakloop, which since libpcap 1.10 wakes the blocked poll.
+//   BPF filter for our replies. It is not in
+//   immediate mode, so the kernel hands frames over a block at a time (fewer wake-ups at high reply rates) — which
+//   is also why libpcap's read timeout cannot be relied on to end the loop on a silent network: StopReceiving uses
+//   pcap_breakloop, which since libpcap 1.10 wakes the blocked read.
+// - frames are read with SharpPcap's GetNextPacketPointers (pcap_next_ex, no allocation). Its GetNextPacket and its
+//   background capture allocate a header object per frame and call poll() before each read.
 // - the sender captures nothing (a protocol-0 packet socket receives no frames) and hands the kernel whole batches;
-//   see PacketSocketSender for why it is not pcap_inject.
+//   see PacketSocketSender for why it is not SharpPcap's SendPacket.
 
-using System.Runtime.InteropServices;
+using SharpPcap;
+using SharpPcap.LibPcap;
 
 namespace Outpost.Probe.Capture;
 
-/// <summary>The production <see cref="IPacketDevice"/>: libpcap on a Linux interface.</summary>
+/// <summary>The production <see cref="IPacketDevice"/>: libpcap (through SharpPcap) on a Linux interface.</summary>
 public sealed unsafe class PcapDevice : IPacketDevice
 {
-    private readonly IntPtr _receive;
+    private const int PacketRead = 1;
+    private const int ReadTimeout = 0;
+    private const int LoopBroken = -2;
+
+    private readonly LibPcapLiveDevice _capture;
     private readonly string _interface;
     private int _disposed;
 
-    private PcapDevice(IntPtr receive, string interfaceName)
+    private PcapDevice(LibPcapLiveDevice capture, string interfaceName)
     {
-        _receive = receive;
+        _capture = capture;
         _interface = interfaceName;
     }
 
-    /// <summary>Opens both handles on <paramref name="request"/>'s interface; throws <see cref="PacketDeviceException"/>.</summary>
+    /// <summary>Opens the capture handle on <paramref name="request"/>'s interface; throws <see cref="PacketDeviceException"/>.</summary>
     public static PcapDevice Open(DeviceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var receive = IntPtr.Zero;
+        var capture = Find(request.Interface);
         try
         {
-            receive = Create(request.Interface, request.SnapLength, request.BufferBytes, request.ReadTimeout);
-            if (Libpcap.DataLink(receive) != Libpcap.DltEthernet)
+            capture.Open(new DeviceConfiguration
             {
-                throw new PacketDeviceException($"Interface {request.Interface} is not Ethernet (libpcap link type {Libpcap.DataLink(receive)}); only Ethernet and loopback are supported.");
+                Snaplen = request.SnapLength,
+                Mode = DeviceModes.None,
+                ReadTimeout = Math.Max(1, (int)request.ReadTimeout.TotalMilliseconds),
+                BufferSize = request.BufferBytes,
+                Immediate = false,
+            });
+        }
+        catch (PcapException ex)
+        {
+            capture.Close();
+            throw ex.Error switch
+            {
+                PcapError.PermissionDenied => NoRawAccess(request.Interface),
+                PcapError.NoSuchDevice => new PacketDeviceException($"There is no network interface named {request.Interface}."),
+                _ => new PacketDeviceException($"libpcap cannot open {request.Interface}: {ex.Message}", ex),
+            };
+        }
+
+        try
+        {
+            if (capture.LinkType != PacketDotNet.LinkLayers.Ethernet)
+            {
+                throw new PacketDeviceException($"Interface {request.Interface} is not Ethernet (libpcap link type {capture.LinkType}); only Ethernet and loopback are supported.");
             }
 
-            if (Libpcap.SetDirection(receive, Libpcap.DirectionIn) != 0)
+            if (Libpcap.SetDirection(capture.Handle, Libpcap.DirectionIn) != 0)
             {
-                throw new PacketDeviceException($"Cannot restrict capture on {request.Interface} to incoming frames: {Libpcap.ErrorOf(receive)}");
+                throw new PacketDeviceException($"Cannot restrict capture on {request.Interface} to incoming frames: {capture.LastError}");
             }
 
-            var program = default(Libpcap.BpfProgram);
-            if (Libpcap.Compile(receive, &program, request.ToBpf(), 1, Libpcap.NetmaskUnknown) != 0)
-            {
-                throw new PacketDeviceException($"Cannot compile the reply filter: {Libpcap.ErrorOf(receive)}");
-            }
-
-            var set = Libpcap.SetFilter(receive, &program);
-            Libpcap.FreeCode(&program);
-            if (set != 0)
-            {
-                throw new PacketDeviceException($"Cannot install the reply filter: {Libpcap.ErrorOf(receive)}");
-            }
-
-            return new PcapDevice(receive, request.Interface);
+            capture.Filter = request.ToBpf();
+            return new PcapDevice(capture, request.Interface);
+        }
+        catch (PcapException ex)
+        {
+            capture.Close();
+            throw new PacketDeviceException($"Cannot install the reply filter on {request.Interface}: {ex.Message}", ex);
         }
         catch
         {
-            if (receive != IntPtr.Zero)
-            {
-                Libpcap.Close(receive);
-            }
-
+            capture.Close();
             throw;
         }
     }
+
+    /// <summary>The one-line error every path that lacks CAP_NET_RAW reports.</summary>
+    internal static PacketDeviceException NoRawAccess(string? interfaceName) => new(
+        $"Raw packet access{(interfaceName is null ? "" : " on " + interfaceName)} was denied: outpost-probe needs CAP_NET_RAW (run as root, or `setcap cap_net_raw,cap_net_admin+ep` on the binary).",
+        permissionDenied: true);
 
     public IFrameSender CreateSender() => PacketSocketSender.Open(_interface);
 
     public void Receive(IFrameSink sink)
     {
-        var context = new ReceiveContext(sink, _receive);
-        var handle = GCHandle.Alloc(context);
-        try
+        ArgumentNullException.ThrowIfNull(sink);
+        var header = IntPtr.Zero;
+        var data = IntPtr.Zero;
+        while (true)
         {
-            var rc = Libpcap.Loop(_receive, -1, &OnPacket, GCHandle.ToIntPtr(handle));
-            if (context.Failure is not null)
+            var status = _capture.GetNextPacketPointers(ref header, ref data);
+            if (status == PacketRead)
             {
-                throw new PacketDeviceException("The reply handler failed.", context.Failure);
+                // struct pcap_pkthdr on 64-bit Linux: a 16-byte timeval, then caplen.
+                sink.OnFrame(new ReadOnlySpan<byte>((void*)data, *(int*)(header + 16)));
             }
-
-            if (rc == -1)
+            else if (status == LoopBroken)
             {
-                throw new PacketDeviceException($"Capture failed: {Libpcap.ErrorOf(_receive)}");
+                return;
             }
-        }
-        finally
-        {
-            handle.Free();
+            else if (status != ReadTimeout)
+            {
+                throw new PacketDeviceException($"Capture on {_interface} failed: {_capture.LastError}");
+            }
         }
     }
 
-    public void StopReceiving() => Libpcap.BreakLoop(_receive);
+    public void StopReceiving() => Libpcap.BreakLoop(_capture.Handle);
 
     public CaptureStatistics ReadStatistics()
     {
         Libpcap.Statistics stats;
-        return Libpcap.Stats(_receive, &stats) == 0 ? new CaptureStatistics(stats.Received, stats.Dropped) : default;
+        return Libpcap.Stats(_capture.Handle, &stats) == 0 ? new CaptureStatistics(stats.Received, stats.Dropped) : default;
     }
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            Libpcap.Close(_receive);
+            _capture.Close();
         }
     }
 
-    private static IntPtr Create(string device, int snapLength, int bufferBytes, TimeSpan timeout)
+    // A fresh list (not SharpPcap's process-wide Instance): interfaces come and go between scans.
+    private static LibPcapLiveDevice Find(string name)
     {
-        var error = stackalloc byte[Libpcap.ErrorBufferSize];
-        error[0] = 0;
-        var handle = Libpcap.Create(device, error);
-        if (handle == IntPtr.Zero)
+        foreach (var device in LibPcapLiveDeviceList.New())
         {
-            throw new PacketDeviceException($"libpcap cannot open {device}: {Marshal.PtrToStringUTF8((IntPtr)error)}");
-        }
-
-        _ = Libpcap.SetSnapLength(handle, snapLength);
-        _ = Libpcap.SetPromiscuous(handle, 0);
-        _ = Libpcap.SetTimeout(handle, Math.Max(1, (int)timeout.TotalMilliseconds));
-        _ = Libpcap.SetBufferSize(handle, bufferBytes);
-        _ = Libpcap.SetImmediateMode(handle, 0);
-        var status = Libpcap.Activate(handle);
-        if (status < 0)
-        {
-            var detail = Libpcap.ErrorOf(handle);
-            Libpcap.Close(handle);
-            throw status switch
+            if (device.Name == name)
             {
-                Libpcap.ErrorPermissionDenied => new PacketDeviceException(
-                    $"Raw packet access on {device} was denied: outpost-probe needs CAP_NET_RAW (run as root, or `setcap cap_net_raw,cap_net_admin+ep` on the binary).", permissionDenied: true),
-                Libpcap.ErrorNoSuchDevice => new PacketDeviceException($"There is no network interface named {device}."),
-                _ => new PacketDeviceException($"libpcap cannot activate {device}: {Libpcap.DescribeStatus(status)} ({detail})"),
-            };
+                return device;
+            }
         }
 
-        return handle;
-    }
-
-    // An exception must not unwind into libpcap's C frames: it is kept, the loop is broken, and Receive rethrows.
-    [UnmanagedCallersOnly]
-    private static void OnPacket(IntPtr user, Libpcap.PacketHeader* header, byte* bytes)
-    {
-        var context = (ReceiveContext)GCHandle.FromIntPtr(user).Target!;
-        try
-        {
-            context.Sink.OnFrame(new ReadOnlySpan<byte>(bytes, (int)header->CaptureLength));
-        }
-        catch (Exception ex)
-        {
-            context.Failure ??= ex;
-            Libpcap.BreakLoop(context.Handle);
-        }
-    }
-
-    private sealed class ReceiveContext(IFrameSink sink, IntPtr handle)
-    {
-        public IFrameSink Sink { get; } = sink;
-
-        public IntPtr Handle { get; } = handle;
-
-        public Exception? Failure { get; set; }
+        throw new PacketDeviceException($"There is no network interface named {name}.");
     }
 }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Node;
 using Outpost.Probe.Routing;
 using Outpost.Probe.Targets;
 
@@ -91,6 +92,14 @@ public static class ScanCommand
         {
             await Console.Error.WriteLineAsync($"outpost-probe: {problem}").ConfigureAwait(false);
             return ExitUsage;
+        }
+
+        // Asked of the kernel before anything else touches the network: the answer does not depend on which step of
+        // opening a capture fails first, nor on interfaces that other processes add or remove meanwhile.
+        if (ProcessCapabilities.Instance.Problem() is not null)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {PcapDevice.NoRawAccess(options.Interface).Message}").ConfigureAwait(false);
+            return ExitNoPermission;
         }
 
         using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Hosting;
 
@@ -52,18 +55,37 @@ public static partial class NodeCommand
             return ExitUsage;
         }
 
-        var log = new ConsoleLog();
-        if (ProcessCapabilities.Instance.Problem() is { } problem)
-        {
-            // Not fatal: capabilities may be granted without a restart of the appliance side; jobs fail with this reason.
-            LogNoRawAccess(log, problem);
-        }
-
-        using var protocol = new HttpScannerProtocol(settings.Appliance, settings.ApiKey, settings.TlsFingerprint, settings.Attribution, settings.SourceIp);
-        var runner = new JobRunner(protocol, new ProbeScanner(), new JobRunnerOptions { Interface = settings.Interface }, TimeProvider.System, log);
-        using var systemd = SystemdNotifier.FromEnvironment();
-        await new ScannerNode(protocol, runner, settings, TimeProvider.System, log, systemd).RunAsync(shutdown).ConfigureAwait(false);
+        // A generic host for what systemd expects of a service (SystemdIntegration) and for the console log, one line
+        // per event on stderr, which systemd keeps in the journal.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.AddOutpostSystemd();
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddHostedService<NodeService>();
+        using var host = builder.Build();
+        await host.RunAsync(shutdown).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>The node's loop as the host's one service: it runs until the host stops (SIGTERM).</summary>
+    private sealed class NodeService(NodeSettings settings, SystemdWatchdog watchdog, ILoggerFactory logs) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            var log = logs.CreateLogger("outpost-probe");
+            if (ProcessCapabilities.Instance.Problem() is { } problem)
+            {
+                // Not fatal: capabilities may be granted without a restart of the appliance side; jobs fail with this reason.
+                LogNoRawAccess(log, problem);
+            }
+
+            using var protocol = new HttpScannerProtocol(settings.Appliance, settings.ApiKey, settings.TlsFingerprint, settings.Attribution, settings.SourceIp);
+            var runner = new JobRunner(protocol, new ProbeScanner(), new JobRunnerOptions { Interface = settings.Interface }, TimeProvider.System, log);
+            await new ScannerNode(protocol, runner, settings, TimeProvider.System, log, watchdog).RunAsync(stoppingToken).ConfigureAwait(false);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; jobs will fail until the node has it")]

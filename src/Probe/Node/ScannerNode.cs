@@ -14,18 +14,17 @@ namespace Outpost.Probe.Node;
 /// (SIGTERM) cancels the token: no new claims, running jobs stop probing, report what they found and complete.
 /// </summary>
 public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner runner, NodeSettings settings, TimeProvider time, ILogger logger,
-    SystemdNotifier systemd)
+    SystemdWatchdog systemd)
 {
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
 
     public async Task RunAsync(CancellationToken shutdown)
     {
         LogStarting(logger, settings);
-        // Under systemd (Type=notify) the node is ready once its loop runs — the appliance may well be down, and
-        // waiting for it is the node's job. The watchdog is petted from the loop, which never sleeps longer than
-        // the ping period, so a backoff during an outage does not get the node killed.
-        systemd.Notify("READY=1");
-        var watchdog = SystemdNotifier.WatchdogPeriod();
+        // Under systemd (Type=notify) the host reports the node ready once this loop runs — the appliance may well be
+        // down, and waiting for it is the node's job. The watchdog is petted from the loop, which never sleeps longer
+        // than the ping period, so a backoff during an outage does not get the node killed.
+        var watchdog = systemd.Period;
         long? pettedAt = null;
         var backoff = Backoff.ForAppliance();
         var jobs = new List<Task>();
@@ -35,7 +34,7 @@ public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner run
         {
             if (watchdog is { } period && (pettedAt is not { } petted || time.GetElapsedTime(petted) >= period))
             {
-                systemd.Notify("WATCHDOG=1");
+                systemd.Ping();
                 pettedAt = time.GetTimestamp();
             }
 
@@ -97,7 +96,6 @@ public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner run
             await delay.CancelAsync().ConfigureAwait(false);
         }
 
-        systemd.Notify("STOPPING=1");
         LogStopping(logger, runner.Count);
         await Task.WhenAll(jobs).ConfigureAwait(false);
         LogStopped(logger);
