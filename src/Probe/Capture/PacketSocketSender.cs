@@ -1,12 +1,17 @@
 // HOT PATH: Send runs once per batch of probes. It allocates nothing (the message vectors are native memory set up
 // once) and takes no locks.
 //
-// Why not pcap_inject: libpcap's send path is one send() system call per frame on a socket that is also registered
-// to receive every frame on the interface (ETH_P_ALL), so the kernel clones each reply into it only for its filter to
-// throw the copy away. At a million probes per second both costs show. This sender is an AF_PACKET socket opened
-// with protocol 0 — the kernel delivers nothing to such a socket, so it captures nothing by construction — bound to
-// the interface, with PACKET_QDISC_BYPASS (frames go straight to the driver; when its queue is full the send fails
-// with ENOBUFS and is retried here instead of being queued), and it hands the kernel a whole batch per sendmmsg.
+// Why not SharpPcap's SendPacket (pcap_sendpacket): it is one send() system call per frame, and it throws a
+// PcapException for every frame the kernel refuses — ENOBUFS when the driver queue is full, which is routine at
+// maximum rate on a real NIC — so an allocation and an unwind per refused frame on the hot path. This sender is an
+// AF_PACKET socket opened with protocol 0 — the kernel delivers nothing to such a socket, so it captures nothing by
+// construction — bound to the interface, with PACKET_QDISC_BYPASS (frames go straight to the driver; when its queue
+// is full the send fails with ENOBUFS and the batch is retried here instead of being queued), and it hands the
+// kernel a whole batch per sendmmsg.
+// Measured in one build, 16 × 65 535 probes at maximum rate over a veth pair into a namespace, runs alternated on
+// 2 cores at load average 42–54 (other work): user CPU 0.61 and 0.61 s per million probes with SendPacket,
+// 0.37 and 0.43 s with this sender. System CPU (6.6–6.8 against 6.8–7.2 s) and rate (27–28 k against 26–30 k
+// probes/s) were within that machine's noise: nearly all of it is the kernel answering the SYNs, not the sending.
 
 using System.Runtime.InteropServices;
 
