@@ -11,7 +11,8 @@
 // Measured in one build, 16 × 65 535 probes at maximum rate over a veth pair into a namespace, runs alternated on
 // 2 cores at load average 42–54 (other work): user CPU 0.61 and 0.61 s per million probes with SendPacket,
 // 0.37 and 0.43 s with this sender. System CPU (6.6–6.8 against 6.8–7.2 s) and rate (27–28 k against 26–30 k
-// probes/s) were within that machine's noise: nearly all of it is the kernel answering the SYNs, not the sending.
+// probes/s) were within that machine's noise: nearly all of it is the kernel answering the SYNs, not the sending
+// (docs/probe-engine.md).
 
 using System.Runtime.InteropServices;
 

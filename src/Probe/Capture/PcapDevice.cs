@@ -11,6 +11,7 @@
 //   background capture allocate a header object per frame and call poll() before each read.
 // - the sender captures nothing (a protocol-0 packet socket receives no frames) and hands the kernel whole batches;
 //   see PacketSocketSender for why it is not SharpPcap's SendPacket.
+// docs/probe-engine.md lists which parts are SharpPcap and which are ours, and why.
 
 using SharpPcap;
 using SharpPcap.LibPcap;
@@ -138,7 +139,17 @@ public sealed unsafe class PcapDevice : IPacketDevice
     // A fresh list (not SharpPcap's process-wide Instance): interfaces come and go between scans.
     private static LibPcapLiveDevice Find(string name)
     {
-        foreach (var device in LibPcapLiveDeviceList.New())
+        LibPcapLiveDeviceList devices;
+        try
+        {
+            devices = LibPcapLiveDeviceList.New();
+        }
+        catch (PcapException ex)
+        {
+            throw new PacketDeviceException($"libpcap cannot list the network interfaces: {ex.Message}", ex);
+        }
+
+        foreach (var device in devices)
         {
             if (device.Name == name)
             {
