@@ -65,7 +65,7 @@ public sealed record DeviceRequest(string Interface, Ipv4H OurAddress, ushort Fi
     /// </summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The kernel BPF filter selecting our replies in pcap-filter syntax.</summary>
+    /// <summary>The kernel BPF filter selecting our replies, in pcap-filter syntax.</summary>
     public string ToBpf() =>
         $"tcp and dst host {OurAddress} and dst portrange {FirstSourcePort}-{LastSourcePort} "
         + "and tcp[13] & 0x10 != 0 and tcp[13] & 0x06 != 0";
