@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 
 namespace Outpost.Probe.Capabilities.Fingerprint.Rules;
@@ -11,7 +10,7 @@ namespace Outpost.Probe.Capabilities.Fingerprint.Rules;
 public sealed class MatchRule
 {
     private readonly Regex _pattern;
-    private readonly FrozenSet<string> _probes;
+    private readonly HashSet<string> _probes;
 
     private MatchRule(MatchSpec spec, Regex pattern)
     {
@@ -24,7 +23,7 @@ public sealed class MatchRule
         UpgradeToTls = spec.Upgrade == "tls";
         Sample = spec.Sample;
         _pattern = pattern;
-        _probes = spec.Probes.ToFrozenSet(StringComparer.Ordinal);
+        _probes = spec.Probes.ToHashSet(StringComparer.Ordinal);
     }
 
     public string Id { get; }

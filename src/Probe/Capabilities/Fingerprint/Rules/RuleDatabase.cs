@@ -1,10 +1,7 @@
-using System.Collections.Frozen;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Outpost.Probe.Capabilities.Fingerprint.Rules;
 
@@ -21,16 +18,16 @@ public sealed class RuleDatabase
     private const string ResourcePrefix = "fingerprint-rules/";
     private static readonly Lazy<RuleDatabase> BuiltInDatabase = new(LoadBuiltIn);
 
-    private readonly FrozenDictionary<string, string> _tlsNames;
-    private readonly FrozenDictionary<string, StartTlsDialogue> _startTls;
+    private readonly Dictionary<string, string> _tlsNames;
+    private readonly Dictionary<string, StartTlsDialogue> _startTls;
 
     private RuleDatabase(IReadOnlyList<ServiceProbe> probes, IReadOnlyList<MatchRule> rules,
         Dictionary<string, StartTlsDialogue> startTls, Dictionary<string, string> tlsNames)
     {
         Probes = probes;
         Rules = rules;
-        _startTls = startTls.ToFrozenDictionary();
-        _tlsNames = tlsNames.ToFrozenDictionary();
+        _startTls = startTls;
+        _tlsNames = tlsNames;
     }
 
     /// <summary>The rule database shipped inside outpost-probe.</summary>
@@ -48,7 +45,6 @@ public sealed class RuleDatabase
     /// </summary>
     public static RuleDatabase Load(IEnumerable<(string Name, string Yaml)> files)
     {
-        var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
         var probes = new List<ServiceProbe>();
         var specs = new List<(string File, MatchSpec Spec)>();
         var startTls = new Dictionary<string, StartTlsDialogue>(StringComparer.Ordinal);
@@ -58,7 +54,7 @@ public sealed class RuleDatabase
             RuleFile file;
             try
             {
-                file = deserializer.Deserialize<RuleFile?>(yaml) ?? new RuleFile();
+                file = RuleFileReader.Read(yaml);
             }
             catch (YamlException ex)
             {

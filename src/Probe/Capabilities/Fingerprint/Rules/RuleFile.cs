@@ -2,7 +2,8 @@ namespace Outpost.Probe.Capabilities.Fingerprint.Rules;
 
 // The YAML shape of one rule file, as written by hand (docs/fingerprint.md). Byte strings (send, sample) are YAML
 // double-quoted strings whose characters are bytes (Latin-1: "\x00".."\xff"); patterns are .NET regular expressions
-// over the reply read the same way. RuleDatabase turns these into the checked, compiled form the engine uses.
+// over the reply read the same way. RuleFileReader fills these from YAML; RuleDatabase turns them into the checked,
+// compiled form the engine uses.
 
 /// <summary>One rule file: probes, matchers, STARTTLS dialogues and TLS service names, any of them optional.</summary>
 internal sealed class RuleFile

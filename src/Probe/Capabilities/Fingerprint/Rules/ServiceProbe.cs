@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Text;
 
 namespace Outpost.Probe.Capabilities.Fingerprint.Rules;
@@ -11,8 +10,8 @@ public sealed class ServiceProbe
         Id = spec.Id;
         Template = spec.Send;
         Tls = spec.Tls;
-        Ports = spec.Ports.ToFrozenSet();
-        TlsPorts = spec.TlsPorts.ToFrozenSet();
+        Ports = spec.Ports.ToHashSet();
+        TlsPorts = spec.TlsPorts.ToHashSet();
         TlsDefault = spec.TlsDefault;
         ReadToEnd = spec.ReadToEnd;
         Eager = spec.Eager;
@@ -32,10 +31,10 @@ public sealed class ServiceProbe
     public bool IsBannerWait => !Tls && Template.Length == 0;
 
     /// <summary>Ports where this probe is tried first (in plain TCP).</summary>
-    public FrozenSet<int> Ports { get; }
+    public IReadOnlySet<int> Ports { get; }
 
     /// <summary>Ports where this probe is tried first inside TLS.</summary>
-    public FrozenSet<int> TlsPorts { get; }
+    public IReadOnlySet<int> TlsPorts { get; }
 
     /// <summary>Tried first inside TLS on a port that no probe lists in <see cref="TlsPorts"/>.</summary>
     public bool TlsDefault { get; }
