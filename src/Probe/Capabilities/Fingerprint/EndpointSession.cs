@@ -23,23 +23,19 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
     public async Task<ServiceFingerprint> RunAsync(CancellationToken ct)
     {
         var evidence = new Evidence();
-        var found = await IdentifyAsync(null, evidence, ct).ConfigureAwait(false);
+        var found = await IdentifyAsync(null, evidence, null, ct).ConfigureAwait(false);
         if (found is null)
         {
             ct.ThrowIfCancellationRequested();
             return Unidentified(evidence, null);
         }
 
-        if (found.Tls is null && found.IsOpen && _rules.StartTls(found.Service) is { } dialogue)
-        {
-            found = found with { Tls = await StartTlsAsync(dialogue, ct).ConfigureAwait(false) };
-        }
-
         ct.ThrowIfCancellationRequested();
         return found;
     }
 
-    private async Task<ServiceFingerprint?> IdentifyAsync(TlsFacts? layer, Evidence evidence, CancellationToken ct)
+    // spare: the TLS connection whose handshake gave the layer; the first probe inside uses it.
+    private async Task<ServiceFingerprint?> IdentifyAsync(TlsFacts? layer, Evidence evidence, ProbeConnection? spare, CancellationToken ct)
     {
         var inTls = layer is not null;
         var port = endpoint.Port;
@@ -57,9 +53,15 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             (first ? hinted : rest).Add(probe);
         }
 
+        if (hinted.Count == 0 && spare is not null)
+        {
+            await spare.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var probe in hinted)
         {
-            var attempt = await AttemptAsync(probe, layer, evidence, null, ct).ConfigureAwait(false);
+            var attempt = await AttemptAsync(probe, layer, evidence, null, spare, ct).ConfigureAwait(false);
+            spare = null;
             if (attempt.Found is not null)
             {
                 return attempt.Found.Fingerprint;
@@ -78,7 +80,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var connected = new TaskCompletionSource<ConnectOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pending = new List<Task<Attempt>> { AttemptAsync(probes[0], layer, evidence, connected, stop.Token) };
+        var pending = new List<Task<Attempt>> { AttemptAsync(probes[0], layer, evidence, connected, null, stop.Token) };
         var outcome = knownOpen ? ConnectOutcome.Connected : await connected.Task.ConfigureAwait(false);
         if (outcome is ConnectOutcome.Refused or ConnectOutcome.Filtered)
         {
@@ -94,7 +96,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
         {
             if (probes[i].Eager)
             {
-                pending.Add(AttemptAsync(probes[i], layer, evidence, null, stop.Token));
+                pending.Add(AttemptAsync(probes[i], layer, evidence, null, null, stop.Token));
             }
             else
             {
@@ -110,7 +112,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             {
                 if (late.Count > 0 && (grace.IsCompleted || pending.Count == 0))
                 {
-                    pending.AddRange(late.Select(p => AttemptAsync(p, layer, evidence, null, stop.Token)));
+                    pending.AddRange(late.Select(p => AttemptAsync(p, layer, evidence, null, null, stop.Token)));
                     late.Clear();
                 }
 
@@ -148,12 +150,15 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             await Task.WhenAll(pending).ConfigureAwait(false);
         }
     }
+
     private async Task<Attempt> AttemptAsync(ServiceProbe probe, TlsFacts? layer, Evidence evidence, TaskCompletionSource<ConnectOutcome>? connected,
-        CancellationToken ct)
+        ProbeConnection? reuse, CancellationToken ct)
     {
         try
         {
-            var (connection, outcome) = await ProbeConnection.OpenAsync(gate, endpoint, probe.Tls || layer is not null, options, ct).ConfigureAwait(false);
+            var (connection, outcome) = reuse is not null
+                ? (reuse, ConnectOutcome.Connected)
+                : await ProbeConnection.OpenAsync(gate, endpoint, probe.Tls || layer is not null, options, ct).ConfigureAwait(false);
             connected?.TrySetResult(outcome);
             if (connection is null)
             {
@@ -162,9 +167,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
 
             if (probe.Tls)
             {
-                var facts = connection.Tls!;
-                await connection.DisposeAsync().ConfigureAwait(false);
-                return new Attempt(outcome, await IdentifyInsideAsync(facts, probe.Order, ct).ConfigureAwait(false));
+                return new Attempt(outcome, await IdentifyInsideAsync(connection, probe.Order, ct).ConfigureAwait(false));
             }
 
             await using (connection.ConfigureAwait(false))
@@ -192,6 +195,12 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
                     }
                 }
 
+                var tls = layer;
+                if (layer is null && _rules.StartTls(match.Service) is { } dialogue)
+                {
+                    tls = await StartTlsAsync(dialogue, connection, text, ct).ConfigureAwait(false);
+                }
+
                 var fingerprint = new ServiceFingerprint
                 {
                     Ip = endpoint.Address.ToString(),
@@ -200,7 +209,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
                     Product = match.Product,
                     Version = match.Version,
                     Cpe = match.Cpe,
-                    Tls = layer,
+                    Tls = tls,
                     Http = HttpResponseFacts.Parse(text),
                 };
                 return new Attempt(outcome, new Found(fingerprint, probe.Order, Certain: !match.Rule.Fallback));
@@ -219,11 +228,13 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
         }
     }
 
-    // TLS was spoken (or a reply asked for it): the probes run again inside it, and what they find is final.
-    private async Task<Found> IdentifyInsideAsync(TlsFacts facts, int order, CancellationToken ct)
+    // TLS was spoken (or a reply asked for it): the probes run again inside it, the first on the handshake's own
+    // connection, and what they find is final.
+    private async Task<Found> IdentifyInsideAsync(ProbeConnection handshake, int order, CancellationToken ct)
     {
+        var facts = handshake.Tls!;
         var inner = new Evidence();
-        var found = await IdentifyAsync(facts, inner, ct).ConfigureAwait(false) ?? Unidentified(inner, facts);
+        var found = await IdentifyAsync(facts, inner, handshake, ct).ConfigureAwait(false) ?? Unidentified(inner, facts);
         return new Found(found, order, Certain: true);
     }
 
@@ -235,39 +246,57 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             return null;
         }
 
-        var facts = connection.Tls!;
-        await connection.DisposeAsync().ConfigureAwait(false);
-        return new Attempt(outcome, await IdentifyInsideAsync(facts, order, ct).ConfigureAwait(false));
+        return new Attempt(outcome, await IdentifyInsideAsync(connection, order, ct).ConfigureAwait(false));
     }
 
-    // STARTTLS on a fresh connection: the dialogue's steps, then a handshake, for the certificate's facts. A server
-    // that does not offer it (or fails it) simply has no TLS facts.
-    private async Task<TlsFacts?> StartTlsAsync(StartTlsDialogue dialogue, CancellationToken ct)
+    // STARTTLS, for the certificate's facts: on the connection that identified the service when the dialogue starts
+    // by reading what was already read (the greeting), else on a fresh one. A server that does not offer it (or fails
+    // it) simply has no TLS facts.
+    private async Task<TlsFacts?> StartTlsAsync(StartTlsDialogue dialogue, ProbeConnection current, string alreadyRead, CancellationToken ct)
     {
-        var (connection, _) = await ProbeConnection.OpenAsync(gate, endpoint, tls: false, options, ct).ConfigureAwait(false);
-        if (connection is null)
+        var steps = dialogue.Steps;
+        var first = 0;
+        while (first < steps.Count && steps[first].Send.Length == 0 && steps[first].Expect.IsMatch(alreadyRead))
+        {
+            first++;
+        }
+
+        if (first > 0)
+        {
+            return await FinishStartTlsAsync(current, steps, first, ct).ConfigureAwait(false);
+        }
+
+        var (fresh, _) = await ProbeConnection.OpenAsync(gate, endpoint, tls: false, options, ct).ConfigureAwait(false);
+        if (fresh is null)
         {
             return null;
         }
 
-        await using (connection.ConfigureAwait(false))
+        await using (fresh.ConfigureAwait(false))
         {
-            foreach (var (send, expect) in dialogue.Steps)
-            {
-                if (send.Length > 0)
-                {
-                    await connection.SendAsync(send, ct).ConfigureAwait(false);
-                }
+            return await FinishStartTlsAsync(fresh, steps, 0, ct).ConfigureAwait(false);
+        }
+    }
 
-                var reply = await connection.ReadAsync(options.ReadTimeout, toEnd: false, expect.IsMatch, ct).ConfigureAwait(false);
-                if (!expect.IsMatch(RuleDatabase.Latin1(reply.Bytes.Span)))
-                {
-                    return null;
-                }
+    private async Task<TlsFacts?> FinishStartTlsAsync(ProbeConnection connection, IReadOnlyList<(byte[] Send, System.Text.RegularExpressions.Regex Expect)> steps,
+        int first, CancellationToken ct)
+    {
+        for (var i = first; i < steps.Count; i++)
+        {
+            var (send, expect) = steps[i];
+            if (send.Length > 0)
+            {
+                await connection.SendAsync(send, ct).ConfigureAwait(false);
             }
 
-            return await connection.UpgradeToTlsAsync(endpoint.Address.ToString(), options.ConnectTimeout, ct).ConfigureAwait(false);
+            var reply = await connection.ReadAsync(options.ReadTimeout, toEnd: false, expect.IsMatch, ct).ConfigureAwait(false);
+            if (!expect.IsMatch(RuleDatabase.Latin1(reply.Bytes.Span)))
+            {
+                return null;
+            }
         }
+
+        return await connection.UpgradeToTlsAsync(endpoint.Address.ToString(), options.ConnectTimeout, ct).ConfigureAwait(false);
     }
 
     private ServiceFingerprint NotOpen(ConnectOutcome outcome) => new()
