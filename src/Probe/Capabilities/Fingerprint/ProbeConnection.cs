@@ -88,7 +88,7 @@ internal sealed class ProbeConnection : IAsyncDisposable
                     await secure.AuthenticateAsClientAsync(TlsInspector.ClientOptions(endpoint.Address.ToString()), timeout.Token).ConfigureAwait(false);
                     return (new ProbeConnection(socket, secure, slot, TlsInspector.Facts(secure)), ConnectOutcome.Connected);
                 }
-                catch (Exception ex) when (ex is AuthenticationException or IOException
+                catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException
                     || (ex is OperationCanceledException && !ct.IsCancellationRequested))
                 {
                     // Not TLS (or no TLS we can speak): the caller tries the other probes.
@@ -123,7 +123,7 @@ internal sealed class ProbeConnection : IAsyncDisposable
             await _stream.WriteAsync(payload, ct).ConfigureAwait(false);
             await _stream.FlushAsync(ct).ConfigureAwait(false);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
             // The service closed before taking the probe; what it said before (if anything) is still read.
         }
@@ -151,8 +151,9 @@ internal sealed class ProbeConnection : IAsyncDisposable
             {
                 break;
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
             {
+                // Reset by the peer, or the TLS session broke: the reply ends here.
                 closed = true;
                 break;
             }
@@ -185,7 +186,8 @@ internal sealed class ProbeConnection : IAsyncDisposable
             await secure.AuthenticateAsClientAsync(TlsInspector.ClientOptions(host), limit.Token).ConfigureAwait(false);
             return TlsInspector.Facts(secure);
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException
+            || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
             return null;
         }

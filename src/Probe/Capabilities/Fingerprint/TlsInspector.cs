@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
@@ -71,6 +72,19 @@ internal static class TlsInspector
 
     private static (string Type, int Bits) Key(X509Certificate2 certificate)
     {
+        try
+        {
+            return KnownKey(certificate);
+        }
+        catch (CryptographicException)
+        {
+            // A key this platform cannot load (an unusual curve, a malformed key): named by its OID, size unknown.
+            return (certificate.PublicKey.Oid.Value ?? "unknown", 0);
+        }
+    }
+
+    private static (string Type, int Bits) KnownKey(X509Certificate2 certificate)
+    {
         using (var rsa = certificate.GetRSAPublicKey())
         {
             if (rsa is not null)
@@ -96,23 +110,51 @@ internal static class TlsInspector
         };
     }
 
-    // Self-signed: issued by its own subject, and its own public key verifies its signature. A chain built with the
-    // certificate as its only trust anchor checks the signature; time validity is beside the point here.
-    private static bool IsSelfSigned(X509Certificate2 certificate)
+    // Self-signed: issued by its own subject, and its own public key verifies its signature. A name alone is not
+    // enough (anyone can name themselves as issuer), and chain building does not settle it: OpenSSL treats a
+    // certificate whose subject equals its issuer as a root and does not check a root's signature. So the signature
+    // over the to-be-signed part is checked with the certificate's own key, for the RSA and ECDSA algorithms servers
+    // use; any other algorithm is not claimed as self-signed.
+    internal static bool IsSelfSigned(X509Certificate2 certificate)
     {
         if (!certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData))
         {
             return false;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(certificate);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreWrongUsage
-            | X509VerificationFlags.IgnoreInvalidBasicConstraints | X509VerificationFlags.IgnoreInvalidPolicy;
-        chain.Build(certificate);
-        return chain.ChainElements.Count == 1
-            && chain.ChainStatus.All(s => (s.Status & (X509ChainStatusFlags.NotSignatureValid | X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) == 0);
+        try
+        {
+            var reader = new AsnReader(certificate.RawData, AsnEncodingRules.DER).ReadSequence();
+            var signed = reader.ReadEncodedValue();
+            var algorithm = reader.ReadSequence().ReadObjectIdentifier();
+            var signature = reader.ReadBitString(out _);
+            return algorithm switch
+            {
+                "1.2.840.113549.1.1.5" => VerifyRsa(certificate, signed, signature, HashAlgorithmName.SHA1),
+                "1.2.840.113549.1.1.11" => VerifyRsa(certificate, signed, signature, HashAlgorithmName.SHA256),
+                "1.2.840.113549.1.1.12" => VerifyRsa(certificate, signed, signature, HashAlgorithmName.SHA384),
+                "1.2.840.113549.1.1.13" => VerifyRsa(certificate, signed, signature, HashAlgorithmName.SHA512),
+                "1.2.840.10045.4.3.2" => VerifyEcdsa(certificate, signed, signature, HashAlgorithmName.SHA256),
+                "1.2.840.10045.4.3.3" => VerifyEcdsa(certificate, signed, signature, HashAlgorithmName.SHA384),
+                "1.2.840.10045.4.3.4" => VerifyEcdsa(certificate, signed, signature, HashAlgorithmName.SHA512),
+                _ => false,
+            };
+        }
+        catch (Exception ex) when (ex is CryptographicException or AsnContentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool VerifyRsa(X509Certificate2 certificate, ReadOnlyMemory<byte> signed, byte[] signature, HashAlgorithmName hash)
+    {
+        using var key = certificate.GetRSAPublicKey();
+        return key is not null && key.VerifyData(signed.Span, signature, hash, RSASignaturePadding.Pkcs1);
+    }
+
+    private static bool VerifyEcdsa(X509Certificate2 certificate, ReadOnlyMemory<byte> signed, byte[] signature, HashAlgorithmName hash)
+    {
+        using var key = certificate.GetECDsaPublicKey();
+        return key is not null && key.VerifyData(signed.Span, signature, hash, DSASignatureFormat.Rfc3279DerSequence);
     }
 }
