@@ -63,7 +63,7 @@ public sealed partial class ServiceLab : IAsyncDisposable
 
     public static async Task<ServiceLab> StartAsync(CancellationToken ct = default)
     {
-        // 10.78.1-199 for tests (spread by pid), 200-250 for the benchmark would be the same scheme; one counter suffices.
+        // A /24 of 10.78.0.0/16 per lab, from the pid (concurrent test runs and benchmarks) and a counter (labs in one process).
         var slot = 1 + ((Interlocked.Increment(ref _counter) + (Environment.ProcessId % 50 * 4)) % 250);
         var lab = new ServiceLab(slot);
         try
@@ -130,7 +130,17 @@ public sealed partial class ServiceLab : IAsyncDisposable
 
         foreach (var process in _processes)
         {
-            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            // Killed above with everything in the namespace; a process that takes longer to be reaped is not waited for.
+            using var reaped = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await process.WaitForExitAsync(reaped.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Gone from the namespace, which is deleted; its exit status is of no interest.
+            }
+
             process.Dispose();
         }
 
