@@ -7,12 +7,14 @@ namespace Outpost.Probe.Capabilities.Fingerprint;
 //
 // nmap -sV tries its probes one after another and waits out each silent one; on a port whose service waits for the
 // client, that first wait for a banner alone is six seconds. Here the probes the rule database hints for the port
-// go first, one by one (on a well-known port the first usually decides it in a millisecond). Then every other probe
-// runs at once, each on its own connection (within the host's connection limit), as soon as the first of them has
-// shown the port is open. A service that speaks first sends its banner whatever it is sent, so racing the probes
-// loses nothing. The race ends at the first match of a specific rule (or a successful TLS handshake, after which the
-// probes run again inside TLS); otherwise, when all probes are done, the fallback match of the lowest-ordered probe
-// wins (docs/fingerprint.md, "Specific and fallback rules").
+// go first, one by one (on a well-known port the first usually decides it in a millisecond). Then the other probes
+// race, each on its own connection within the host's connection limit: the eager ones (banner wait, TLS, HTTP) as
+// soon as the first has shown the port is open, the rest after a short grace unless those decided it already, so a
+// daemon that forks per connection is not sent a dozen of them for nothing. A service that speaks first sends its
+// banner whatever it is sent, so racing loses nothing. The race ends at the first match of a specific rule (or a
+// successful TLS handshake, after which the probes run again inside TLS, the first on the handshake's connection);
+// otherwise, when all probes are done, the fallback match of the lowest-ordered probe wins. A service with a
+// STARTTLS dialogue continues on the connection that read its greeting, for the certificate.
 internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions options, ConnectionGate gate)
 {
     /// <summary>How long the eager probes race alone (a banner or an HTTP reply on a LAN takes milliseconds).</summary>
