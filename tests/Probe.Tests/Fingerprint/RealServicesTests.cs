@@ -11,6 +11,7 @@ namespace Outpost.Probe.Tests.Fingerprint;
 /// the fingerprint names service, product and the version the installed package reports; TLS facts equal what
 /// openssl says about the certificates the lab made; closed and silent ports end within their timeouts.
 /// </summary>
+[Collection(nameof(RealServicesTests))]
 public sealed class RealServicesTests(ServiceLabFixture fixture) : IClassFixture<ServiceLabFixture>
 {
     [Fact]
@@ -142,3 +143,7 @@ public sealed class RealServicesTests(ServiceLabFixture fixture) : IClassFixture
         DateTimeOffset.ParseExact(string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)), "MMM d HH:mm:ss yyyy 'GMT'",
             CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }
+
+/// <summary>The lab's daemons load the machine while they start: the class runs alone, not beside timing-sensitive tests.</summary>
+[CollectionDefinition(nameof(RealServicesTests), DisableParallelization = true)]
+public sealed class RealServicesRunAlone;
