@@ -4,7 +4,7 @@ namespace Outpost.Appliance.Hosting;
 
 /// <summary>
 /// <c>outpost [--data-dir DIR] [--urls URL] [--config FILE]</c> runs the daemon; <c>--version</c> and <c>--help</c> come
-/// with the root command. Subcommands (such as a self-test) are added here.
+/// with the root command. Subcommands (the self-test, <c>store verify</c>) are added here.
 /// </summary>
 public static class OutpostCommandLine
 {
@@ -34,6 +34,13 @@ public static class OutpostCommandLine
         selfTest.SetAction((parse, ct) => SelfTest.RunAsync(
             new StartupArguments(parse.GetValue(dataDirectory), parse.GetValue(urls), parse.GetValue(config)), openStore, Console.Out, ct));
         root.Subcommands.Add(selfTest);
+
+        var store = new Command("store", "Operate the embedded store.");
+        var verify = new Command("verify", "Explain the data directory's store in plain words; exit 0 when it recovers completely, non-zero otherwise.");
+        verify.SetAction((parse, ct) => StoreCommands.VerifyAsync(
+            new StartupArguments(parse.GetValue(dataDirectory), parse.GetValue(urls), parse.GetValue(config)), Console.Out, ct));
+        store.Subcommands.Add(verify);
+        root.Subcommands.Add(store);
         return root;
     }
 

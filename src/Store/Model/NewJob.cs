@@ -19,14 +19,21 @@ public sealed record NewJob(long ScannerId, string Name, IReadOnlyList<JobTarget
         return bytes;
     }
 
-    /// <summary>Throws <see cref="StoreLimitException"/> when a job of <paramref name="jobs"/> is over <see cref="MaxSpecBytes"/>.</summary>
-    public static void CheckSpecSizes(IReadOnlyList<NewJob> jobs)
+    /// <summary>Why a job of <paramref name="jobs"/> is over <see cref="MaxSpecBytes"/>, in words for a 400; null when none is.</summary>
+    public static string? OversizedSpec(IReadOnlyList<NewJob> jobs)
     {
         foreach (var job in jobs)
         {
             var bytes = job.SpecBytes();
             if (bytes > MaxSpecBytes)
-                throw new StoreLimitException($"a job of this scan would need {bytes:N0} bytes for its targets and ports, over the limit of {MaxSpecBytes:N0}; use fewer separate targets or a shorter port list");
+                return $"a job of this scan would need {bytes:N0} bytes for its targets and ports, over the limit of {MaxSpecBytes:N0}; use fewer separate targets or a shorter port list";
         }
+        return null;
+    }
+
+    /// <summary>Throws <see cref="StoreLimitException"/> when a job of <paramref name="jobs"/> is over <see cref="MaxSpecBytes"/>.</summary>
+    public static void CheckSpecSizes(IReadOnlyList<NewJob> jobs)
+    {
+        if (OversizedSpec(jobs) is { } problem) throw new StoreLimitException(problem);
     }
 }
