@@ -198,6 +198,7 @@ public static partial class OutpostApp
         app.MapScannerApi();
         app.MapSessionApi();
         app.MapAdminApi();
+        app.MapStoreBackupApi();
         app.MapOpenApi();
     }
 

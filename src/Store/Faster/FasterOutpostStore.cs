@@ -42,6 +42,8 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     /// <summary>The tables' log sizes right after their last compaction: a log is compacted again once it has doubled.</summary>
     private long _compactedJobBytes;
     private long _compactedBlobBytes;
+    /// <summary>Held by a checkpointer round and by a backup, so a backup's files are not compacted or truncated under it.</summary>
+    private readonly SemaphoreSlim _maintenance = new(1, 1);
     /// <summary>When the store was first seen unable to write, for its alarm; null while it can.</summary>
     private DateTimeOffset? _unavailableSince;
 
@@ -305,6 +307,20 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     internal async Task<bool> MaintainAsync(CancellationToken ct)
     {
         if (_diskGuard.Problem is not null) return false;
+        await _maintenance.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await CompactAndCheckpointAsync(ct).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _maintenance.Release();
+        }
+    }
+
+    private async Task CompactAndCheckpointAsync(CancellationToken ct)
+    {
         var compacted = false;
         if (jobs.LogTail - jobs.LogBegin >= Math.Max(options.CompactionMinBytes, 2 * _compactedJobBytes))
         {
@@ -321,7 +337,6 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         // After a compaction the index is checkpointed too, so recovery never starts from an index that points
         // below the new begin address.
         await CheckpointAsync(compacted ? true : null, ct).ConfigureAwait(false);
-        return true;
     }
 
     /// <summary>
@@ -376,6 +391,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         jobs.Dispose();
         blobs.Dispose();
         _diskGuard.Dispose();
+        _maintenance.Dispose();
         await _lock.DisposeAsync().ConfigureAwait(false);
     }
 

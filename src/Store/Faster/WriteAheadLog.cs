@@ -42,18 +42,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
         _commitTimeout = options.CommitTimeout;
         Directory.CreateDirectory(directory);
         device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        log = new FasterLog(new FasterLogSettings
-        {
-            LogDevice = device,
-            LogCommitDir = directory,
-            PageSizeBits = 22,
-            MemorySizeBits = 26,
-            SegmentSizeBits = Math.Max(22, options.WalSegmentSizeBits),
-            // Commit metadata travels in the log itself: one device write per group commit instead of two.
-            FastCommitMode = true,
-            LogChecksum = LogChecksumType.PerEntry,
-            AutoRefreshSafeTailAddress = true,
-        }, logger);
+        log = new FasterLog(Settings(device, directory, options), logger);
         committer = Task.Run(CommitLoopAsync);
         _watchdog = TimeProvider.System.CreateTimer(_ => CheckCommitDuration(), null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
     }
@@ -61,6 +50,37 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     /// <summary>Why commits do not reach the disk (the last commit failed or is stuck), or null when they do.</summary>
     public string? Failure => _failure;
 
+
+    private static FasterLogSettings Settings(IDevice device, string directory, FasterStoreOptions options) => new()
+    {
+        LogDevice = device,
+        LogCommitDir = directory,
+        PageSizeBits = 22,
+        MemorySizeBits = 26,
+        SegmentSizeBits = Math.Max(22, options.WalSegmentSizeBits),
+        // Commit metadata travels in the log itself: one device write per group commit instead of two.
+        FastCommitMode = true,
+        LogChecksum = LogChecksumType.PerEntry,
+        AutoRefreshSafeTailAddress = true,
+    };
+
+    /// <summary>
+    /// Copies the committed entries from <paramref name="from"/> to <paramref name="until"/> into a new log in
+    /// <paramref name="directory"/> (a backup's), committed; returns the address its first entry starts at.
+    /// </summary>
+    public async Task<long> ExportAsync(long from, long until, string directory, FasterStoreOptions options)
+    {
+        Directory.CreateDirectory(directory);
+        using var copyDevice = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
+        using var copy = new FasterLog(Settings(copyDevice, directory, options), logger);
+        var start = copy.TailAddress;
+        using (var iterator = log.Scan(from, until, scanUncommitted: false))
+        {
+            while (iterator.GetNext(out byte[] entry, out var length, out _)) copy.Enqueue(entry.AsSpan(0, length));
+        }
+        await copy.CommitAsync().ConfigureAwait(false);
+        return start;
+    }
 
     /// <summary>Largest entry the log accepts (a page); larger batches are split by the caller.</summary>
     public const int MaxEntryBytes = 1 << 20;

@@ -45,6 +45,39 @@ public sealed class FailClosedStartTests
         Assert.Contains(Path.GetFileName(file), verify, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_backup_of_the_running_daemon_restores_a_damaged_store()
+    {
+        using var directory = new TempDirectory();
+        var backup = Path.Combine(directory.Path, "backup");
+        long scanId;
+        using (var daemon = await DaemonProcess.StartAsync(directory))
+        using (var api = new Api(daemon.BaseAddress))
+        {
+            var (scannerId, _) = await api.CreateScannerAsync("kept");
+            scanId = await api.CreateScanAsync(["10.0.0.0/23"], [scannerId]);
+            var (code, output) = await RunOutpostAsync(directory, "backup", backup, "--url", daemon.BaseAddress.ToString());
+            Assert.True(code == 0, output);
+            await api.CreateScannerAsync("after-the-backup");
+            daemon.KillHard();
+        }
+
+        File.Delete(Path.Combine(directory.Path, "data", "store", "manifest.json"));
+        Assert.NotEqual(0, (await RunOutpostAsync(directory)).Code);
+
+        var (restoreCode, restored) = await RunOutpostAsync(directory, "restore", backup);
+        Assert.True(restoreCode == 0, restored);
+        using (var daemon = await DaemonProcess.StartAsync(directory))
+        using (var api = new Api(daemon.BaseAddress))
+        {
+            var names = (await api.AdminAsync(HttpMethod.Get, "/api/scanners")).AssertOk().Json.GetProperty("scanners")
+                .EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
+            Assert.Equal(["kept"], names);
+            var scan = (await api.AdminAsync(HttpMethod.Get, $"/api/scans/{scanId}")).AssertOk().Json;
+            Assert.Equal(2, scan.GetProperty("jobCounts").GetProperty("queued").GetInt64());
+        }
+    }
+
     /// <summary>Runs <c>outpost ARGS --data-dir … --config …</c> (the daemon when no arguments) to its exit; a start that listens is a failure.</summary>
     internal static async Task<(int Code, string Output)> RunOutpostAsync(TempDirectory directory, params string[] arguments)
     {
