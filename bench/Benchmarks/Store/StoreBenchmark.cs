@@ -8,7 +8,7 @@ using Outpost.Testing;
 namespace Outpost.Benchmarks.Store;
 
 /// <summary>
-/// outpost-bench store [--seconds S] [--in-flight N] [--recovery 1000000,10000000]
+/// outpost-bench store [--seconds S] [--in-flight N] [--recovery 1000000,10000000] | store idle | store soak | store recovery
 /// Durable lifecycle throughput with 1, 2 and 8 workers, claims/s, p50/p99 per operation and peak RSS; recovery
 /// time after SIGKILL of a store holding 1M and 10M jobs; and the peer in the same run: the same lifecycle on
 /// PostgreSQL with the seed's design, on a throw-away cluster — next to Outpost's own PostgreSQL backend.
@@ -18,6 +18,16 @@ public static class StoreBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length >= 3 && args[0] == "fill") return await RecoveryRun.FillAndWaitAsync(args[1], long.Parse(args[2], CultureInfo.InvariantCulture));
+        if (args.Length >= 1 && args[0] == "idle")
+        {
+            await IdleRun.RunAsync(Option(args, "--seconds", 90));
+            return 0;
+        }
+        if (args.Length >= 1 && args[0] == "soak")
+        {
+            await SoakRun.RunAsync(OptionList(args, "--lifecycles", [4_000_000])[0], OptionList(args, "--live", [1_000_000])[0]);
+            return 0;
+        }
         if (args.Length >= 1 && args[0] == "recovery")
         {
             await MeasureRecoveryAsync(OptionList(args, "--recovery", [1_000_000, 10_000_000]));
@@ -70,9 +80,11 @@ public static class StoreBenchmark
     {
         foreach (var jobs in sizes)
         {
-            var elapsed = await RecoveryRun.MeasureAsync(jobs);
-            Console.WriteLine($"recovery after SIGKILL with {jobs:N0} jobs: {elapsed.TotalSeconds:0.00} s");
-            Summary.Print($"store-recovery-{jobs / 1_000_000.0:0.#}m", elapsed.TotalSeconds, 10, "s (peer = 10 s target)");
+            var (elapsed, rss) = await RecoveryRun.MeasureAsync(jobs);
+            Console.WriteLine($"recovery after SIGKILL with {jobs:N0} jobs: {elapsed.TotalSeconds:0.00} s, RSS {rss:0} MB");
+            var target = jobs <= 1_000_000 ? 2 : 5;
+            Summary.Print($"store-recovery-{jobs / 1_000_000.0:0.#}m", elapsed.TotalSeconds, target, $"s (peer = {target} s target)");
+            if (jobs >= 10_000_000) Summary.Print($"store-rss-{jobs / 1_000_000.0:0.#}m-jobs", rss, 1024, "MB (peer = 1 GB target)");
         }
     }
 

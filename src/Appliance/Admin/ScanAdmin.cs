@@ -93,6 +93,13 @@ public static class ScanAdmin
             ScannerIds = scanners.ConvertAll(s => s.Id),
             MaxProbesPerSecond = body.MaxProbesPerSecond,
         };
+        // Planned now even when the scan runs later, so a scan the store could not hold is refused before it exists.
+        var planned = ScanPlanner.Split(spec, settings, scanners);
+        if (NewJob.OversizedSpec(planned) is { } oversized)
+        {
+            return new BadRequestError(oversized);
+        }
+
         if (body.Schedule is { Cron: { } cron } schedule)
         {
             if (schedule.At is not null)
@@ -128,7 +135,7 @@ public static class ScanAdmin
             return TypedResults.Created($"/api/scans/{scheduled.Id}", ToResponse(scheduled, null));
         }
 
-        var scan = await store.CreateScanAsync(spec, ScanStatus.Running, ScanPlanner.Split(spec, settings, scanners), now);
+        var scan = await store.CreateScanAsync(spec, ScanStatus.Running, planned, now);
         return TypedResults.Created($"/api/scans/{scan.Id}", ToResponse(scan, null));
     }
 

@@ -16,14 +16,23 @@ public static class FasterStoreOpener
             return await PostgresStoreOpener.OpenAsync(options, loggerFactory, ct);
         }
 
+        return await FasterOutpostStore.OpenAsync(Options(options), loggerFactory, ct);
+    }
+
+    /// <summary>The embedded store's options: <c>Outpost:Store:…</c> over the store's defaults (docs/store-operations.md, "Sizing").</summary>
+    public static FasterStoreOptions Options(OutpostOptions options)
+    {
         var sizing = options.Store;
         var defaults = new FasterStoreOptions { DataDirectory = options.StoreDirectory };
-        return await FasterOutpostStore.OpenAsync(defaults with
+        return defaults with
         {
             JobMemorySizeBits = sizing.JobMemorySizeBits ?? defaults.JobMemorySizeBits,
             JobIndexBuckets = sizing.JobIndexBuckets ?? defaults.JobIndexBuckets,
             BlobMemorySizeBits = sizing.BlobMemorySizeBits ?? defaults.BlobMemorySizeBits,
             BlobIndexBuckets = sizing.BlobIndexBuckets ?? defaults.BlobIndexBuckets,
-        }, loggerFactory, ct);
+            MinFreeBytes = sizing.MinFreeBytes ?? defaults.MinFreeBytes,
+            CompactionMinBytes = sizing.CompactionMinBytes ?? defaults.CompactionMinBytes,
+            HeartbeatPersistInterval = sizing.HeartbeatPersistInterval ?? defaults.HeartbeatPersistInterval,
+        };
     }
 }

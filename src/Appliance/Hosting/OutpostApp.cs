@@ -57,6 +57,12 @@ public static partial class OutpostApp
         {
             await app.RunAsync();
         }
+        catch (Exception ex) when (StoreDamage(ex) is { } damage)
+        {
+            // Fail closed (docs/store-operations.md): a store that cannot be recovered completely is never opened.
+            await Console.Error.WriteLineAsync($"outpost: cannot start: {damage.Message}");
+            return 2;
+        }
         catch (Exception ex)
         {
             LogFatal(logger, ex);
@@ -186,8 +192,16 @@ public static partial class OutpostApp
         app.MapScannerApi();
         app.MapSessionApi();
         app.MapAdminApi();
+        app.MapStoreBackupApi();
         app.MapOpenApi();
     }
+
+    private static StoreDamagedException? StoreDamage(Exception ex) => ex switch
+    {
+        StoreDamagedException damaged => damaged,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(StoreDamage).FirstOrDefault(d => d is not null),
+        _ => ex.InnerException is { } inner ? StoreDamage(inner) : null,
+    };
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The daemon failed")]
     private static partial void LogFatal(ILogger logger, Exception exception);

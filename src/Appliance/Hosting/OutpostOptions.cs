@@ -55,8 +55,8 @@ public sealed class ScannerTimeouts
 }
 
 /// <summary>
-/// Overrides of the embedded store's memory sizing (see <c>FasterStoreOptions</c>): the defaults suit an appliance with
-/// millions of jobs; small boxes and tests set smaller ones.
+/// Overrides of the embedded store's sizing (see <c>FasterStoreOptions</c> and docs/store-operations.md, "Sizing"): the
+/// defaults suit a small appliance with a few million live jobs; bigger boxes set larger ones, tests smaller ones.
 /// </summary>
 public sealed class StoreSizing
 {
@@ -70,6 +70,11 @@ public sealed class StoreSizing
     public long? JobIndexBuckets { get; set; }
     public int? BlobMemorySizeBits { get; set; }
     public long? BlobIndexBuckets { get; set; }
+    /// <summary>Changes are refused (503) while the data directory's file system has less free space than this.</summary>
+    public long? MinFreeBytes { get; set; }
+    public long? CompactionMinBytes { get; set; }
+    /// <summary>How often a scanner's last-seen time reaches the disk (heartbeats are kept in memory in between).</summary>
+    public TimeSpan? HeartbeatPersistInterval { get; set; }
 }
 
 /// <summary>How often the scheduler looks for due scheduled and recurring scans (the granularity of their start).</summary>

@@ -23,8 +23,14 @@ public sealed partial class StoreLifetime(StoreOpener open, IOptions<OutpostOpti
 
     public IOutpostStore Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
 
-    /// <summary>True between recovery and the start of shutdown: what <c>/readyz</c> reports.</summary>
-    public bool Ready => _ready;
+    /// <summary>
+    /// True between recovery and the start of shutdown while the store can write: what <c>/readyz</c> reports. A full
+    /// disk or failing log (docs/store-operations.md, "Disk full") makes the daemon not ready until it clears.
+    /// </summary>
+    public bool Ready => _ready && UnavailableReason is null;
+
+    /// <summary>Why the store cannot take changes now, or null (see <see cref="IStoreHealth"/>).</summary>
+    public string? UnavailableReason => (_store as IStoreHealth)?.UnavailableReason;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

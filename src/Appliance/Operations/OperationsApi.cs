@@ -25,6 +25,7 @@ public static class OperationsApi
     private static Results<Ok<StatusResponse>, JsonHttpResult<ErrorResponse>> Ready(StoreLifetime store) =>
         store.Ready
             ? TypedResults.Ok(new StatusResponse("ready"))
-            : TypedResults.Json(new ErrorResponse(new ErrorBody(ErrorCodes.NotReady, "The store is not open.")),
+            : TypedResults.Json(new ErrorResponse(new ErrorBody(ErrorCodes.NotReady,
+                    store.UnavailableReason is { } reason ? "The store cannot write: " + reason + "." : "The store is not open.")),
                 OutpostJsonContext.Default.ErrorResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
 }

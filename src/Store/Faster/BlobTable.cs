@@ -18,7 +18,7 @@ internal sealed class BlobTable : IDisposable
     public BlobTable(string directory, FasterStoreOptions options)
     {
         device = FasterKvTables.Device(directory, "blobs");
-        kv = new FasterKV<SpanByte, SpanByte>(FasterKvTables.Settings<SpanByte, SpanByte>(directory, "blobs", device, options.BlobMemorySizeBits, options.BlobIndexBuckets));
+        kv = new FasterKV<SpanByte, SpanByte>(FasterKvTables.Settings<SpanByte, SpanByte>(options, "blobs", device, options.BlobMemorySizeBits, options.BlobIndexBuckets));
         var functions = new SpanByteFunctions_ByteArrayOutput<Empty>();
         sessions = new SessionPool<BlobSession>(() => kv.For(functions).NewSession<SpanByteFunctions_ByteArrayOutput<Empty>>());
     }
@@ -85,8 +85,26 @@ internal sealed class BlobTable : IDisposable
 
     public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(kv, withIndex, "blob", ct);
 
-    /// <summary>Restores the latest checkpoint, if there is one.</summary>
-    public bool TryRecover() => FasterKvTables.TryRecover(kv);
+    /// <summary>Restores the latest checkpoint (the store has one: see <see cref="FasterOutpostStore"/>).</summary>
+    public void Recover(string directory) => FasterKvTables.Recover(kv, directory, "blobs");
+
+    public long LogBegin => kv.Log.BeginAddress;
+
+    public long LogTail => kv.Log.TailAddress;
+
+    /// <summary>Copies the live records of the read-only part of the log forward; the next checkpoint drops the files before them.</summary>
+    public long Compact()
+    {
+        var session = sessions.Rent();
+        try
+        {
+            return FasterKvTables.Compact(kv, session);
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
 
     private static void WriteKey(Span<byte> key, long jobId, BlobKind kind)
     {

@@ -38,14 +38,19 @@ internal sealed record AlarmRemoved(string Kind, string Subject) : CatalogChange
 
 internal sealed record FindingsAdded(long ScanId, IReadOnlyList<StoredFinding> Findings) : CatalogChange;
 
-/// <summary>The whole catalog as a checkpoint writes it.</summary>
+/// <summary>
+/// The whole catalog as a checkpoint writes it, with what recovery would otherwise derive from history:
+/// <see cref="JobIdFloor"/>, the lowest job id retention kept, where the index rebuild starts (so retired jobs cost
+/// nothing at restart).
+/// </summary>
 internal sealed record CatalogSnapshot(
     List<Scanner> Scanners,
     List<ScanState> Scans,
     List<DocumentPut> Documents,
     List<Alarm> Alarms,
     List<StoredFinding> Findings,
-    long JobIdHighWater);
+    long JobIdHighWater,
+    long JobIdFloor = 1);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(CatalogChange))]

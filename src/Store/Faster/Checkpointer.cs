@@ -4,9 +4,9 @@ namespace Outpost.Store.Faster;
 
 /// <summary>
 /// Takes checkpoints in the background — on a timer, or sooner once enough log has accumulated — so recovery
-/// replays a bounded amount of log. The hash index is checkpointed too (it is large, so not every time) every
-/// fourth checkpoint or once many jobs were created since its last checkpoint: recovery otherwise re-inserts
-/// every record written since into the index.
+/// replays a bounded amount of log, and compacts the tables' logs so the disk reaches a plateau (see
+/// <see cref="FasterOutpostStore.MaintainAsync"/>). Only when something durable changed: an idle store, whose
+/// heartbeats stay in memory, writes nothing (docs/store-operations.md, "Quiet when idle").
 /// </summary>
 internal sealed partial class Checkpointer(FasterOutpostStore store, FasterStoreOptions options, ILogger logger) : IAsyncDisposable
 {
@@ -17,24 +17,20 @@ internal sealed partial class Checkpointer(FasterOutpostStore store, FasterStore
 
     private async Task RunAsync(CancellationToken ct)
     {
-        var count = 0;
-        var indexedUpTo = 0L;
+        var clock = options.Clock;
         var lastStart = store.WalTail;
-        var lastAt = DateTime.UtcNow;
+        var lastAt = clock.GetUtcNow();
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
-                var due = DateTime.UtcNow - lastAt >= options.CheckpointInterval
-                    || store.WalBytesSinceCheckpoint(lastStart) >= options.CheckpointWalBytes;
-                if (!due || store.WalBytesSinceCheckpoint(lastStart) == 0) continue;
+                await Task.Delay(TimeSpan.FromMilliseconds(200), clock, ct).ConfigureAwait(false);
+                var pending = store.WalBytesSinceCheckpoint(lastStart);
+                if (pending == 0) continue;
+                if (clock.GetUtcNow() - lastAt < options.CheckpointInterval && pending < options.CheckpointWalBytes) continue;
                 var start = store.WalTail;
-                var jobs = store.JobIdHighWater;
-                var withIndex = count++ % 4 == 0 || jobs - indexedUpTo >= Math.Max(250_000, indexedUpTo / 4);
-                await store.CheckpointAsync(withIndex, ct).ConfigureAwait(false);
-                if (withIndex) indexedUpTo = jobs;
-                (lastStart, lastAt) = (start, DateTime.UtcNow);
+                if (!await store.MaintainAsync(ct).ConfigureAwait(false)) continue;
+                (lastStart, lastAt) = (start, clock.GetUtcNow());
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -7,18 +7,22 @@ internal static class FasterKvTables
 {
     /// <summary>
     /// The settings of a table named <paramref name="table"/>: its log in <c>table.log</c> on <paramref name="device"/>,
-    /// 4 MiB pages, 1 GiB segments, its checkpoints under <c>checkpoints/table</c>.
+    /// 4 MiB pages, files of <see cref="FasterStoreOptions.LogSegmentSizeBits"/>, its checkpoints under <c>checkpoints/table</c>.
     /// </summary>
-    public static FasterKVSettings<TKey, TValue> Settings<TKey, TValue>(string directory, string table, IDevice device, int memorySizeBits, long indexBuckets) => new()
+    public static FasterKVSettings<TKey, TValue> Settings<TKey, TValue>(FasterStoreOptions options, string table, IDevice device, int memorySizeBits, long indexBuckets) => new()
     {
         IndexSize = indexBuckets * 64,
         LogDevice = device,
         MemorySize = 1L << memorySizeBits,
-        PageSize = 1L << 22,
-        SegmentSize = 1L << 30,
-        CheckpointDir = Path.Combine(directory, "checkpoints", table),
+        PageSize = 1L << PageSizeBits,
+        SegmentSize = 1L << Math.Max(PageSizeBits, options.LogSegmentSizeBits),
+        CheckpointDir = CheckpointDirectory(options.DataDirectory, table),
         RemoveOutdatedCheckpoints = true,
     };
+
+    public const int PageSizeBits = 22;
+
+    public static string CheckpointDirectory(string directory, string table) => Path.Combine(directory, "checkpoints", table);
 
     public static IDevice Device(string directory, string table) => Devices.CreateLogDevice(Path.Combine(directory, table + ".log"));
 
@@ -31,17 +35,28 @@ internal static class FasterKvTables
         if (!ok) throw new InvalidOperationException($"FASTER refused to start a checkpoint of the {table} table");
     }
 
-    /// <summary>Restores the latest checkpoint; false when there is none yet (a new store).</summary>
-    public static bool TryRecover<TKey, TValue>(FasterKV<TKey, TValue> kv)
+    /// <summary>
+    /// Compacts the log up to its read-only address (records still mutable in memory stay): FASTER looks each record
+    /// up and copies the ones still current to the tail, then moves the begin address; the files wholly before it
+    /// are deleted by the next checkpoint. Returns the new begin address.
+    /// </summary>
+    public static long Compact<TKey, TValue, TInput, TOutput, TFunctions>(FasterKV<TKey, TValue> kv, ClientSession<TKey, TValue, TInput, TOutput, Empty, TFunctions> session)
+        where TFunctions : IFunctions<TKey, TValue, TInput, TOutput, Empty>
+    {
+        var until = kv.Log.SafeReadOnlyAddress;
+        return until <= kv.Log.BeginAddress ? kv.Log.BeginAddress : session.Compact(until, CompactionType.Lookup);
+    }
+
+    /// <summary>Restores the latest checkpoint of a table that has one: a failure is damage, never an empty table.</summary>
+    public static void Recover<TKey, TValue>(FasterKV<TKey, TValue> kv, string directory, string table)
     {
         try
         {
             kv.Recover();
-            return true;
         }
-        catch (FasterException)
+        catch (Exception e) when (e is FasterException or IOException or InvalidDataException or FormatException or IndexOutOfRangeException or ArgumentException)
         {
-            return false;
+            throw StoreDamagedException.Of(CheckpointDirectory(directory, table), $"could not be restored ({e.Message})", e);
         }
     }
 }

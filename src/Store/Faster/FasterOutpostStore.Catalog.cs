@@ -9,6 +9,7 @@ public sealed partial class FasterOutpostStore
     public async ValueTask<Scanner> CreateScannerAsync(string name, byte[] apiKeyHash, IReadOnlyList<string> allowedCidrs,
         int? maxProbesPerSecond, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         Scanner scanner;
         long until;
         lock (catalog.Mutation)
@@ -47,12 +48,40 @@ public sealed partial class FasterOutpostStore
     public ValueTask<(StoreStatus Status, Scanner? Scanner)> RotateScannerKeyAsync(long scannerId, byte[] newApiKeyHash, CancellationToken ct = default) =>
         ChangeScannerAsync(scannerId, s => s with { ApiKeyHash = newApiKeyHash }, ct);
 
-    public async ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version, CancellationToken ct = default) =>
-        (await ChangeScannerAsync(scannerId, s => s with { LastHeartbeatAt = at, SourceIp = sourceIp ?? s.SourceIp, Version = version ?? s.Version }, ct)
-            .ConfigureAwait(false)).Status;
+    /// <summary>
+    /// A heartbeat changes memory only, so an idle appliance does not write (docs/store-operations.md, "Quiet when
+    /// idle"). It reaches the disk when the scanner's address or version changes, on its first beat since the store
+    /// opened, and otherwise at most once per <see cref="FasterStoreOptions.HeartbeatPersistInterval"/>: after a crash
+    /// the last-seen time is at most that old. Online and offline transitions are durable as alarms, which the
+    /// supervisor raises and clears.
+    /// </summary>
+    public async ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version, CancellationToken ct = default)
+    {
+        var until = 0L;
+        lock (catalog.Mutation)
+        {
+            if (catalog.Scanner(scannerId) is not { } scanner) return StoreStatus.NotFound;
+            var changed = scanner with { LastHeartbeatAt = at, SourceIp = sourceIp ?? scanner.SourceIp, Version = version ?? scanner.Version };
+            var durable = changed.SourceIp != scanner.SourceIp || changed.Version != scanner.Version
+                || !_heartbeatsLogged.TryGetValue(scannerId, out var logged) || (at - logged).Duration() >= options.HeartbeatPersistInterval;
+            if (durable)
+            {
+                EnsureWritable();
+                until = LogCatalogChange(new ScannerPut(changed));
+                _heartbeatsLogged[scannerId] = at;
+            }
+            else
+            {
+                catalog.Apply(new ScannerPut(changed));
+            }
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return StoreStatus.Ok;
+    }
 
     private async ValueTask<(StoreStatus Status, Scanner? Scanner)> ChangeScannerAsync(long scannerId, Func<Scanner, Scanner> change, CancellationToken ct)
     {
+        EnsureWritable();
         Scanner changed;
         long until;
         lock (catalog.Mutation)
@@ -74,6 +103,7 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask<bool> DeleteDocumentAsync(string collection, string key, CancellationToken ct = default)
     {
+        EnsureWritable();
         long until;
         lock (catalog.Mutation)
         {
@@ -88,6 +118,7 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask ClearAlarmAsync(string kind, string subject, CancellationToken ct = default)
     {
+        EnsureWritable();
         long until;
         lock (catalog.Mutation)
         {
@@ -97,10 +128,25 @@ public sealed partial class FasterOutpostStore
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
     }
 
-    public IReadOnlyList<Alarm> ListAlarms() => [.. catalog.Alarms.OrderBy(a => a.RaisedAt)];
+    /// <summary>The catalog's alarms, and <see cref="StoreAlarms.Unavailable"/> while the store cannot write (it cannot be logged then, so it is shown from memory).</summary>
+    public IReadOnlyList<Alarm> ListAlarms()
+    {
+        var alarms = catalog.Alarms.OrderBy(a => a.RaisedAt).ToList();
+        if (UnavailableReason is { } reason)
+        {
+            _unavailableSince ??= options.Clock.GetUtcNow();
+            alarms.Add(new Alarm(StoreAlarms.Unavailable, "store", "The store cannot write: " + reason + ".", _unavailableSince.Value));
+        }
+        else
+        {
+            _unavailableSince = null;
+        }
+        return alarms;
+    }
 
     private async ValueTask CommitCatalogChangeAsync(CatalogChange change, CancellationToken ct)
     {
+        EnsureWritable();
         long until;
         lock (catalog.Mutation) until = LogCatalogChange(change);
         await WaitDurableAsync(until, ct).ConfigureAwait(false);

@@ -11,6 +11,7 @@ public sealed partial class FasterOutpostStore
 {
     public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default)
     {
+        EnsureWritable();
         var queue = queues.For(scannerId);
         var command = new JobCommand { Op = JobOp.Claim, ScannerId = scannerId, Now = Ticks.Of(now), SourceIp = IpBytes.From(sourceIp) };
         List<Job>? claimed = null;
@@ -32,18 +33,21 @@ public sealed partial class FasterOutpostStore
 
     public ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         var command = new JobCommand { Op = JobOp.Start, ScannerId = scannerId, Now = Ticks.Of(now) };
         return ExecuteAsync(jobId, ref command, ct);
     }
 
     public ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         var command = new JobCommand { Op = JobOp.Progress, ScannerId = scannerId, Now = Ticks.Of(now), ProgressCount = progressCount, ResultCount = resultCount };
         return ExecuteAsync(jobId, ref command, ct);
     }
 
     public ValueTask<JobUpdate> CompleteAsync(long scannerId, long jobId, bool failed, long? resultCount, string? errorMessage, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         var command = new JobCommand
         {
             Op = JobOp.Complete,
@@ -53,23 +57,25 @@ public sealed partial class FasterOutpostStore
             ResultCount = resultCount ?? 0,
             ErrorText = failed ? errorMessage : null,
         };
-        if (command.ErrorText is not null) WriteErrorBeforeFailing(jobId, command.ErrorText);
+        if (command.ErrorText is not null) WriteErrorBeforeFailing(scannerId, jobId, command.ErrorText);
         return ExecuteAsync(jobId, ref command, ct);
     }
 
     /// <summary>
     /// A failure's text goes into the blob table before the RMW that logs it, for the same reason a job's spec
-    /// does: a checkpoint must never hold the log position of a change without the data it names. A repeat of
-    /// an already-failed completion keeps the first text.
+    /// does: a checkpoint must never hold the log position of a change without the data it names. Only the holder of
+    /// a job that may still fail writes it (anyone else's request is refused by the RMW and must leave no trace), and
+    /// a repeat of an already-failed completion keeps the first text.
     /// </summary>
-    private void WriteErrorBeforeFailing(long jobId, string errorText)
+    private void WriteErrorBeforeFailing(long scannerId, long jobId, string errorText)
     {
-        if (jobs.TryRead(jobId, out var current) && current.Status == JobStatus.Failed) return;
+        if (!jobs.TryRead(jobId, out var current) || current.ScannerId != scannerId || current.Status is not (JobStatus.Claimed or JobStatus.Running)) return;
         blobs.Put(jobId, BlobKind.Error, Encoding.UTF8.GetBytes(errorText));
     }
 
     public async ValueTask<RequeueResult> RequeueScannerJobsAsync(long scannerId, int maxAttempts, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         var queue = queues.For(scannerId);
         var scannerName = catalog.Scanner(scannerId)?.Name ?? $"#{scannerId}";
         int requeued = 0, failed = 0;
@@ -80,7 +86,7 @@ public sealed partial class FasterOutpostStore
             if (jobs.TryRead(jobId, out var current) && current.Attempts >= maxAttempts)
             {
                 command.ErrorText = $"scanner {scannerName} went offline while holding the job; gave up after {current.Attempts + 1} attempts";
-                WriteErrorBeforeFailing(jobId, command.ErrorText);
+                WriteErrorBeforeFailing(scannerId, jobId, command.ErrorText);
             }
             var outcome = jobs.Execute(jobId, ref command);
             queue.Active.TryRemove(jobId, out _);

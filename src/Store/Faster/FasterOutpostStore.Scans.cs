@@ -9,8 +9,10 @@ public sealed partial class FasterOutpostStore
 {
     public async ValueTask<Scan> CreateScanAsync(ScanSpec spec, ScanStatus initialStatus, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         if (newJobs.Count == 0 && initialStatus != ScanStatus.Scheduled)
             throw new ArgumentException("a scan without jobs must be created scheduled", nameof(initialStatus));
+        var specs = EncodeSpecs(newJobs);
         ScanEntry scan;
         long until;
         lock (catalog.Mutation)
@@ -18,7 +20,7 @@ public sealed partial class FasterOutpostStore
             var ticks = Ticks.Of(now);
             var status = newJobs.Count > 0 ? ScanStatus.Running : ScanStatus.Scheduled;
             scan = catalog.ApplyScan(new ScanState(catalog.NextScanId(), spec, status, ticks, newJobs.Count > 0 ? ticks : 0, 0, []));
-            until = EnqueueJobs(scan, newJobs, ticks, rerunOf: 0);
+            until = EnqueueJobs(scan, newJobs, specs, ticks, rerunOf: 0);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
         return scan.ToModel();
@@ -26,6 +28,8 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask<(StoreStatus Status, Scan? Scan)> DispatchScanAsync(long scanId, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
+        var specs = EncodeSpecs(newJobs);
         ScanEntry? scan;
         long until;
         lock (catalog.Mutation)
@@ -34,10 +38,22 @@ public sealed partial class FasterOutpostStore
             if (scan is null) return (StoreStatus.NotFound, null);
             if (newJobs.Count == 0 || !scan.TryMove(ScanStatus.Scheduled, ScanStatus.Running)) return (StoreStatus.InvalidTransition, scan.ToModel());
             scan.StartedAt = Ticks.Of(now);
-            until = EnqueueJobs(scan, newJobs, Ticks.Of(now), rerunOf: 0);
+            until = EnqueueJobs(scan, newJobs, specs, Ticks.Of(now), rerunOf: 0);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
         return (StoreStatus.Ok, scan.ToModel());
+    }
+
+    /// <summary>
+    /// Encodes every job's spec before anything changes: a job too large for one log entry refuses the whole scan
+    /// here (all or nothing), instead of failing half-way through the enqueue.
+    /// </summary>
+    private static byte[][] EncodeSpecs(IReadOnlyList<NewJob> newJobs)
+    {
+        NewJob.CheckSpecSizes(newJobs);
+        var specs = new byte[newJobs.Count][];
+        for (var i = 0; i < specs.Length; i++) specs[i] = JobSpecCodec.Encode(newJobs[i].Name, newJobs[i].Targets);
+        return specs;
     }
 
     /// <summary>
@@ -45,7 +61,7 @@ public sealed partial class FasterOutpostStore
     /// claimable. A crash before the scan's entry leaves jobs no scan lists; recovery drops them. The caller
     /// holds the catalog lock, which also keeps each scanner's queue in id order.
     /// </summary>
-    private long EnqueueJobs(ScanEntry scan, IReadOnlyList<NewJob> newJobs, long now, long rerunOf)
+    private long EnqueueJobs(ScanEntry scan, IReadOnlyList<NewJob> newJobs, byte[][] specs, long now, long rerunOf)
     {
         if (newJobs.Count > 0)
         {
@@ -66,18 +82,18 @@ public sealed partial class FasterOutpostStore
                     Status = JobStatus.Queued,
                     Flags = scan.Spec.Automated ? JobFlags.Automated : JobFlags.None,
                 };
-                var spec = JobSpecCodec.Encode(job.Name, job.Targets);
+                var spec = specs[i];
+                if (entry.Length > 0 && entry.Length + WalEntry.JobPartsBytes(spec.Length) > WriteAheadLog.MaxEntryBytes)
+                {
+                    wal.Append(entry.Bytes);
+                    entry = WalEntry.Begin();
+                }
                 // The blob goes in before the entry that references it, so a checkpoint never holds one without the other.
                 blobs.Put(record.JobId, BlobKind.Spec, spec);
                 jobs.Upsert(in record);
                 scan.Tally.Add(in record);
                 entry.AddJobBlob(record.JobId, BlobKind.Spec, spec);
                 entry.AddJobImage(in record);
-                if (entry.Length >= WriteAheadLog.MaxEntryBytes / 2)
-                {
-                    wal.Append(entry.Bytes);
-                    entry = WalEntry.Begin();
-                }
             }
             if (entry.Length > 0) wal.Append(entry.Bytes);
             scan.AddJobRange(range);
@@ -102,6 +118,7 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask<(StoreStatus Status, Scan? Scan)> StopScanAsync(long scanId, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         if (catalog.Scan(scanId) is not { } scan) return (StoreStatus.NotFound, null);
         var ticks = Ticks.Of(now);
         long until;
@@ -133,6 +150,7 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask<StoreStatus> DeleteScheduledScanAsync(long scanId, CancellationToken ct = default)
     {
+        EnsureWritable();
         long until;
         lock (catalog.Mutation)
         {
@@ -155,6 +173,7 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask<(StoreStatus Status, Job? Job)> RerunAsync(long jobId, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         if (!jobs.TryRead(jobId, out var old)) return (StoreStatus.NotFound, null);
         if (!old.Status.IsFinished() || catalog.Scan(old.ScanId) is not { } scan) return (StoreStatus.InvalidTransition, ToJob(in old));
         var ticks = Ticks.Of(now);
@@ -174,9 +193,10 @@ public sealed partial class FasterOutpostStore
                     scan.FinishedAt = 0;
                 }
             }
-            var (name, targets) = ReadSpec(jobId);
+            var spec = blobs.Get(jobId, BlobKind.Spec) ?? JobSpecCodec.Encode("", []);
+            var (name, targets) = JobSpecCodec.Decode(spec);
             newId = catalog.JobIdHighWater + 1;
-            until = EnqueueJobs(scan, [new NewJob(old.ScannerId, name, targets, old.MaxProbesPerSecond)], ticks, rerunOf: jobId);
+            until = EnqueueJobs(scan, [new NewJob(old.ScannerId, name, targets, old.MaxProbesPerSecond)], [spec], ticks, rerunOf: jobId);
             until = Math.Max(until, superseded.WalUntil);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -185,6 +205,7 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask<(StoreStatus Status, int Added)> AppendFindingsAsync(long scannerId, long jobId, IReadOnlyList<Finding> findings, DateTimeOffset now, CancellationToken ct = default)
     {
+        EnsureWritable();
         if (!jobs.TryRead(jobId, out var record)) return (StoreStatus.NotFound, 0);
         if (record.ScannerId != scannerId) return (StoreStatus.NotOwned, 0);
         if (record.Status is not (JobStatus.Claimed or JobStatus.Running)) return (StoreStatus.InvalidTransition, 0);
@@ -214,6 +235,7 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask<long> RemoveFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken ct = default)
     {
+        EnsureWritable();
         var cutoffTicks = Ticks.Of(cutoff);
         var removed = new List<long>();
         var highWater = catalog.JobIdHighWater;

@@ -20,37 +20,88 @@ namespace Outpost.Store.Faster;
 /// already holds is harmless, and FASTER checkpoints newer than the manifest are fine too. The log is truncated
 /// only after the manifest that no longer needs it is on disk.
 /// </summary>
-public sealed partial class FasterOutpostStore : IOutpostStore
+public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
 {
     private readonly FasterStoreOptions options;
     private readonly ILogger logger;
+    private readonly FileStream _lock;
+    private readonly bool _isNew;
     private readonly WriteAheadLog wal;
     private readonly Catalog catalog = new();
     private readonly JobTable jobs;
     private readonly BlobTable blobs;
     private readonly ScannerQueues queues = new();
+    private readonly DiskGuard _diskGuard;
     private readonly Checkpointer checkpointer;
     private long lowestJobId = 1;
+    /// <summary>When each scanner's heartbeat was last logged (guarded by the catalog lock); see RecordHeartbeatAsync.</summary>
+    private readonly Dictionary<long, DateTimeOffset> _heartbeatsLogged = [];
+    /// <summary>The tables' log tails at their last index checkpoint (-1: none since opening).</summary>
+    private long _indexedJobTail = -1;
+    private long _indexedBlobTail = -1;
+    /// <summary>The tables' log sizes right after their last compaction: a log is compacted again once it has doubled.</summary>
+    private long _compactedJobBytes;
+    private long _compactedBlobBytes;
+    /// <summary>Held by a checkpointer round and by a backup, so a backup's files are not compacted or truncated under it.</summary>
+    private readonly SemaphoreSlim _maintenance = new(1, 1);
+    /// <summary>When the store was first seen unable to write, for its alarm; null while it can.</summary>
+    private DateTimeOffset? _unavailableSince;
 
     private FasterOutpostStore(FasterStoreOptions options, ILoggerFactory loggerFactory)
     {
         this.options = options;
         logger = loggerFactory.CreateLogger<FasterOutpostStore>();
-        Directory.CreateDirectory(options.DataDirectory);
-        wal = new WriteAheadLog(Path.Combine(options.DataDirectory, "wal"), loggerFactory.CreateLogger<WriteAheadLog>());
-        jobs = new JobTable(options.DataDirectory, options, new JobFunctions(wal, catalog));
-        blobs = new BlobTable(options.DataDirectory, options);
-        checkpointer = new Checkpointer(this, options, logger);
+        _lock = StoreFiles.Lock(options.DataDirectory);
+        try
+        {
+            _isNew = StoreFiles.PrepareNew(options.DataDirectory);
+            wal = OpenWal(options, loggerFactory);
+            jobs = new JobTable(options.DataDirectory, options, new JobFunctions(wal, catalog));
+            blobs = new BlobTable(options.DataDirectory, options);
+            _diskGuard = new DiskGuard(options.DataDirectory, options.MinFreeBytes, options.Clock);
+            checkpointer = new Checkpointer(this, options, logger);
+        }
+        catch
+        {
+            _lock.Dispose();
+            throw;
+        }
+    }
+
+    private static WriteAheadLog OpenWal(FasterStoreOptions options, ILoggerFactory loggerFactory)
+    {
+        var directory = Path.Combine(options.DataDirectory, "wal");
+        try
+        {
+            return new WriteAheadLog(directory, options, loggerFactory.CreateLogger<WriteAheadLog>());
+        }
+        catch (Exception e) when (e is FASTER.core.FasterException or IOException or InvalidDataException or IndexOutOfRangeException)
+        {
+            throw StoreDamagedException.Of(directory, $"could not be recovered ({e.Message})", e);
+        }
     }
 
     /// <summary>Opens (creating or recovering) the store in <see cref="FasterStoreOptions.DataDirectory"/>.</summary>
-    public static async ValueTask<FasterOutpostStore> OpenAsync(FasterStoreOptions options, ILoggerFactory loggerFactory, CancellationToken ct = default)
+    public static ValueTask<FasterOutpostStore> OpenAsync(FasterStoreOptions options, ILoggerFactory loggerFactory, CancellationToken ct = default) =>
+        OpenAsync(options, loggerFactory, verifyOnly: false, ct);
+
+    /// <summary>
+    /// Opens the store; with <paramref name="verifyOnly"/> it recovers and checks everything but starts no
+    /// background work, for <c>outpost store verify</c> (the caller disposes it with <see cref="CloseWithoutCheckpointAsync"/>).
+    /// </summary>
+    internal static async ValueTask<FasterOutpostStore> OpenAsync(FasterStoreOptions options, ILoggerFactory loggerFactory, bool verifyOnly, CancellationToken ct)
     {
         var store = new FasterOutpostStore(options, loggerFactory);
         try
         {
             await Task.Run(store.Recover, ct).ConfigureAwait(false);
-            store.checkpointer.Start();
+            // A new store writes its first checkpoint at once: from then on a missing manifest is damage, not newness.
+            if (store._isNew && !verifyOnly)
+            {
+                await store.CheckpointAsync(withIndex: true, ct).ConfigureAwait(false);
+                StoreFiles.FinishCreation(options.DataDirectory);
+            }
+            if (!verifyOnly) store.checkpointer.Start();
             return store;
         }
         catch
@@ -63,27 +114,91 @@ public sealed partial class FasterOutpostStore : IOutpostStore
     /// <summary>What recovery found and did, for logs and benchmarks.</summary>
     public RecoveryReport Recovery { get; private set; }
 
+    /// <summary>True when the directory held no store and this one was created.</summary>
+    public bool IsNew => _isNew;
+
+    /// <summary>The store cannot take changes now: the disk is (nearly) full, or the write-ahead log cannot write.</summary>
+    public string? UnavailableReason => _diskGuard.Problem ?? wal.Failure;
+
+    /// <summary>
+    /// Refuses a change before anything is touched while the disk guard says there is no room: the caller gets
+    /// <see cref="StoreUnavailableException"/> (503) and retries; nothing half-done is left behind.
+    /// </summary>
+    private void EnsureWritable()
+    {
+        if (_diskGuard.Problem is { } problem) throw new StoreUnavailableException(problem);
+    }
+
+    /// <summary>
+    /// Recovers everything or nothing (docs/store-operations.md, "Fail closed"): a directory that holds a store must
+    /// have its manifest, the catalog it names, both tables' checkpoints, and every file of the logs they need;
+    /// anything missing or unreadable is <see cref="StoreDamagedException"/> naming the file, never an empty store.
+    /// </summary>
     private void Recover()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        // The two tables restore independently: side by side, on both cores.
-        var restores = new[] { Task.Run(jobs.TryRecover), Task.Run(blobs.TryRecover) };
-        Task.WaitAll(restores);
-        var recoveredCheckpoint = restores[0].Result & restores[1].Result;
-        var checkpointTime = clock.Elapsed;
-        var walStart = 0L;
-        if (Manifest.TryRead(options.DataDirectory) is { } manifest)
+        var directory = options.DataDirectory;
+        if (_isNew)
         {
-            walStart = manifest.WalStart;
-            var snapshot = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(options.DataDirectory, manifest.CatalogFile)), StoreJson.Default.CatalogSnapshot)
-                ?? throw new InvalidDataException($"catalog file {manifest.CatalogFile} is empty");
-            catalog.Load(snapshot);
+            Recovery = new RecoveryReport(false, 0, 0, 0, clock.Elapsed, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+            LogCreated(logger, directory);
+            return;
         }
-        var replayed = Replay(Math.Max(walStart, wal.BeginAddress));
+        var manifest = ReadManifest(directory);
+        // The two tables restore independently: side by side, on both cores.
+        try
+        {
+            Task.WaitAll(Task.Run(() => jobs.Recover(directory)), Task.Run(() => blobs.Recover(directory)));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<StoreDamagedException>().FirstOrDefault() is { } damaged)
+        {
+            throw damaged;
+        }
+        StoreFiles.CheckSegments(directory, "jobs.log", Math.Max(FasterKvTables.PageSizeBits, options.LogSegmentSizeBits), jobs.LogBegin, jobs.LogTail, "the job table");
+        StoreFiles.CheckSegments(directory, "blobs.log", Math.Max(FasterKvTables.PageSizeBits, options.LogSegmentSizeBits), blobs.LogBegin, blobs.LogTail, "the blob table");
+        var checkpointTime = clock.Elapsed;
+        var snapshot = ReadCatalog(directory, manifest.CatalogFile);
+        catalog.Load(snapshot);
+        var walDirectory = Path.Combine(directory, "wal");
+        if (wal.TailAddress < manifest.WalStart)
+            throw StoreDamagedException.Of(walDirectory, $"ends at address {wal.TailAddress}, before the checkpoint's start {manifest.WalStart}: acknowledged changes are missing");
+        StoreFiles.CheckSegments(walDirectory, "wal.log", Math.Max(22, options.WalSegmentSizeBits), Math.Max(manifest.WalStart, wal.BeginAddress), wal.TailAddress, "the write-ahead log");
+        var replayed = Replay(Math.Max(manifest.WalStart, wal.BeginAddress));
         var replayTime = clock.Elapsed - checkpointTime;
-        var (live, orphans) = RebuildIndexes();
-        Recovery = new RecoveryReport(recoveredCheckpoint, replayed, live, orphans, clock.Elapsed, checkpointTime, replayTime, clock.Elapsed - checkpointTime - replayTime);
+        var (live, orphans) = RebuildIndexes(Math.Max(1, snapshot.JobIdFloor));
+        Recovery = new RecoveryReport(true, replayed, live, orphans, clock.Elapsed, checkpointTime, replayTime, clock.Elapsed - checkpointTime - replayTime);
         LogRecovered(logger, live, replayed, orphans, clock.Elapsed.TotalMilliseconds);
+    }
+
+    private static Manifest ReadManifest(string directory)
+    {
+        try
+        {
+            return Manifest.TryRead(directory) ?? throw StoreDamagedException.Of(Path.Combine(directory, Manifest.FileName),
+                "is missing, but the directory holds store files");
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            throw StoreDamagedException.Of(Path.Combine(directory, Manifest.FileName), $"cannot be read ({e.Message})", e);
+        }
+    }
+
+    private static CatalogSnapshot ReadCatalog(string directory, string file)
+    {
+        var path = Path.Combine(directory, file);
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), StoreJson.Default.CatalogSnapshot)
+                ?? throw StoreDamagedException.Of(path, "is empty");
+        }
+        catch (FileNotFoundException e)
+        {
+            throw StoreDamagedException.Of(path, "is missing (the manifest names it)", e);
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            throw StoreDamagedException.Of(path, $"cannot be read ({e.Message})", e);
+        }
     }
 
     private long Replay(long from)
@@ -129,11 +244,11 @@ public sealed partial class FasterOutpostStore : IOutpostStore
     /// acknowledged, so it is removed. The id range is read in two halves on two threads; each half collects its
     /// queued ids, and the halves are queued in order afterwards so every queue stays in id order.
     /// </summary>
-    private (long Live, long Orphans) RebuildIndexes()
+    private (long Live, long Orphans) RebuildIndexes(long floor)
     {
         var highWater = catalog.JobIdHighWater;
-        var middle = highWater / 2;
-        var halves = new[] { new RebuildHalf(1, middle), new RebuildHalf(middle + 1, highWater) };
+        var middle = floor + (highWater - floor) / 2;
+        var halves = new[] { new RebuildHalf(floor, middle), new RebuildHalf(middle + 1, highWater) };
         Parallel.ForEach(halves, half => jobs.ForEach(half.First, half.Last, (in JobRecord record) =>
         {
             var scan = catalog.Scan(record.ScanId);
@@ -158,7 +273,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore
             foreach (var jobId in half.Orphans) RemoveJobRecord(jobId);
             foreach (var (scan, tally) in half.Tallies) scan.Tally.AddFrom(tally);
         }
-        lowestJobId = Math.Max(1, halves[0].Lowest != 0 ? halves[0].Lowest : halves[1].Lowest);
+        lowestJobId = Math.Max(floor, halves[0].Lowest != 0 ? halves[0].Lowest : halves[1].Lowest != 0 ? halves[1].Lowest : highWater + 1);
         return (halves.Sum(h => h.Live), halves.Sum(h => h.Orphans.Count));
     }
 
@@ -184,16 +299,67 @@ public sealed partial class FasterOutpostStore : IOutpostStore
         blobs.Delete(jobId, BlobKind.Error);
     }
 
-    /// <summary>Checkpoints FASTER and the catalog, then drops the log they cover (see the type's remarks).</summary>
-    internal async Task CheckpointAsync(bool withIndex, CancellationToken ct)
+    /// <summary>
+    /// One round of the checkpointer: compacts a table's log once it has doubled since its last compaction (and
+    /// grown past <see cref="FasterStoreOptions.CompactionMinBytes"/>), then checkpoints. Skipped while the disk
+    /// guard says there is no room: a checkpoint writes too.
+    /// </summary>
+    internal async Task<bool> MaintainAsync(CancellationToken ct)
+    {
+        if (_diskGuard.Problem is not null) return false;
+        await _maintenance.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await CompactAndCheckpointAsync(ct).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _maintenance.Release();
+        }
+    }
+
+    private async Task CompactAndCheckpointAsync(CancellationToken ct)
+    {
+        var compacted = false;
+        if (jobs.LogTail - jobs.LogBegin >= Math.Max(options.CompactionMinBytes, 2 * _compactedJobBytes))
+        {
+            jobs.Compact();
+            _compactedJobBytes = jobs.LogTail - jobs.LogBegin;
+            compacted = true;
+        }
+        if (blobs.LogTail - blobs.LogBegin >= Math.Max(options.CompactionMinBytes, 2 * _compactedBlobBytes))
+        {
+            blobs.Compact();
+            _compactedBlobBytes = blobs.LogTail - blobs.LogBegin;
+            compacted = true;
+        }
+        // After a compaction the index is checkpointed too, so recovery never starts from an index that points
+        // below the new begin address.
+        await CheckpointAsync(compacted ? true : null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checkpoints FASTER and the catalog, then drops the log they cover (see the type's remarks). The hash index is
+    /// written only when asked or once a table's log grew by a quarter since (at least 64 MiB): it is large and
+    /// rewriting it unchanged is what kept an idle store busy.
+    /// </summary>
+    internal async Task CheckpointAsync(bool? withIndex, CancellationToken ct)
     {
         var walStart = wal.TailAddress;
-        var snapshot = catalog.Snapshot();
-        await jobs.CheckpointAsync(withIndex, ct).ConfigureAwait(false);
-        await blobs.CheckpointAsync(withIndex, ct).ConfigureAwait(false);
+        // The manifest must never point past what is on disk: entries before walStart are committed first.
+        await wal.WaitCommittedAsync(walStart, ct).ConfigureAwait(false);
+        var snapshot = catalog.Snapshot() with { JobIdFloor = lowestJobId };
+        var (jobTail, blobTail) = (jobs.LogTail, blobs.LogTail);
+        var index = withIndex ?? (Grown(jobTail, _indexedJobTail) || Grown(blobTail, _indexedBlobTail));
+        await jobs.CheckpointAsync(index, ct).ConfigureAwait(false);
+        await blobs.CheckpointAsync(index, ct).ConfigureAwait(false);
+        if (index) (_indexedJobTail, _indexedBlobTail) = (jobTail, blobTail);
         Manifest.Write(options.DataDirectory, walStart, JsonSerializer.SerializeToUtf8Bytes(snapshot, StoreJson.Default.CatalogSnapshot));
         wal.TruncateUntil(walStart);
     }
+
+    private static bool Grown(long tail, long indexedTail) => indexedTail < 0 || tail - indexedTail >= Math.Max(64L << 20, indexedTail / 4);
 
     internal long WalBytesSinceCheckpoint(long lastStart) => wal.TailAddress - lastStart;
 
@@ -214,9 +380,9 @@ public sealed partial class FasterOutpostStore : IOutpostStore
             try
             {
                 // A clean shutdown leaves nothing to replay, so the next start is quick.
-                await CheckpointAsync(withIndex: true, CancellationToken.None).ConfigureAwait(false);
+                if (_diskGuard.Problem is null) await CheckpointAsync(withIndex: true, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or InvalidOperationException or StoreUnavailableException)
             {
                 LogShutdownCheckpointFailed(logger, e);
             }
@@ -224,7 +390,16 @@ public sealed partial class FasterOutpostStore : IOutpostStore
         await wal.DisposeAsync().ConfigureAwait(false);
         jobs.Dispose();
         blobs.Dispose();
+        _diskGuard.Dispose();
+        _maintenance.Dispose();
+        await _lock.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Closes a store opened to be verified: nothing is written, the directory stays as it was found.</summary>
+    internal ValueTask CloseWithoutCheckpointAsync() => DisposeCoreAsync(checkpoint: false);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "store created in {Directory}")]
+    private static partial void LogCreated(ILogger logger, string directory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "store recovered: {Jobs} jobs, {Entries} log entries replayed, {Orphans} unacknowledged jobs dropped, in {Milliseconds:0} ms")]
     private static partial void LogRecovered(ILogger logger, long jobs, long entries, long orphans, double milliseconds);

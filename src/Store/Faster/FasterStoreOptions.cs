@@ -1,24 +1,56 @@
 namespace Outpost.Store.Faster;
 
-/// <summary>Where the embedded store keeps its files and how much memory it may use before FASTER spills to disk.</summary>
+/// <summary>
+/// Where the embedded store keeps its files and how much memory and disk it may use. The defaults fit a small
+/// appliance (about 400 MB of store memory at most, a few million live jobs); docs/store-operations.md says how to
+/// size them for more.
+/// </summary>
 public sealed record FasterStoreOptions
 {
     public required string DataDirectory { get; init; }
 
-    /// <summary>In-memory part of the job log, as a power of two in bytes (default 2^30 = 1 GiB); older records spill to disk.</summary>
-    public int JobMemorySizeBits { get; init; } = 30;
+    /// <summary>In-memory part of the job log, as a power of two in bytes (default 2^28 = 256 MiB, about 1.9 M job records); older records spill to disk.</summary>
+    public int JobMemorySizeBits { get; init; } = 28;
 
-    /// <summary>Hash index size in buckets of 64 bytes (default 2^22 buckets = 256 MiB, comfortable for 10 million jobs).</summary>
-    public long JobIndexBuckets { get; init; } = 1L << 22;
+    /// <summary>Hash index size in buckets of 64 bytes (default 2^21 buckets = 128 MiB, seven ids a bucket before overflow: 10 M jobs fit).</summary>
+    public long JobIndexBuckets { get; init; } = 1L << 21;
 
-    /// <summary>In-memory part of the log that holds job specs and error texts (default 2^28 = 256 MiB).</summary>
-    public int BlobMemorySizeBits { get; init; } = 28;
+    /// <summary>In-memory part of the log that holds job specs and error texts (default 2^26 = 64 MiB).</summary>
+    public int BlobMemorySizeBits { get; init; } = 26;
 
-    public long BlobIndexBuckets { get; init; } = 1L << 20;
+    /// <summary>Hash index of the blob table in 64-byte buckets (default 2^19 = 32 MiB).</summary>
+    public long BlobIndexBuckets { get; init; } = 1L << 19;
 
-    /// <summary>How often the background checkpoint runs; it bounds how much write-ahead log recovery replays.</summary>
+    /// <summary>Size of one file of the job and blob logs as a power of two (default 2^27 = 128 MiB): compaction frees disk a whole file at a time.</summary>
+    public int LogSegmentSizeBits { get; init; } = 27;
+
+    /// <summary>Size of one file of the write-ahead log (default 2^26 = 64 MiB): files before the last checkpoint are deleted whole.</summary>
+    public int WalSegmentSizeBits { get; init; } = 26;
+
+    /// <summary>How often the background checkpoint runs when something durable changed; it bounds how much write-ahead log recovery replays.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A checkpoint also starts once this much write-ahead log has accumulated since the last one.</summary>
     public long CheckpointWalBytes { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// A table's log is compacted (live records copied forward, older files dropped) once it has grown by this much
+    /// and doubled since its last compaction (default 256 MiB).
+    /// </summary>
+    public long CompactionMinBytes { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// Heartbeats are kept in memory; the last-seen time is written to disk at most this often per scanner (default 5
+    /// minutes, below the re-assign timeout), or at once when the scanner's address or version changes.
+    /// </summary>
+    public TimeSpan HeartbeatPersistInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an operation waits for its change to reach the disk before answering "store unavailable".</summary>
+    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Changes are refused (503) while the data directory's file system has less free space than this (default 128 MiB).</summary>
+    public long MinFreeBytes { get; init; } = 128L << 20;
+
+    /// <summary>The clock of the checkpointer's schedule (tests compress time with their own).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -18,7 +18,7 @@ internal sealed class JobTable : IDisposable
     public JobTable(string directory, FasterStoreOptions options, JobFunctions functions)
     {
         device = FasterKvTables.Device(directory, "jobs");
-        kv = new FasterKV<long, JobRecord>(FasterKvTables.Settings<long, JobRecord>(directory, "jobs", device, options.JobMemorySizeBits, options.JobIndexBuckets));
+        kv = new FasterKV<long, JobRecord>(FasterKvTables.Settings<long, JobRecord>(options, "jobs", device, options.JobMemorySizeBits, options.JobIndexBuckets));
         sessions = new SessionPool<JobSession>(() => kv.For(functions).NewSession<JobFunctions>());
     }
 
@@ -115,8 +115,26 @@ internal sealed class JobTable : IDisposable
 
     public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(kv, withIndex, "job", ct);
 
-    /// <summary>Restores the latest checkpoint, if there is one.</summary>
-    public bool TryRecover() => FasterKvTables.TryRecover(kv);
+    /// <summary>Restores the latest checkpoint (the store has one: see <see cref="FasterOutpostStore"/>).</summary>
+    public void Recover(string directory) => FasterKvTables.Recover(kv, directory, "jobs");
+
+    public long LogBegin => kv.Log.BeginAddress;
+
+    public long LogTail => kv.Log.TailAddress;
+
+    /// <summary>Copies the live records of the read-only part of the log forward; the next checkpoint drops the files before them.</summary>
+    public long Compact()
+    {
+        var session = sessions.Rent();
+        try
+        {
+            return FasterKvTables.Compact(kv, session);
+        }
+        finally
+        {
+            sessions.Return(session);
+        }
+    }
 
     private static JobOutcome CompletePending(JobSession session)
     {

@@ -8,7 +8,7 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed record Manifest(long WalStart, string CatalogFile)
 {
-    private const string FileName = "manifest.json";
+    public const string FileName = "manifest.json";
 
     public static Manifest? TryRead(string directory)
     {
@@ -25,7 +25,7 @@ internal sealed record Manifest(long WalStart, string CatalogFile)
             if (Path.GetFileName(old) != catalogFile) File.Delete(old);
     }
 
-    private static void WriteDurably(string path, byte[] bytes)
+    public static void WriteDurably(string path, byte[] bytes)
     {
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -38,7 +38,7 @@ internal sealed record Manifest(long WalStart, string CatalogFile)
     }
 
     /// <summary>fsync on the directory makes the rename itself durable.</summary>
-    private static void SyncDirectory(string directory)
+    public static void SyncDirectory(string directory)
     {
         var handle = Open(directory, 0 /* O_RDONLY */);
         if (handle < 0) return;

@@ -48,6 +48,9 @@ internal ref struct WalEntry
 
     public readonly int Length => length;
 
+    /// <summary>What a new job adds to an entry: its spec blob and its image, each with its part header.</summary>
+    public static int JobPartsBytes(int specLength) => 5 + 9 + specLength + 5 + JobRecord.Size;
+
     public void AddJobImage(in JobRecord record)
     {
         var payload = Reserve(WalPart.JobImage, JobRecord.Size);

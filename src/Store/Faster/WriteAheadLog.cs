@@ -14,6 +14,10 @@ namespace Outpost.Store.Faster;
 /// flight goes into the next one. So under load one flush serves hundreds of operations, and at low load an
 /// operation waits for about one flush. FasterLog commits a prefix of the log: once an address is committed,
 /// every entry before it is too, which is what lets an acknowledgment depend on earlier, unacknowledged changes.
+///
+/// A commit that fails or hangs never leaves callers waiting: after <see cref="FasterStoreOptions.CommitTimeout"/>
+/// (or at once on an error) the waiters get <see cref="StoreUnavailableException"/>, a 503 to clients, whose outcome
+/// is unknown to them; the committer keeps retrying, and what it commits later is durable as usual.
 /// </summary>
 internal sealed partial class WriteAheadLog : IAsyncDisposable
 {
@@ -23,28 +27,59 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Task committer;
     private readonly ILogger logger;
+    private readonly TimeSpan _commitTimeout;
+    private readonly ITimer _watchdog;
     private int committerIdle;
+    /// <summary>Timestamp (Stopwatch ticks) at which the commit in flight started, 0 when none is.</summary>
+    private long _commitStartedAt;
+    private volatile string? _failure;
     /// <summary>Completed (and replaced) after every commit: what acknowledgments wait on.</summary>
     private TaskCompletionSource commitGeneration = NewGeneration();
 
-    public WriteAheadLog(string directory, ILogger logger)
+    public WriteAheadLog(string directory, FasterStoreOptions options, ILogger logger)
     {
         this.logger = logger;
+        _commitTimeout = options.CommitTimeout;
         Directory.CreateDirectory(directory);
         device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        log = new FasterLog(new FasterLogSettings
-        {
-            LogDevice = device,
-            LogCommitDir = directory,
-            PageSizeBits = 22,
-            MemorySizeBits = 26,
-            SegmentSizeBits = 30,
-            // Commit metadata travels in the log itself: one device write per group commit instead of two.
-            FastCommitMode = true,
-            LogChecksum = LogChecksumType.PerEntry,
-            AutoRefreshSafeTailAddress = true,
-        }, logger);
+        log = new FasterLog(Settings(device, directory, options), logger);
         committer = Task.Run(CommitLoopAsync);
+        _watchdog = TimeProvider.System.CreateTimer(_ => CheckCommitDuration(), null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
+    }
+
+    /// <summary>Why commits do not reach the disk (the last commit failed or is stuck), or null when they do.</summary>
+    public string? Failure => _failure;
+
+
+    private static FasterLogSettings Settings(IDevice device, string directory, FasterStoreOptions options) => new()
+    {
+        LogDevice = device,
+        LogCommitDir = directory,
+        PageSizeBits = 22,
+        MemorySizeBits = 26,
+        SegmentSizeBits = Math.Max(22, options.WalSegmentSizeBits),
+        // Commit metadata travels in the log itself: one device write per group commit instead of two.
+        FastCommitMode = true,
+        LogChecksum = LogChecksumType.PerEntry,
+        AutoRefreshSafeTailAddress = true,
+    };
+
+    /// <summary>
+    /// Copies the committed entries from <paramref name="from"/> to <paramref name="until"/> into a new log in
+    /// <paramref name="directory"/> (a backup's), committed; returns the address its first entry starts at.
+    /// </summary>
+    public async Task<long> ExportAsync(long from, long until, string directory, FasterStoreOptions options)
+    {
+        Directory.CreateDirectory(directory);
+        using var copyDevice = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
+        using var copy = new FasterLog(Settings(copyDevice, directory, options), logger);
+        var start = copy.TailAddress;
+        using (var iterator = log.Scan(from, until, scanUncommitted: false))
+        {
+            while (iterator.GetNext(out byte[] entry, out var length, out _)) copy.Enqueue(entry.AsSpan(0, length));
+        }
+        await copy.CommitAsync().ConfigureAwait(false);
+        return start;
     }
 
     /// <summary>Largest entry the log accepts (a page); larger batches are split by the caller.</summary>
@@ -84,6 +119,19 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
 
     private void CompleteGeneration() => Interlocked.Exchange(ref commitGeneration, NewGeneration()).SetResult();
 
+    /// <summary>Releases everyone waiting for a commit with "unavailable": their outcome is unknown, not durable.</summary>
+    private void FailGeneration() =>
+        Interlocked.Exchange(ref commitGeneration, NewGeneration()).SetException(new StoreUnavailableException(_failure ?? "the write-ahead log did not commit"));
+
+    /// <summary>The watchdog: a commit in flight for longer than the timeout fails its waiters (the disk hangs).</summary>
+    private void CheckCommitDuration()
+    {
+        var started = Volatile.Read(ref _commitStartedAt);
+        if (started == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(started) < _commitTimeout) return;
+        _failure = $"a write-ahead log commit has not finished for {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0} s";
+        FailGeneration();
+    }
+
     public FasterLogScanIterator Scan(long from) => log.Scan(from, long.MaxValue, scanUncommitted: false);
 
     /// <summary>Drops entries before <paramref name="address"/> (already covered by a checkpoint).</summary>
@@ -106,7 +154,10 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                         await wake.WaitAsync(ct).ConfigureAwait(false); // an appender already woke us: consume it
                     continue;
                 }
+                Volatile.Write(ref _commitStartedAt, System.Diagnostics.Stopwatch.GetTimestamp());
                 await log.CommitAsync(ct).ConfigureAwait(false);
+                Volatile.Write(ref _commitStartedAt, 0);
+                _failure = null;
                 CompleteGeneration();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -115,8 +166,12 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             }
             catch (Exception e)
             {
-                // A failing disk must not spin the committer; waiters stay blocked rather than being acknowledged.
+                // A failing disk must not spin the committer; waiters are told the store is unavailable (never that
+                // their change is durable), and the next attempt may succeed once the disk is back.
+                Volatile.Write(ref _commitStartedAt, 0);
+                _failure = "the write-ahead log cannot write to disk: " + e.Message;
                 LogCommitFailed(logger, e);
+                FailGeneration();
                 await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -125,6 +180,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Commit whatever is pending so a clean shutdown loses nothing, then stop the committer.
+        await _watchdog.DisposeAsync().ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);
         await committer.ConfigureAwait(false);
         if (log.TailAddress > log.CommittedUntilAddress)

@@ -1,4 +1,39 @@
+using System.Text;
+
 namespace Outpost.Store.Model;
 
 /// <summary>A job to enqueue at a scan's dispatch: immutable from here on (the spec of the work, not its state).</summary>
-public sealed record NewJob(long ScannerId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond);
+public sealed record NewJob(long ScannerId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond)
+{
+    /// <summary>
+    /// The largest spec (name and targets, as UTF-8) one job may have: every backend stores it whole, in one log entry
+    /// of the embedded store. A scan with a larger job is refused before anything changes.
+    /// </summary>
+    public const int MaxSpecBytes = 512 * 1024;
+
+    /// <summary>The UTF-8 size of the job's name and targets, what <see cref="MaxSpecBytes"/> limits.</summary>
+    public long SpecBytes()
+    {
+        long bytes = Encoding.UTF8.GetByteCount(Name);
+        foreach (var target in Targets) bytes += Encoding.UTF8.GetByteCount(target.Cidr) + Encoding.UTF8.GetByteCount(target.Ports);
+        return bytes;
+    }
+
+    /// <summary>Why a job of <paramref name="jobs"/> is over <see cref="MaxSpecBytes"/>, in words for a 400; null when none is.</summary>
+    public static string? OversizedSpec(IReadOnlyList<NewJob> jobs)
+    {
+        foreach (var job in jobs)
+        {
+            var bytes = job.SpecBytes();
+            if (bytes > MaxSpecBytes)
+                return $"a job of this scan would need {bytes:N0} bytes for its targets and ports, over the limit of {MaxSpecBytes:N0}; use fewer separate targets or a shorter port list";
+        }
+        return null;
+    }
+
+    /// <summary>Throws <see cref="StoreLimitException"/> when a job of <paramref name="jobs"/> is over <see cref="MaxSpecBytes"/>.</summary>
+    public static void CheckSpecSizes(IReadOnlyList<NewJob> jobs)
+    {
+        if (OversizedSpec(jobs) is { } problem) throw new StoreLimitException(problem);
+    }
+}

@@ -1,0 +1,69 @@
+using Outpost.Store.Faster;
+
+namespace Outpost.Appliance.Hosting;
+
+/// <summary>
+/// <c>outpost store verify</c>: explains the embedded store of a data directory in plain words and exits 0 only when
+/// it recovers completely (docs/store-operations.md, "Verify"). It checks a copy when there is room for one, so
+/// the files a daemon may be using are never opened; otherwise the store itself, which its lock keeps a running
+/// daemon away from.
+/// </summary>
+public static class StoreCommands
+{
+    public static async Task<int> VerifyAsync(StartupArguments arguments, TextWriter output, CancellationToken ct)
+    {
+        OutpostOptions options;
+        try
+        {
+            options = SelfTest.LoadOptions(arguments);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
+        {
+            await output.WriteLineAsync($"outpost store verify: cannot read the configuration: {ex.Message}");
+            return 2;
+        }
+
+        if (StoreKinds.Of(options) != StoreKinds.Faster)
+        {
+            await output.WriteLineAsync("outpost store verify: the store is PostgreSQL (Outpost:Store:Kind); check the database with its own tools.");
+            return 2;
+        }
+
+        var store = FasterStoreOpener.Options(options);
+        var bytes = FasterOutpostStore.DiskBytes(store.DataDirectory);
+        var temp = Directory.CreateTempSubdirectory("outpost-verify-");
+        try
+        {
+            if (bytes == 0 || new DriveInfo(temp.FullName).AvailableFreeSpace < bytes * 2)
+            {
+                return await FasterOutpostStore.VerifyAsync(store, output, ct) ? 0 : 1;
+            }
+
+            CopyDirectory(store.DataDirectory, temp.FullName);
+            var report = new StringWriter();
+            var healthy = await FasterOutpostStore.VerifyAsync(store with { DataDirectory = temp.FullName, MinFreeBytes = 0 }, report, ct);
+            // The copy's findings, told about the original's files.
+            await output.WriteAsync(report.ToString().Replace(temp.FullName, store.DataDirectory, StringComparison.Ordinal));
+            return healthy ? 0 : 1;
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Copies a directory tree (the store's files; the lock file comes along unlocked).</summary>
+    public static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var directory in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, directory)));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)), overwrite: true);
+        }
+    }
+}
