@@ -39,12 +39,14 @@ public sealed partial class PostgresOutpostStore
 {
     // The picking SELECT is a MATERIALIZED CTE, run exactly once: written inline as "WHERE id IN (SELECT … LIMIT n
     // FOR UPDATE SKIP LOCKED)" the planner may re-run it as the inner side of a semi-join, and every re-run locks and
-    // hands out n more rows (a claim of 1 returned 2 in the contract tests).
+    // hands out n more rows (a claim of 1 returned 2 in the contract tests). The UPDATE finds the picked rows as
+    // "id = ANY (ARRAY(…))", a primary-key lookup whatever the plan: the statement is prepared, and a generic plan
+    // (which does not know n) chose a hash join over a sequential scan of all jobs for "id IN (SELECT …)".
     internal const string ClaimSql =
         "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE scanner_id = $1 AND status = 'queued' AND (NOT automated OR $3) " +
         "ORDER BY automated, id LIMIT $2 FOR UPDATE SKIP LOCKED) " +
         "UPDATE jobs SET status = 'claimed', claimed_at = $4, source_ip = $5, updated_at = $4 " +
-        "WHERE id IN (SELECT id FROM picked) AND status = 'queued' " +
+        "WHERE id = ANY (ARRAY(SELECT id FROM picked)) AND status = 'queued' " +
         "RETURNING " + JobColumns;
 
     // The fast paths: JobTransitions' Start, Progress and Complete for the cases that change the job ($1 job, $2 scanner).
