@@ -81,10 +81,13 @@ public sealed partial class PostgresOutpostStore
     private const string LockStripeSql =
         "SELECT pg_advisory_xact_lock(1869968496, (((scan_id << 8) | (id % 256)) & 2147483647)::int) FROM jobs WHERE id = $1";
 
-    /// <summary>Locks the scan row of job $1 only when no job of its stripe is unfinished (index jobs_scan_stripe).</summary>
-    private const string LockScanIfStripeDoneSql =
-        "SELECT 1 FROM scans s JOIN jobs me ON me.scan_id = s.id WHERE me.id = $1 AND NOT EXISTS (SELECT 1 FROM jobs j " +
-        "WHERE j.scan_id = me.scan_id AND j.status IN ('queued', 'claimed', 'running') AND j.id % 256 = me.id % 256) FOR NO KEY UPDATE OF s";
+    /// <summary>The scan of job <c>me</c> ($1), when no job of its stripe is unfinished (index jobs_scan_stripe).</summary>
+    private const string ScanIfStripeDone =
+        "SELECT me.scan_id FROM jobs me WHERE me.id = $1 AND NOT EXISTS (SELECT 1 FROM jobs j " +
+        "WHERE j.scan_id = me.scan_id AND j.status IN ('queued', 'claimed', 'running') AND j.id % 256 = me.id % 256)";
+
+    /// <summary>Locks the scan row of job $1 only when no job of its stripe is unfinished.</summary>
+    private const string LockScanIfStripeDoneSql = "SELECT 1 FROM scans WHERE id = (" + ScanIfStripeDone + ") FOR NO KEY UPDATE";
 
     /// <summary>Rolls a scan up when none of its jobs is unfinished ($2 the time); run only after the scan row was locked.</summary>
     private const string RollUpWhereIdIs =
@@ -96,8 +99,11 @@ public sealed partial class PostgresOutpostStore
     /// <summary>Rolls scan $1 up.</summary>
     private const string RollUpSql = RollUpWhereIdIs + "$1";
 
-    /// <summary>Rolls up the scan of job $1.</summary>
-    private const string RollUpOfJobSql = RollUpWhereIdIs + "(SELECT scan_id FROM jobs WHERE id = $1)";
+    /// <summary>
+    /// Rolls up the scan of job $1 when its stripe is done; otherwise the scan is not done either, and the whole-scan
+    /// check (which walks index entries of every job that passed through a status) is skipped.
+    /// </summary>
+    private const string RollUpOfJobSql = RollUpWhereIdIs + "(" + ScanIfStripeDone + ")";
 
     public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default)
     {
