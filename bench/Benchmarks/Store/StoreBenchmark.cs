@@ -40,6 +40,9 @@ public static class StoreBenchmark
         var outpostOnly = args.Contains("--outpost-only");
         var duration = TimeSpan.FromSeconds(seconds);
 
+        // Outpost's PostgreSQL backend against the pgbench-style peer only, with the backend's pool size (docs/performance.md).
+        if (args.Contains("--postgres-only")) return await PostgresComparison.RunAsync(duration, Option(args, "--pool", PostgresComparison.PoolSize));
+
         Console.WriteLine($"store benchmark: {Environment.ProcessorCount} cores, {seconds} s per run, {inFlight} lifecycles in flight per worker");
         var best = new Dictionary<string, double>();
         foreach (var workers in new[] { 1, 2, 8 })
@@ -51,6 +54,7 @@ public static class StoreBenchmark
         Console.WriteLine($"peak RSS {PeakRssMegabytes():0} MB");
 
         if (outpostOnly) return 0;
+        PostgresComparison.Result? comparison = null;
         await using (var cluster = new PostgresCluster())
         {
             var connectionString = await cluster.StartAsync();
@@ -60,17 +64,15 @@ public static class StoreBenchmark
                 Report("postgres", clients, result);
                 best["postgres"] = Math.Max(best.GetValueOrDefault("postgres"), result.JobsPerSecond);
             }
-            // Outpost's own PostgreSQL backend (scale-out), side by side with the embedded one, in a database of its own.
-            var storeDatabase = await CreateDatabaseAsync(connectionString, "outpost_store");
-            foreach (var workers in new[] { 1, 2, 8 })
-            {
-                var result = await MeasureAsync(OutpostStoreBackend.Postgres(storeDatabase), workers, 8, duration, ceiling: 10_000);
-                Report("outpost-pg", workers, result);
-                best["outpost-pg"] = Math.Max(best.GetValueOrDefault("outpost-pg"), result.JobsPerSecond);
-            }
+            // The plain queue table driven the way pgbench drives it, and Outpost's own PostgreSQL backend against it.
+            var postgres = await PostgresComparison.MeasureAsync(connectionString, duration, PostgresComparison.PoolSize);
+            best["outpost-pg"] = postgres.BestOutpost;
+            comparison = postgres;
         }
         Summary.Print("store-durable-lifecycle", best["outpost"], best["postgres"], "jobs/s");
         Summary.Print("store-durable-lifecycle-postgres-backend", best["outpost-pg"], best["postgres"], "jobs/s");
+        comparison!.PrintSummaries();
+        Summary.Print("store-embedded-vs-pgbench", best["outpost"], comparison.BestPeer, "jobs/s");
 
         await MeasureRecoveryAsync(recoverySizes);
         return 0;
@@ -89,7 +91,7 @@ public static class StoreBenchmark
     }
 
     /// <summary>Runs one load; <paramref name="ceiling"/> (jobs/s) sizes the queued work so no lane runs dry.</summary>
-    private static async Task<LoadResult> MeasureAsync(ILifecycleBackend backend, int workers, int inFlight, TimeSpan duration, int ceiling = 100_000)
+    internal static async Task<LoadResult> MeasureAsync(ILifecycleBackend backend, int workers, int inFlight, TimeSpan duration, int ceiling = 100_000)
     {
         await using (backend)
         {
@@ -98,7 +100,7 @@ public static class StoreBenchmark
         }
     }
 
-    private static async Task<string> CreateDatabaseAsync(string connectionString, string name)
+    internal static async Task<string> CreateDatabaseAsync(string connectionString, string name)
     {
         await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
         {
@@ -109,11 +111,11 @@ public static class StoreBenchmark
         return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Database = name }.ConnectionString;
     }
 
-    private static void Report(string name, int workers, LoadResult result)
+    internal static void Report(string name, int workers, LoadResult result)
     {
         var latencies = string.Join(" ", result.Latencies.Percentiles().Select(p => $"{p.Operation.ToString().ToLowerInvariant()} p50={p.P50:0}us p99={p.P99:0}us"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-8} workers={workers,-2} lifecycle={result.JobsPerSecond:0} jobs/s claims={result.ClaimsPerSecond:0}/s {latencies}"));
+            $"{name,-10} workers={workers,-2} lifecycle={result.JobsPerSecond:0} jobs/s claims={result.ClaimsPerSecond:0}/s {latencies}"));
     }
 
     internal static double PeakRssMegabytes()

@@ -31,7 +31,7 @@ public static class ScannerApi
 
     public static RouteGroupBuilder MapScannerApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/scanner").RequireAuthorization(AuthPolicies.Scanner).WithTags("Scanner protocol");
+        var group = routes.MapGroup("/scanner").WithMetadata(ScannerKeyRequired.Instance).WithTags("Scanner protocol");
         group.MapGet("/jobs", ClaimAsync);
         group.MapPost("/jobs/{jobId:long}/start", StartAsync);
         group.MapPost("/jobs/{jobId:long}/progress", ProgressAsync);

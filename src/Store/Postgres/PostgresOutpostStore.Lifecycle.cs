@@ -4,7 +4,7 @@ using Outpost.Store.Model;
 
 namespace Outpost.Store.Postgres;
 
-// The scanner protocol's hot path on PostgreSQL.
+// The scanner protocol's hot path on PostgreSQL (docs/performance.md measures it).
 //
 // A claim is one statement: its SELECT (a materialized CTE) picks the scanner's oldest queued jobs (manual before automated) from the
 // partial index of queued jobs and locks them with FOR UPDATE SKIP LOCKED; the outer UPDATE moves exactly those rows to
@@ -12,28 +12,59 @@ namespace Outpost.Store.Postgres;
 // row: a row one of them locked is skipped by the other, and a row that stopped being queued meanwhile is re-checked
 // under its lock and dropped. No global lock, no read-then-write across statements.
 //
-// Start, progress and complete lock their one job row (SELECT … FOR UPDATE), decide with the FASTER store's own
-// transition function (JobTransitions), and write the new row. A completion that finishes a job also rolls its scan
-// up in the same transaction (RollUpBatch): no counter row is updated per job; instead the scan row is locked only
-// when one of its jobs finishes, and "was that the last one?" is a NOT EXISTS over the scan's unfinished jobs, run
-// after the lock is held. Why that is exact: every finishing transaction changes its job row first and then waits
-// for the scan row's lock; of two jobs finishing at once, the transaction that gets the lock second runs its
-// NOT EXISTS after the first committed, so it sees both jobs finished and rolls the scan up; the first saw the
-// second's job still running and left it. Claims, starts and progress reports never touch the scan row, so a big
-// scan's hot path has no shared row; only completions of one scan take turns, for the length of one commit.
+// Start, progress and complete are one round trip when they succeed: a single conditional UPDATE whose WHERE admits
+// exactly the rows on which JobTransitions.Decide moves the job (owned by the caller, in the right status) and whose
+// SET writes what Decide would write. That is the one rule written a second time, in SQL; the contract test
+// Every_transition_answers_as_the_spec_says runs the whole transition table through both. When the UPDATE matches
+// no row (a refusal, a repeat, an unknown job) the slow path locks the row (SELECT … FOR UPDATE), asks
+// JobTransitions itself, and answers exactly as the embedded store does.
+//
+// The roll-up (when a scan's last job finishes, the scan's outcome is decided in the same commit) has no hot row.
+// A scan's jobs fall into 256 stripes by id. A transaction that finishes a job takes a transaction-scoped advisory
+// lock on its job's stripe, then — in a new statement, so it sees every commit made before the lock was granted —
+// asks whether any job of that stripe is unfinished. Only if none is does it lock the scan row and, in one more new
+// statement, roll the scan up when no job of the whole scan is unfinished. Why that is exact: the last transaction to
+// commit a finished job, L, sees its own stripe empty (every other finisher of that stripe queued behind the stripe
+// lock and committed before L was granted it), so L locks the scan row. Any other finisher X committing after L's
+// check did not lock the scan row (L held it), so X saw jobs of its stripe still unfinished; the last finisher of
+// that stripe queues behind X's stripe lock, commits after X, sees its stripe empty and must lock the scan row too —
+// after L committed, which contradicts L being last. So L's check sees every job finished. Stop and requeue, which
+// finish many jobs at once, lock the scan row directly. Completions of one scan therefore wait for each other only
+// when they share a stripe, and only the few that empty a stripe touch the scan row.
+//
+// Lock order: job rows, then one stripe lock, then the scan row.
 //
 // These methods are async because they wait on the network; they build no LINQ and format no strings.
 public sealed partial class PostgresOutpostStore
 {
     // The picking SELECT is a MATERIALIZED CTE, run exactly once: written inline as "WHERE id IN (SELECT … LIMIT n
     // FOR UPDATE SKIP LOCKED)" the planner may re-run it as the inner side of a semi-join, and every re-run locks and
-    // hands out n more rows (a claim of 1 returned 2 in the contract tests).
+    // hands out n more rows (a claim of 1 returned 2 in the contract tests). The UPDATE finds the picked rows as
+    // "id = ANY (ARRAY(…))", a primary-key lookup whatever the plan: the statement is prepared, and a generic plan
+    // (which does not know n) chose a hash join over a sequential scan of all jobs for "id IN (SELECT …)".
     internal const string ClaimSql =
         "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE scanner_id = $1 AND status = 'queued' AND (NOT automated OR $3) " +
         "ORDER BY automated, id LIMIT $2 FOR UPDATE SKIP LOCKED) " +
         "UPDATE jobs SET status = 'claimed', claimed_at = $4, source_ip = $5, updated_at = $4 " +
-        "WHERE id IN (SELECT id FROM picked) AND status = 'queued' " +
+        "WHERE id = ANY (ARRAY(SELECT id FROM picked)) AND status = 'queued' " +
         "RETURNING " + JobColumns;
+
+    // The fast paths: JobTransitions' Start, Progress and Complete for the cases that change the job ($1 job, $2 scanner).
+    private const string StartSql =
+        "UPDATE jobs SET status = 'running', started_at = $3, updated_at = $3 WHERE id = $1 AND scanner_id = $2 AND status = 'claimed' " +
+        "RETURNING stop_requested";
+
+    // Counts never go down: a report that raises neither is left to the slow path (which answers Ok and writes nothing).
+    private const string ProgressSql =
+        "UPDATE jobs SET progress_count = greatest(progress_count, $3), result_count = greatest(result_count, $4), updated_at = $5 " +
+        "WHERE id = $1 AND scanner_id = $2 AND status = 'running' AND ($3 > progress_count OR $4 > result_count) RETURNING stop_requested";
+
+    // A scanner may finish a running job, or give up on a claimed one it could not start or was told to stop.
+    private const string FinishSql =
+        "UPDATE jobs SET status = $3, finished_at = $4, updated_at = $4, result_count = greatest(result_count, $5), " +
+        "error_message = coalesce($6, error_message) " +
+        "WHERE id = $1 AND scanner_id = $2 AND (status = 'running' OR (status = 'claimed' AND ($3 = 'failed' OR stop_requested))) " +
+        "RETURNING stop_requested";
 
     private const string LockJobSql = "SELECT " + JobColumns + " FROM jobs WHERE id = $1 FOR UPDATE";
 
@@ -43,12 +74,36 @@ public sealed partial class PostgresOutpostStore
 
     private const string LockScanSql = "SELECT 1 FROM scans WHERE id = $1 FOR NO KEY UPDATE";
 
-    /// <summary>Rolls a scan up when none of its jobs is unfinished; run only while the scan row is locked.</summary>
-    private const string RollUpSql =
+    /// <summary>
+    /// The advisory lock of job $1's stripe: class 'outp', key (scan id &lt;&lt; 8 | stripe) in 31 bits. Two stripes
+    /// that share a key (scan ids beyond 2^23) only wait for each other; they never miss a roll-up.
+    /// </summary>
+    private const string LockStripeSql =
+        "SELECT pg_advisory_xact_lock(1869968496, (((scan_id << 8) | (id % 256)) & 2147483647)::int) FROM jobs WHERE id = $1";
+
+    /// <summary>The scan of job <c>me</c> ($1), when no job of its stripe is unfinished (index jobs_scan_stripe).</summary>
+    private const string ScanIfStripeDone =
+        "SELECT me.scan_id FROM jobs me WHERE me.id = $1 AND NOT EXISTS (SELECT 1 FROM jobs j " +
+        "WHERE j.scan_id = me.scan_id AND j.status IN ('queued', 'claimed', 'running') AND j.id % 256 = me.id % 256)";
+
+    /// <summary>Locks the scan row of job $1 only when no job of its stripe is unfinished.</summary>
+    private const string LockScanIfStripeDoneSql = "SELECT 1 FROM scans WHERE id = (" + ScanIfStripeDone + ") FOR NO KEY UPDATE";
+
+    /// <summary>Rolls a scan up when none of its jobs is unfinished ($2 the time); run only after the scan row was locked.</summary>
+    private const string RollUpWhereIdIs =
         "UPDATE scans SET finished_at = $2, status = CASE WHEN status = 'stopping' THEN 'stopped' " +
-        "WHEN EXISTS (SELECT 1 FROM jobs WHERE scan_id = $1 AND status = 'failed' AND NOT superseded) THEN 'failed' ELSE 'completed' END " +
-        "WHERE id = $1 AND status IN ('running', 'stopping') " +
-        "AND NOT EXISTS (SELECT 1 FROM jobs WHERE scan_id = $1 AND status IN ('queued', 'claimed', 'running'))";
+        "WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.scan_id = scans.id AND j.status = 'failed' AND NOT j.superseded) THEN 'failed' ELSE 'completed' END " +
+        "WHERE status IN ('running', 'stopping') " +
+        "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.scan_id = scans.id AND j.status IN ('queued', 'claimed', 'running')) AND id = ";
+
+    /// <summary>Rolls scan $1 up.</summary>
+    private const string RollUpSql = RollUpWhereIdIs + "$1";
+
+    /// <summary>
+    /// Rolls up the scan of job $1 when its stripe is done; otherwise the scan is not done either, and the whole-scan
+    /// check (which walks index entries of every job that passed through a status) is skipped.
+    /// </summary>
+    private const string RollUpOfJobSql = RollUpWhereIdIs + "(" + ScanIfStripeDone + ")";
 
     public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default)
     {
@@ -79,21 +134,97 @@ public sealed partial class PostgresOutpostStore
         }
     }
 
-    public ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default) =>
-        ChangeJobAsync(jobId, new JobCommand { Op = JobOp.Start, ScannerId = scannerId, Now = now.UtcTicks }, null, ct);
+    public async ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var command = new JobCommand { Op = JobOp.Start, ScannerId = scannerId, Now = now.UtcTicks };
+        await using (var batch = new NpgsqlBatch())
+        {
+            var start = new NpgsqlBatchCommand(StartSql);
+            start.Parameters.Add(Long(jobId));
+            start.Parameters.Add(Long(scannerId));
+            start.Parameters.Add(At(command.Now));
+            batch.BatchCommands.Add(start);
+            if (await FastAsync(batch, ct).ConfigureAwait(false) is { } stop) return new JobUpdate(StoreStatus.Ok, stop);
+        }
+        return await ChangeJobAsync(jobId, command, null, ct).ConfigureAwait(false);
+    }
 
-    public ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default) =>
-        ChangeJobAsync(jobId, new JobCommand { Op = JobOp.Progress, ScannerId = scannerId, Now = now.UtcTicks, ProgressCount = progressCount, ResultCount = resultCount }, null, ct);
+    public async ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var command = new JobCommand { Op = JobOp.Progress, ScannerId = scannerId, Now = now.UtcTicks, ProgressCount = progressCount, ResultCount = resultCount };
+        await using (var batch = new NpgsqlBatch())
+        {
+            var progress = new NpgsqlBatchCommand(ProgressSql);
+            progress.Parameters.Add(Long(jobId));
+            progress.Parameters.Add(Long(scannerId));
+            progress.Parameters.Add(Long(progressCount));
+            progress.Parameters.Add(Long(resultCount));
+            progress.Parameters.Add(At(command.Now));
+            batch.BatchCommands.Add(progress);
+            if (await FastAsync(batch, ct).ConfigureAwait(false) is { } stop) return new JobUpdate(StoreStatus.Ok, stop);
+        }
+        return await ChangeJobAsync(jobId, command, null, ct).ConfigureAwait(false);
+    }
 
-    public ValueTask<JobUpdate> CompleteAsync(long scannerId, long jobId, bool failed, long? resultCount, string? errorMessage, DateTimeOffset now, CancellationToken ct = default) =>
-        ChangeJobAsync(jobId, new JobCommand
+    public async ValueTask<JobUpdate> CompleteAsync(long scannerId, long jobId, bool failed, long? resultCount, string? errorMessage, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var command = new JobCommand
         {
             Op = JobOp.Complete,
             ScannerId = scannerId,
             Now = now.UtcTicks,
             Failed = failed,
             ResultCount = resultCount ?? 0,
-        }, failed ? errorMessage : null, ct);
+        };
+        var errorText = failed ? errorMessage : null;
+        await using (var batch = new NpgsqlBatch())
+        {
+            var finish = new NpgsqlBatchCommand(FinishSql);
+            finish.Parameters.Add(Long(jobId));
+            finish.Parameters.Add(Long(scannerId));
+            finish.Parameters.Add(Text((failed ? JobStatus.Failed : JobStatus.Completed).ToWire()));
+            finish.Parameters.Add(At(command.Now));
+            finish.Parameters.Add(Long(command.ResultCount));
+            finish.Parameters.Add(Text(errorText));
+            batch.BatchCommands.Add(finish);
+            // Sent with the UPDATE and run in its implicit transaction; when the UPDATE matched nothing they find
+            // nothing to do (the roll-up only ever rolls up a scan with no unfinished job).
+            AddStripeRollUp(batch, jobId, command.Now);
+            if (await FastAsync(batch, ct).ConfigureAwait(false) is { } stop) return new JobUpdate(StoreStatus.Ok, stop);
+        }
+        return await ChangeJobAsync(jobId, command, errorText, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a fast-path batch (one round trip; its statements are one implicit transaction, committed durably) and
+    /// returns the job's stop flag from its first statement, or null when the first statement matched no row.
+    /// </summary>
+    private async ValueTask<bool?> FastAsync(NpgsqlBatch batch, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+                batch.Connection = connection;
+                bool? stop = null;
+                await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                if (await reader.ReadAsync(ct).ConfigureAwait(false)) stop = reader.GetBoolean(0);
+                while (await reader.NextResultAsync(ct).ConfigureAwait(false))
+                {
+                }
+                return stop;
+            }
+            catch (Exception e) when (IsConflict(e) && attempt < options.ConflictRetries)
+            {
+                LogConflictRetried(logger, ((PostgresException)e).SqlState, attempt);
+            }
+            catch (Exception e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+        }
+    }
 
     private ValueTask<JobUpdate> ChangeJobAsync(long jobId, JobCommand command, string? errorText, CancellationToken ct) =>
         InTransactionAsync(async (connection, token) =>
@@ -117,7 +248,7 @@ public sealed partial class PostgresOutpostStore
         if (!JobTransitions.Decide(ref command, in before, out var after, out var status)) return (status, false, before);
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(WriteJob(in before, in after, errorText));
-        if (!before.Status.IsFinished() && after.Status.IsFinished()) AddRollUp(batch, after.ScanId, after.UpdatedAt);
+        if (!before.Status.IsFinished() && after.Status.IsFinished()) AddStripeRollUp(batch, after.JobId, after.UpdatedAt);
         await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return (status, true, after);
     }
@@ -141,7 +272,22 @@ public sealed partial class PostgresOutpostStore
         return write;
     }
 
-    /// <summary>Appends "lock the scan row, then roll it up if no job is left unfinished" (see the file's remarks).</summary>
+    /// <summary>Appends "lock the job's stripe; if the stripe is done, lock the scan row and roll it up" (see the file's remarks).</summary>
+    private static void AddStripeRollUp(NpgsqlBatch batch, long jobId, long atTicks)
+    {
+        var lockStripe = new NpgsqlBatchCommand(LockStripeSql);
+        lockStripe.Parameters.Add(Long(jobId));
+        batch.BatchCommands.Add(lockStripe);
+        var lockScan = new NpgsqlBatchCommand(LockScanIfStripeDoneSql);
+        lockScan.Parameters.Add(Long(jobId));
+        batch.BatchCommands.Add(lockScan);
+        var rollUp = new NpgsqlBatchCommand(RollUpOfJobSql);
+        rollUp.Parameters.Add(Long(jobId));
+        rollUp.Parameters.Add(At(atTicks));
+        batch.BatchCommands.Add(rollUp);
+    }
+
+    /// <summary>Appends "lock the scan row, then roll it up if no job is left unfinished", for changes that finish many jobs.</summary>
     private static void AddRollUp(NpgsqlBatch batch, long scanId, long atTicks)
     {
         var lockScan = new NpgsqlBatchCommand(LockScanSql);

@@ -62,7 +62,10 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
 
     /// <summary>
     /// A data source with the settings the store relies on whatever the connection string says: durable commits and
-    /// an application name that shows in <c>pg_stat_activity</c>.
+    /// an application name that shows in <c>pg_stat_activity</c>. Pooled connections also keep the store's statements
+    /// prepared (every lifecycle statement is parsed and planned once per connection, not per call) and skip the
+    /// state reset on return to the pool: the store sets no session state, and the reset is extra statements the
+    /// server runs on every call (docs/performance.md).
     /// </summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString, string applicationName, bool pooling = true)
     {
@@ -71,6 +74,12 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
             ApplicationName = applicationName,
             Pooling = pooling,
         };
+        if (pooling)
+        {
+            if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+            builder.NoResetOnClose = true;
+        }
         builder.Options = string.IsNullOrEmpty(builder.Options) ? "-c synchronous_commit=on" : builder.Options + " -c synchronous_commit=on";
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }

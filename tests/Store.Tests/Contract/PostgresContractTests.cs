@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Outpost.Store.Model;
 using Outpost.Store.Postgres;
 using Outpost.Testing;
 
@@ -97,6 +98,51 @@ public sealed class PostgresContractTests(PostgresDatabase database) : StoreCont
         var text = string.Join('\n', plan);
         Assert.Contains("jobs_queued", text);
         Assert.DoesNotContain("Seq Scan", text);
+    }
+
+    [Fact]
+    public async Task Completions_that_leave_their_stripe_unfinished_never_wait_for_the_scan_row()
+    {
+        // 260 jobs: job i shares its roll-up stripe with job i + 256 (docs/performance.md). Left unfinished: 0, 256, 1, 257.
+        var s = await ScannerAsync();
+        var scan = await ScanAsync(260, false, "scan", s);
+        var jobs = await Store.ClaimAsync(s.Id, 260, null, Now);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            await Store.StartAsync(s.Id, jobs[i].JobId, Now);
+            if (i is not (0 or 1 or 256 or 257)) await Store.CompleteAsync(s.Id, jobs[i].JobId, false, 1, null, Now);
+        }
+
+        // Another transaction holds the scan row for as long as the test wants.
+        await using var holder = new NpgsqlConnection(((PostgresOutpostStore)Store).ConnectionStringForTests);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("SELECT 1 FROM scans WHERE id = $1 FOR UPDATE", holder, transaction))
+        {
+            hold.Parameters.Add(new NpgsqlParameter<long> { TypedValue = scan.Id });
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        // Their stripes keep a job each: a completion and a failure go through without the scan row.
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Assert.Equal(StoreStatus.Ok, (await Store.CompleteAsync(s.Id, jobs[0].JobId, false, 1, null, Now, guard.Token)).Status);
+        Assert.Equal(StoreStatus.Ok, (await Store.CompleteAsync(s.Id, jobs[1].JobId, true, 1, "boom", Now, guard.Token)).Status);
+
+        // Job 256 empties its stripe, so it must look at the scan row (it might be the last): it waits for the holder.
+        var emptiesStripe = Store.CompleteAsync(s.Id, jobs[256].JobId, false, 1, null, Now).AsTask();
+        await using (var blocked = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid))", holder, transaction))
+        {
+            while ((long)(await blocked.ExecuteScalarAsync(guard.Token))! == 0 && !emptiesStripe.IsCompleted) { }
+        }
+
+        Assert.False(emptiesStripe.IsCompleted);
+        await transaction.CommitAsync();
+        Assert.Equal(StoreStatus.Ok, (await emptiesStripe).Status);
+        Assert.Equal(ScanStatus.Running, Store.GetScan(scan.Id)!.Status);
+        Assert.Equal(StoreStatus.Ok, (await Store.CompleteAsync(s.Id, jobs[257].JobId, false, 1, null, Now)).Status);
+        var rolled = Store.GetScan(scan.Id)!;
+        Assert.Equal(ScanStatus.Failed, rolled.Status);
+        Assert.Equal(new JobCounts(0, 0, 0, 259, 1, 0), rolled.Jobs);
     }
 
     [Fact]

@@ -359,6 +359,38 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Many_workers_finishing_the_last_jobs_of_a_big_scan_at_once_roll_it_up_in_the_last_commit()
+    {
+        // 520 jobs: the last 40 to finish share stripes in pairs (ids 256 apart, docs/performance.md) and spread over
+        // others, so the racing completions both queue behind each other and pass each other.
+        var s = await ScannerAsync();
+        var last = new HashSet<int>(Enumerable.Range(0, 16).Concat(Enumerable.Range(256, 16)).Concat(Enumerable.Range(500, 8)));
+        for (var round = 0; round < 2; round++)
+        {
+            var scan = await ScanAsync(520, false, "stripes" + round, s);
+            var jobs = await Store.ClaimAsync(s.Id, 520, null, Now);
+            Assert.Equal(520, jobs.Count);
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                Assert.Equal(StoreStatus.Ok, (await Store.StartAsync(s.Id, jobs[i].JobId, Now)).Status);
+                if (!last.Contains(i)) Assert.Equal(StoreStatus.Ok, (await Store.CompleteAsync(s.Id, jobs[i].JobId, false, 1, null, Now)).Status);
+            }
+            Assert.Equal(ScanStatus.Running, Store.GetScan(scan.Id)!.Status);
+            Now = Now.AddSeconds(1);
+            using var barrier = new Barrier(last.Count);
+            await Task.WhenAll(last.Select(i => Task.Factory.StartNew(() =>
+            {
+                barrier.SignalAndWait();
+                Assert.Equal(StoreStatus.Ok, Store.CompleteAsync(s.Id, jobs[i].JobId, false, 1, null, Now).AsTask().GetAwaiter().GetResult().Status);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+            var rolled = Store.GetScan(scan.Id)!;
+            Assert.Equal(ScanStatus.Completed, rolled.Status);
+            Assert.Equal(Now, rolled.FinishedAt);
+            Assert.Equal(520, rolled.Jobs.Completed);
+        }
+    }
+
+    [Fact]
     public async Task Stopping_cancels_queued_jobs_flags_held_ones_and_stops_when_the_scanners_confirm()
     {
         var s = await ScannerAsync();
