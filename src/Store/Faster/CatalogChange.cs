@@ -19,7 +19,6 @@ internal sealed record ScanState(long Id, ScanSpec Spec, ScanStatus Status, long
 [JsonDerivedType(typeof(DocumentRemoved), "doc-removed")]
 [JsonDerivedType(typeof(AlarmPut), "alarm")]
 [JsonDerivedType(typeof(AlarmRemoved), "alarm-removed")]
-[JsonDerivedType(typeof(FindingsAdded), "findings")]
 internal abstract record CatalogChange;
 
 internal sealed record ScannerPut(Scanner Scanner) : CatalogChange;
@@ -36,15 +35,12 @@ internal sealed record AlarmPut(Alarm Alarm) : CatalogChange;
 
 internal sealed record AlarmRemoved(string Kind, string Subject) : CatalogChange;
 
-internal sealed record FindingsAdded(long ScanId, IReadOnlyList<StoredFinding> Findings) : CatalogChange;
-
 /// <summary>The whole catalog as a checkpoint writes it.</summary>
 internal sealed record CatalogSnapshot(
     List<Scanner> Scanners,
     List<ScanState> Scans,
     List<DocumentPut> Documents,
     List<Alarm> Alarms,
-    List<StoredFinding> Findings,
     long JobIdHighWater);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
