@@ -12,7 +12,7 @@ namespace Outpost.Store.CrashWorker;
 /// <c>ACK &lt;batch&gt;</c> once per acknowledged append, only after it was acknowledged. Batch b of scan s is
 /// 20 findings: address 10.&lt;s&gt;.&lt;b / 250&gt;.&lt;b % 250&gt;, ports 1–20.
 /// </summary>
-internal static class FindingsWorker
+public static class FindingsWorker
 {
     public const int PortsPerBatch = 20;
 

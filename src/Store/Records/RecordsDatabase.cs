@@ -96,15 +96,22 @@ public sealed partial class RecordsDatabase : IAsyncDisposable
         }
         catch (Exception e) when (RecordsDialect.IsDamage(e) || e is SqliteException { SqliteErrorCode: 14 })
         {
-            await writer.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(writer).ConfigureAwait(false);
             throw new InvalidDataException($"{path} cannot be opened as the records database ({e.Message}). " +
                 "Restore the data directory from a backup ('outpost restore DIR'); 'outpost store verify' explains what is wrong.", e);
         }
         catch
         {
-            await writer.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(writer).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Closes the connection and its pool: a pooled handle would keep the failed file open, and hand it back to the next open.</summary>
+    private static async Task CloseAsync(SqliteConnection connection)
+    {
+        await connection.DisposeAsync().ConfigureAwait(false);
+        SqliteConnection.ClearPool(connection);
     }
 
     /// <summary>Opens the records schema in the job store's PostgreSQL database (the same connection string) and migrates it.</summary>
