@@ -83,10 +83,11 @@ public static class ScanResults
     private static FindingResponse ToResponse(StoredFinding f) =>
         new(f.Finding.Ip, f.Finding.Port, f.Finding.Proto, f.Finding.State, f.Finding.Ttl, f.JobId, f.SeenAt);
 
-    private static async Task WriteCsvAsync(Stream body, IAsyncEnumerable<StoredFinding> rows)
+    /// <summary>Writes the CSV export of <paramref name="rows"/> (header line first) to <paramref name="body"/> as they come.</summary>
+    public static async Task WriteCsvAsync(Stream body, IAsyncEnumerable<StoredFinding> rows)
     {
         // Every field is a validated address, number or keyword: nothing needs quoting.
-        await using var writer = new StreamWriter(body, new UTF8Encoding(false), FlushBytes);
+        await using var writer = new StreamWriter(body, new UTF8Encoding(false), FlushBytes, leaveOpen: true);
         await writer.WriteAsync("ip,port,proto,state,ttl,jobId,seenAt\n");
         await foreach (var f in rows)
         {
@@ -95,7 +96,8 @@ public static class ScanResults
         }
     }
 
-    private static async Task WriteNdjsonAsync(Stream body, IAsyncEnumerable<StoredFinding> rows)
+    /// <summary>Writes the NDJSON export of <paramref name="rows"/> (one finding per line) to <paramref name="body"/> as they come.</summary>
+    public static async Task WriteNdjsonAsync(Stream body, IAsyncEnumerable<StoredFinding> rows)
     {
         var buffer = new ArrayBufferWriter<byte>(FlushBytes + 1024);
         await using var json = new Utf8JsonWriter(buffer);

@@ -33,6 +33,12 @@ internal static class RecordsDialect
     /// <summary>SQLite result codes that mean the file is not a sound database.</summary>
     private const int SqliteCorrupt = 11, SqliteNotADb = 26;
 
+    /// <summary>
+    /// Rows per multi-row INSERT: in-process SQLite runs a small prepared statement fastest, PostgreSQL wants few round
+    /// trips (5 parameters a row keeps 200 rows well under its 65 535-parameter limit).
+    /// </summary>
+    public static int RowsPerInsert(RecordsEngine engine) => engine == RecordsEngine.Sqlite ? 1 : 200;
+
     public static bool IsUnavailable(Exception e) => e switch
     {
         SqliteException s => s.SqliteErrorCode is SqliteIoErr or SqliteFull or SqliteCantOpen,

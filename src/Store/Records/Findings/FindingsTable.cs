@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Outpost.Store.Model;
@@ -20,9 +21,6 @@ public sealed record FindingsPage(IReadOnlyList<StoredFinding> Findings, string?
 /// </summary>
 public sealed class FindingsTable(RecordsDatabase database)
 {
-    /// <summary>Rows per INSERT statement: 5 parameters each, well under both engines' parameter limits.</summary>
-    private const int InsertChunk = 200;
-
     /// <summary>Rows an export reads per statement: each chunk is its own short read, so a long export pins no snapshot.</summary>
     private const int ExportChunk = 2_000;
 
@@ -30,8 +28,6 @@ public sealed class FindingsTable(RecordsDatabase database)
     private const int RemoveChunk = 10_000;
 
     private const string Columns = "ip, port, proto, job_id, state, ttl, seen_at";
-
-    private static readonly string FullInsert = InsertSql(InsertChunk);
 
     /// <summary>
     /// Adds the findings a job reported; identities already stored for the scan are skipped. The batch is refused
@@ -48,38 +44,28 @@ public sealed class FindingsTable(RecordsDatabase database)
                 "ON CONFLICT (job_id) DO UPDATE SET findings = job_finding_counts.findings RETURNING findings", transaction))
             {
                 tally.With("@job", jobId).With("@scan", scanId);
-                before = Convert.ToInt64(await tally.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+                before = Convert.ToInt64(await tally.ExecuteScalarAsync(token).ConfigureAwait(false), CultureInfo.InvariantCulture);
             }
 
             var added = 0;
             var seenAt = RecordsCommands.Microseconds(now);
+            var rows = RecordsDialect.RowsPerInsert(database.Engine);
             DbCommand? full = null;
             try
             {
-                for (var start = 0; start < findings.Count; start += InsertChunk)
+                for (var start = 0; start < findings.Count; start += rows)
                 {
-                    var count = Math.Min(InsertChunk, findings.Count - start);
-                    DbCommand insert;
-                    if (count == InsertChunk)
+                    var count = Math.Min(rows, findings.Count - start);
+                    var insert = count == rows ? full ??= InsertCommand(connection, transaction, rows) : InsertCommand(connection, transaction, count);
+                    try
                     {
-                        insert = full ??= connection.Command(FullInsert, transaction);
-                        insert.Parameters.Clear();
+                        Bind(insert, scanId, jobId, seenAt, findings, start, count);
+                        added += await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
                     }
-                    else
+                    finally
                     {
-                        insert = connection.Command(InsertSql(count), transaction);
+                        if (!ReferenceEquals(insert, full)) await insert.DisposeAsync().ConfigureAwait(false);
                     }
-
-                    insert.With("@scan", scanId).With("@job", jobId).With("@at", seenAt);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var f = findings[start + i];
-                        var n = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                        insert.With("@i" + n, f.Ip).With("@p" + n, f.Port).With("@r" + n, f.Proto).With("@s" + n, f.State).With("@t" + n, f.Ttl);
-                    }
-
-                    added += await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-                    if (!ReferenceEquals(insert, full)) await insert.DisposeAsync().ConfigureAwait(false);
                 }
             }
             finally
@@ -178,15 +164,41 @@ public sealed class FindingsTable(RecordsDatabase database)
         new(scanId, r.GetInt64(3), new Finding(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(4), r.IsDBNull(5) ? null : r.GetInt32(5)),
             RecordsCommands.Time(r.GetInt64(6)));
 
-    private static string InsertSql(int rows)
+    /// <summary>An insert of <paramref name="rows"/> findings; its parameters: scan, job, time, then ip, port, proto, state, ttl per row.</summary>
+    private static DbCommand InsertCommand(DbConnection connection, DbTransaction transaction, int rows)
     {
-        var sql = new StringBuilder("INSERT INTO scan_findings (scan_id, ip, port, proto, job_id, state, ttl, seen_at) VALUES ");
+        var sql = new StringBuilder("INSERT INTO scan_findings (scan_id, job_id, seen_at, ip, port, proto, state, ttl) VALUES ");
         for (var i = 0; i < rows; i++)
         {
             if (i > 0) sql.Append(", ");
-            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"(@scan, @i{i}, @p{i}, @r{i}, @job, @s{i}, @t{i}, @at)");
+            sql.Append(CultureInfo.InvariantCulture, $"(@scan, @job, @at, @i{i}, @p{i}, @r{i}, @s{i}, @t{i})");
         }
 
-        return sql.Append(" ON CONFLICT DO NOTHING").ToString();
+        var command = connection.Command(sql.Append(" ON CONFLICT DO NOTHING").ToString(), transaction).With("@scan", null).With("@job", null).With("@at", null);
+        for (var i = 0; i < rows; i++)
+        {
+            var n = i.ToString(CultureInfo.InvariantCulture);
+            command.With("@i" + n, null).With("@p" + n, null).With("@r" + n, null).With("@s" + n, null).With("@t" + n, null);
+        }
+
+        return command;
+    }
+
+    private static void Bind(DbCommand insert, long scanId, long jobId, long seenAt, IReadOnlyList<Finding> findings, int start, int count)
+    {
+        var parameters = insert.Parameters;
+        parameters[0].Value = scanId;
+        parameters[1].Value = jobId;
+        parameters[2].Value = seenAt;
+        for (var i = 0; i < count; i++)
+        {
+            var f = findings[start + i];
+            var at = 3 + i * 5;
+            parameters[at].Value = f.Ip;
+            parameters[at + 1].Value = f.Port;
+            parameters[at + 2].Value = f.Proto;
+            parameters[at + 3].Value = f.State;
+            parameters[at + 4].Value = (object?)f.Ttl ?? DBNull.Value;
+        }
     }
 }
