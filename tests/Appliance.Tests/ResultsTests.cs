@@ -111,6 +111,23 @@ public sealed class ResultsTests
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_pages_and_the_exports()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        var openApi = (await daemon.Api.SendAsync(Get, "/openapi/v1.json", null)).AssertOk().Json;
+        var results = openApi.GetProperty("paths").GetProperty("/api/scans/{id}/results").GetProperty("get");
+        var parameters = results.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.Subset(new HashSet<string?> { "id", "format", "cursor", "limit" }, parameters.ToHashSet());
+        var content = results.GetProperty("responses").GetProperty("200").GetProperty("content");
+        foreach (var type in new[] { "application/json", "text/csv", "application/x-ndjson" })
+        {
+            Assert.True(content.EnumerateObject().Any(c => c.Name.StartsWith(type, StringComparison.Ordinal)), $"200 has no {type}: {content}");
+        }
+
+        Assert.True(openApi.GetProperty("components").GetProperty("schemas").GetProperty("ScanResultsResponse").GetProperty("properties").TryGetProperty("nextCursor", out _));
+    }
+
+    [Fact]
     public async Task The_daemon_refuses_to_start_on_a_missing_or_unreadable_records_database_naming_it()
     {
         using var directory = new TempDirectory();

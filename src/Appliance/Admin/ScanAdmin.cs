@@ -27,8 +27,7 @@ public static class ScanAdmin
         scans.MapGet("/{id:long}", Get);
         scans.MapPost("/{id:long}/stop", StopAsync);
         scans.MapDelete("/{id:long}", DeleteAsync);
-        scans.MapGet("/{id:long}/results", ScanResults.GetAsync)
-            .Produces<string>(StatusCodes.Status200OK, ScanResults.CsvType, ScanResults.NdjsonType);
+        scans.MapGet("/{id:long}/results", ScanResults.GetAsync).AddOpenApiOperationTransformer(ScanResults.DescribeExports);
     }
 
     private static async Task<Results<Created<ScanResponse>, BadRequestError>> CreateAsync(CreateScanRequest body, IOutpostStore store, ScanScheduler scheduler,

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Store;
@@ -66,6 +68,18 @@ public static class ScanResults
             "ndjson" => TypedResults.Stream(body => WriteNdjsonAsync(body, findings.ExportAsync(id, ct)), NdjsonType, $"scan-{id}-results.ndjson"),
             _ => TypedResults.Ok(await PageAsync(id, after, limit ?? DefaultLimit, findings, ct)),
         };
+    }
+
+    /// <summary>The exports are a 200 too, beside the JSON page the typed result already declares: rows as text.</summary>
+    public static Task DescribeExports(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse { Content: { } content })
+        {
+            content[CsvType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "CSV: a header line, then one finding per line" } };
+            content[NdjsonType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "one FindingResponse object per line" } };
+        }
+
+        return Task.CompletedTask;
     }
 
     private static async Task<ScanResultsResponse> PageAsync(long id, FindingsCursor? after, int limit, FindingsTable findings, CancellationToken ct)
