@@ -111,6 +111,34 @@ public sealed class ResultsTests
     }
 
     [Fact]
+    public async Task Retention_removes_the_findings_of_the_scans_it_removes()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        var api = daemon.Api;
+        var (scanner, key) = await api.CreateScannerAsync("s1");
+        async Task<long> FinishedScanWithFindingsAsync(string target)
+        {
+            var scanId = await api.CreateScanAsync([target], [scanner], "22");
+            var jobId = Api.JobIds(await api.ClaimAsync(key))[0];
+            (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/start")).AssertOk();
+            (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/results", Batch([(target, 22)]))).AssertOk();
+            (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/complete", new { status = "completed", resultCount = 1 })).AssertOk();
+            return scanId;
+        }
+
+        var old = await FinishedScanWithFindingsAsync("10.0.0.1");
+        daemon.Clock.Advance(TimeSpan.FromDays(29));
+        var recent = await FinishedScanWithFindingsAsync("10.0.0.3");
+        daemon.Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(1, await daemon.Service<Outpost.Appliance.Scheduling.Retention>().PruneAsync());
+
+        var findings = daemon.Service<Outpost.Store.Records.Findings.FindingsTable>();
+        Assert.Empty((await findings.PageAsync(old, null, 10)).Findings);
+        Assert.Single((await findings.PageAsync(recent, null, 10)).Findings);
+        Assert.Single((await api.AdminAsync(Get, $"/api/scans/{recent}/results")).AssertOk().Json.GetProperty("results").EnumerateArray());
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_the_pages_and_the_exports()
     {
         await using var daemon = await Daemon.StartAsync();
