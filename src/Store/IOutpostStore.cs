@@ -96,16 +96,6 @@ public interface IOutpostStore : IAsyncDisposable
 
     JobPage QueryJobs(JobQuery query);
 
-    // ---- Findings -------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Appends findings reported for a claimed or running job of this scanner; a finding already stored for the
-    /// scan (same ip, port, proto) is not added again. Returns how many were new.
-    /// </summary>
-    ValueTask<(StoreStatus Status, int Added)> AppendFindingsAsync(long scannerId, long jobId, IReadOnlyList<Finding> findings, DateTimeOffset now, CancellationToken ct = default);
-
-    IReadOnlyList<StoredFinding> ListFindings(long scanId);
-
     // ---- Documents: settings, schedules and other small named records ----------------------------------------
 
     string? GetDocument(string collection, string key);
@@ -126,7 +116,10 @@ public interface IOutpostStore : IAsyncDisposable
 
     // ---- Maintenance ----------------------------------------------------------------------------------------
 
-    /// <summary>Removes finished jobs created before <paramref name="cutoff"/> and their findings; returns how many jobs.</summary>
+    /// <summary>
+    /// Removes finished jobs created before <paramref name="cutoff"/>, and finished scans left without jobs; returns how
+    /// many jobs. The removed scans' findings are in the records database (<c>FindingsTable.RemoveGoneScansAsync</c>).
+    /// </summary>
     ValueTask<long> RemoveFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken ct = default);
 }
 

@@ -2,9 +2,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Outpost.Store.Faster;
 using Outpost.Store.Model;
 
-// Usage: Outpost.Store.CrashWorker <data-dir> <seed>
+// Usage: Outpost.Store.CrashWorker <data-dir> <seed>   (or: findings <data-dir> <seed>, see FindingsWorker.cs)
 // Prints one line per acknowledged operation, only after the store acknowledged it:
 //   READY <scannerId> | CLAIM <jobId> | START <jobId> | PROGRESS <jobId> <count> | COMPLETE <jobId> <completed|failed> | SCAN <scanId> <jobs>
+if (args[0] == "findings")
+{
+    await Outpost.Store.CrashWorker.FindingsWorker.RunAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
 var directory = args[0];
 var random = new Random(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
 var options = new FasterStoreOptions

@@ -12,7 +12,7 @@ namespace Outpost.Appliance.Admin;
 
 /// <summary>
 /// Scans: create (now: validated and split into jobs in the same commit; at a time or on a cron expression: handed to
-/// the scheduler), list, get, stop, remove a scheduled or recurring one, results as JSON or CSV.
+/// the scheduler), list, get, stop, remove a scheduled or recurring one, results (ScanResults).
 /// </summary>
 public static class ScanAdmin
 {
@@ -27,7 +27,7 @@ public static class ScanAdmin
         scans.MapGet("/{id:long}", Get);
         scans.MapPost("/{id:long}/stop", StopAsync);
         scans.MapDelete("/{id:long}", DeleteAsync);
-        scans.MapGet("/{id:long}/results", Results);
+        scans.MapGet("/{id:long}/results", ScanResults.GetAsync).AddOpenApiOperationTransformer(ScanResults.DescribeExports);
     }
 
     private static async Task<Results<Created<ScanResponse>, BadRequestError>> CreateAsync(CreateScanRequest body, IOutpostStore store, ScanScheduler scheduler,
@@ -180,36 +180,6 @@ public static class ScanAdmin
             StoreStatus.InvalidTransition => new ConflictError($"Scan {id} has started; only scheduled and recurring scans can be removed (stop a running one)."),
             _ => NotFound(id),
         };
-
-    private static Results<Ok<ScanResultsResponse>, ContentHttpResult, BadRequestError, NotFoundError> Results(long id, string? format, IOutpostStore store)
-    {
-        if (format is not (null or "json" or "csv"))
-        {
-            return new BadRequestError("format must be json or csv.");
-        }
-
-        if (store.GetScan(id) is null)
-        {
-            return NotFound(id);
-        }
-
-        var findings = store.ListFindings(id);
-        if (format == "csv")
-        {
-            var csv = new StringBuilder("ip,port,proto,state,ttl,jobId,seenAt\n");
-            foreach (var f in findings)
-            {
-                csv.Append(CultureInfo.InvariantCulture,
-                    $"{f.Finding.Ip},{f.Finding.Port},{f.Finding.Proto},{f.Finding.State},{f.Finding.Ttl},{f.JobId},{f.SeenAt:O}\n");
-            }
-
-            return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
-        }
-
-        return TypedResults.Ok(new ScanResultsResponse(id, findings
-            .Select(f => new FindingResponse(f.Finding.Ip, f.Finding.Port, f.Finding.Proto, f.Finding.State, f.Finding.Ttl, f.JobId, f.SeenAt))
-            .ToList()));
-    }
 
     /// <summary>The scan's wire shape; <paramref name="schedule"/> is its recurring schedule when it is a recurring scan.</summary>
     public static ScanResponse ToResponse(Scan scan, RecurringSchedule? schedule)

@@ -33,6 +33,7 @@ public sealed partial class LocalScanner : LoopService
     public const string DocumentKey = "scanner-id";
 
     private readonly StoreLifetime _storeLifetime;
+    private readonly FindingsIntake _intake;
     private readonly DispatchGate _gate;
     private readonly TimeProvider _clock;
     private readonly IRawPacketAccess _rawAccess;
@@ -46,12 +47,13 @@ public sealed partial class LocalScanner : LoopService
     // Null until the first check, so a restarted appliance raises or clears whatever alarm the last run left.
     private bool? _unhealthy;
 
-    public LocalScanner(StoreLifetime storeLifetime, DispatchGate gate, IRawPacketAccess rawAccess, IOptions<OutpostOptions> options, TimeProvider clock,
+    public LocalScanner(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, IRawPacketAccess rawAccess, IOptions<OutpostOptions> options, TimeProvider clock,
         IHostApplicationLifetime lifetime, ILogger<LocalScanner> logger)
         : base(BackgroundLoop.BuiltInScanner, clock, lifetime, logger)
     {
         _storeLifetime = storeLifetime;
         _gate = gate;
+        _intake = intake;
         _clock = clock;
         _rawAccess = rawAccess;
         _options = options.Value.BuiltInScanner;
@@ -138,7 +140,7 @@ public sealed partial class LocalScanner : LoopService
             LogRegistered(_logger, created.Id);
         }
 
-        _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _clock, _scannerId, _version);
+        _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _clock, _scannerId, _version);
         _runner = new JobRunner(_protocol, new ProbeScanner(), new JobRunnerOptions { Interface = _options.Interface }, _clock, _logger);
 
         // Whatever this scanner still holds is from an earlier run of the appliance: nothing is probing it any more.

@@ -1,4 +1,5 @@
 using Outpost.Appliance.Hosting;
+using Outpost.Appliance.Scanner;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Node;
@@ -13,7 +14,7 @@ namespace Outpost.Appliance.BuiltInScanner;
 /// directly. Claims obey the same dispatch rule as <c>GET /scanner/jobs</c> (<see cref="DispatchGate"/>), and like the
 /// HTTP handlers, a store change once begun is not cancelled, so no call leaves an ambiguous half-state.
 /// </summary>
-public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, TimeProvider clock, long scannerId, string version)
+public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, TimeProvider clock, long scannerId, string version)
     : IScannerProtocol
 {
     private IOutpostStore Store => storeLifetime.Store;
@@ -70,8 +71,14 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
             findings[i] = new Finding(Ipv4Range.FormatAddress(r.Address.Value), r.Port.Value, "tcp", r.StateText, r.Ttl);
         }
 
-        var (status, _) = await Store.AppendFindingsAsync(scannerId, jobId, findings, clock.GetUtcNow(), CancellationToken.None);
-        return Reply(new JobUpdate(status));
+        var result = await intake.AppendAsync(scannerId, jobId, findings, clock.GetUtcNow(), CancellationToken.None);
+        return result.Outcome switch
+        {
+            FindingsOutcome.Accepted => JobReply.Ok,
+            // Too many results for one job: it stops, as a remote node does on 409.
+            FindingsOutcome.CapReached => JobReply.Stop,
+            _ => JobReply.Gone,
+        };
     }
 
     public async ValueTask<JobReply> CompleteAsync(long jobId, bool failed, long resultCount, string? errorMessage, CancellationToken ct) =>

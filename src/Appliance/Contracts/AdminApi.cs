@@ -86,7 +86,8 @@ public sealed record ScanListResponse(IReadOnlyList<ScanResponse> Scans);
 
 public sealed record FindingResponse(string Ip, int Port, string Proto, string State, int? Ttl, long JobId, DateTimeOffset SeenAt);
 
-public sealed record ScanResultsResponse(long ScanId, IReadOnlyList<FindingResponse> Results);
+/// <summary>One page of a scan's findings in (ip, port, proto) order; <c>NextCursor</c> fetches the next page, null after the last.</summary>
+public sealed record ScanResultsResponse(long ScanId, IReadOnlyList<FindingResponse> Results, string? NextCursor);
 
 public sealed record JobResponse(long JobId, long ScanId, long ScannerId, string? ScannerName, string Name,
     IReadOnlyList<JobTarget> Targets, string Status, int Attempts, long ProgressCount, long ResultCount, string? SourceIp,

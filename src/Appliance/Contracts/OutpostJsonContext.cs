@@ -25,6 +25,7 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(ScanResponse))]
 [JsonSerializable(typeof(ScanListResponse))]
 [JsonSerializable(typeof(ScanResultsResponse))]
+[JsonSerializable(typeof(FindingResponse))]
 [JsonSerializable(typeof(JobResponse))]
 [JsonSerializable(typeof(JobListResponse))]
 [JsonSerializable(typeof(SchedulerResponse))]

@@ -1,22 +1,35 @@
-using Outpost.Store;
 using Outpost.Store.Faster;
+using Outpost.Store.Records;
 
 namespace Outpost.Appliance.Hosting;
 
 /// <summary>
-/// The default backend: the embedded FASTER store under <c>&lt;data-dir&gt;/store</c>. It is also the daemon's opener
-/// (Program.cs passes it), so it hands over to <see cref="PostgresStoreOpener"/> when <c>Outpost:Store:Kind</c> says so.
+/// The default backend: the embedded FASTER store under <c>&lt;data-dir&gt;/store</c> with its records database at
+/// <c>&lt;data-dir&gt;/records.db</c>. It is also the daemon's opener (Program.cs passes it), so it hands over to
+/// <see cref="PostgresStoreOpener"/> when <c>Outpost:Store:Kind</c> says so.
 /// </summary>
 public static class FasterStoreOpener
 {
-    public static async ValueTask<IOutpostStore> OpenAsync(OutpostOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
+    public static async ValueTask<OpenedStores> OpenAsync(OutpostOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
     {
         if (StoreKinds.Of(options) == StoreKinds.Postgres)
         {
             return await PostgresStoreOpener.OpenAsync(options, loggerFactory, ct);
         }
 
-        return await FasterOutpostStore.OpenAsync(Options(options), loggerFactory, ct);
+        // Decided before the job store creates its files: only a data directory without a store may get a new, empty
+        // records database; anywhere else a missing one is damage (RecordsDatabase.OpenEmbeddedAsync).
+        var fresh = !Directory.Exists(options.StoreDirectory) || !Directory.EnumerateFileSystemEntries(options.StoreDirectory).Any();
+        var records = await RecordsDatabase.OpenEmbeddedAsync(options.DataDirectory, fresh, loggerFactory, ct: ct);
+        try
+        {
+            return new OpenedStores(await FasterOutpostStore.OpenAsync(Options(options), loggerFactory, ct), records);
+        }
+        catch
+        {
+            await records.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The embedded store's options: <c>Outpost:Store:…</c> over the store's defaults (docs/store-operations.md, "Sizing").</summary>

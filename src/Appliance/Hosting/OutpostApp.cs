@@ -16,6 +16,8 @@ using Outpost.Appliance.Scanner;
 using Outpost.Appliance.Scheduling;
 using Outpost.Appliance.Web;
 using Outpost.Store;
+using Outpost.Store.Records;
+using Outpost.Store.Records.Findings;
 
 namespace Outpost.Appliance.Hosting;
 
@@ -132,6 +134,10 @@ public static partial class OutpostApp
         services.AddSingleton<Leadership>();
         services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
         services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Store);
+        services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Records);
+        services.AddSingleton<IBackupParticipant>(sp => sp.GetRequiredService<RecordsDatabase>());
+        services.AddSingleton(sp => new FindingsTable(sp.GetRequiredService<RecordsDatabase>()));
+        services.AddSingleton<FindingsIntake>();
         services.AddSingleton<ScannerSupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();

@@ -22,6 +22,8 @@ public sealed class OutpostOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
+    public FindingsOptions Findings { get; set; } = new();
+
     /// <summary>The appliance's own scanner, <c>local</c> (off unless enabled).</summary>
     public BuiltInScanner.BuiltInScannerOptions BuiltInScanner { get; set; } = new();
 
@@ -34,6 +36,16 @@ public sealed class OutpostOptions
     public string StoreDirectory => Path.Combine(DataDirectory, "store");
 
     public IReadOnlyList<string> UrlList => Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>Limits on what scanners may report (docs/results.md).</summary>
+public sealed class FindingsOptions
+{
+    /// <summary>
+    /// The most findings one job may add. Results are also bounded by the job's own targets and ports (anything outside
+    /// them is refused), so this cap matters for jobs over large blocks: it keeps one job from filling the disk.
+    /// </summary>
+    public long MaxPerJob { get; set; } = 1_000_000;
 }
 
 /// <summary>The HTTPS certificate: an admin's own PEM files, or (both unset) a self-signed one generated into the data directory.</summary>

@@ -10,16 +10,6 @@ using Outpost.Store.Faster;
 namespace Outpost.Appliance.Hosting;
 
 /// <summary>
-/// Something besides the job store that a backup must hold (such as the records database): it writes a consistent
-/// copy of its files into the backup directory, under names of its own, while the daemon runs. A restore copies
-/// every entry of the backup back into the data directory.
-/// </summary>
-public interface IBackupParticipant
-{
-    Task BackupToAsync(string directory, CancellationToken ct);
-}
-
-/// <summary>
 /// Backup and restore of a whole appliance (docs/store-operations.md, "Backup and restore").
 /// <c>POST /api/store/backup</c> (admin) builds a consistent copy of the running appliance — the store under
 /// <c>store/</c> (see <see cref="FasterOutpostStore.BackupAsync"/>) and every <see cref="IBackupParticipant"/> — in

@@ -1,4 +1,5 @@
 using Outpost.Store.Faster;
+using Outpost.Store.Records;
 
 namespace Outpost.Appliance.Hosting;
 
@@ -29,6 +30,11 @@ public static class StoreCommands
             return 2;
         }
 
+        // The records database is checked in place: SQLite's WAL readers never disturb a running daemon's writer.
+        var records = RecordsDatabase.Verify(Path.Combine(options.DataDirectory, RecordsDatabase.FileName));
+        await output.WriteLineAsync(records.Sound
+            ? $"{records.Path}: sound ({records.Summary})"
+            : $"{records.Path}: DAMAGED: {records.Summary}. Restore a backup with 'outpost restore DIR'.");
         var store = FasterStoreOpener.Options(options);
         var bytes = FasterOutpostStore.DiskBytes(store.DataDirectory);
         var temp = Directory.CreateTempSubdirectory("outpost-verify-");
@@ -36,7 +42,7 @@ public static class StoreCommands
         {
             if (bytes == 0 || new DriveInfo(temp.FullName).AvailableFreeSpace < bytes * 2)
             {
-                return await FasterOutpostStore.VerifyAsync(store, output, ct) ? 0 : 1;
+                return await FasterOutpostStore.VerifyAsync(store, output, ct) && records.Sound ? 0 : 1;
             }
 
             CopyDirectory(store.DataDirectory, temp.FullName);
@@ -44,7 +50,7 @@ public static class StoreCommands
             var healthy = await FasterOutpostStore.VerifyAsync(store with { DataDirectory = temp.FullName, MinFreeBytes = 0 }, report, ct);
             // The copy's findings, told about the original's files.
             await output.WriteAsync(report.ToString().Replace(temp.FullName, store.DataDirectory, StringComparison.Ordinal));
-            return healthy ? 0 : 1;
+            return healthy && records.Sound ? 0 : 1;
         }
         finally
         {

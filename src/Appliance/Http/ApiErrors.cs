@@ -16,6 +16,7 @@ public static class ErrorCodes
     public const string JobNotOwned = "JOB_NOT_OWNED";
     public const string NotFound = "NOT_FOUND";
     public const string InvalidTransition = "INVALID_TRANSITION";
+    public const string FindingsCapReached = "FINDINGS_CAP_REACHED";
     public const string Csrf = "CSRF";
     public const string TooManyAttempts = "TOO_MANY_ATTEMPTS";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
@@ -103,7 +104,9 @@ public sealed class NotFoundError(string message) : ApiError(StatusCodes.Status4
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status404NotFound);
 }
 
-public sealed class ConflictError(string message) : ApiError(StatusCodes.Status409Conflict, ErrorCodes.InvalidTransition, message), IEndpointMetadataProvider
+/// <summary>409: INVALID_TRANSITION unless another code says more (FINDINGS_CAP_REACHED).</summary>
+public sealed class ConflictError(string message, string code = ErrorCodes.InvalidTransition)
+    : ApiError(StatusCodes.Status409Conflict, code, message), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status409Conflict);
 }

@@ -138,7 +138,7 @@ public static class ScannerApi
     }
 
     private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ResultsAsync(HttpContext context,
-        long jobId, ResultsRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+        long jobId, ResultsRequest body, FindingsIntake intake, TimeProvider clock, ApplianceMetrics metrics)
     {
         var findings = new Finding[body.Results.Count];
         for (var i = 0; i < findings.Length; i++)
@@ -178,14 +178,16 @@ public static class ScannerApi
         }
 
         var started = TimeProvider.System.GetTimestamp();
-        var (status, _) = await store.AppendFindingsAsync(Caller(context).Id, jobId, findings, clock.GetUtcNow());
+        var result = await intake.AppendAsync(Caller(context).Id, jobId, findings, clock.GetUtcNow());
         metrics.Committed("results", started);
-        return status switch
+        return result.Outcome switch
         {
             // Accepted counts what the scanner sent, not what was new: a repeated batch gets the same reply.
-            StoreStatus.Ok => TypedResults.Ok(new ResultsResponse(true, findings.Length)),
-            StoreStatus.NotFound => JobNotFound(jobId),
-            StoreStatus.NotOwned => JobNotOwned(jobId),
+            FindingsOutcome.Accepted => TypedResults.Ok(new ResultsResponse(true, findings.Length)),
+            FindingsOutcome.JobNotFound => JobNotFound(jobId),
+            FindingsOutcome.JobNotOwned => JobNotOwned(jobId),
+            FindingsOutcome.OutsideJob => new BadRequestError(result.Message!),
+            FindingsOutcome.CapReached => new ConflictError(result.Message!, ErrorCodes.FindingsCapReached),
             _ => NotActive(jobId),
         };
     }

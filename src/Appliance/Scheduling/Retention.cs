@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
+using Outpost.Store.Records.Findings;
 
 namespace Outpost.Appliance.Scheduling;
 
@@ -23,10 +24,18 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
     public async ValueTask<long> PruneAsync(CancellationToken ct = default)
     {
         var cutoff = _clock.GetUtcNow() - _options.MaxAge;
-        var removed = await storeLifetime.Store.RemoveFinishedBeforeAsync(cutoff, ct);
+        var store = storeLifetime.Store;
+        var removed = await store.RemoveFinishedBeforeAsync(cutoff, ct);
         if (removed > 0)
         {
             LogPruned(_logger, removed, cutoff);
+        }
+
+        // The findings of every scan the job store no longer has, including any a crash left behind after an earlier pass.
+        var findings = await new FindingsTable(storeLifetime.Records).RemoveGoneScansAsync(scanId => store.GetScan(scanId) is not null, ct);
+        if (findings > 0)
+        {
+            LogFindingsPruned(_logger, findings);
         }
 
         return removed;
@@ -34,4 +43,7 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} finished jobs created before {Cutoff}")]
     private static partial void LogPruned(ILogger logger, long count, DateTimeOffset cutoff);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} findings of removed scans")]
+    private static partial void LogFindingsPruned(ILogger logger, long count);
 }

@@ -5,7 +5,7 @@ using Outpost.Store.Model;
 namespace Outpost.Store.Faster;
 
 /// <summary>
-/// The store's small, long-lived entities — scanners, scans, documents, alarms and findings — held in memory,
+/// The store's small, long-lived entities — scanners, scans, documents and alarms — held in memory,
 /// made durable by the write-ahead log and written whole at each checkpoint. Jobs, which are many, live in
 /// FASTER instead. Changes to one entity are logged while holding that entity's lock, so the log's order is
 /// the order they were applied in; reads take no lock.
@@ -90,22 +90,7 @@ internal sealed class Catalog
             case AlarmRemoved removed:
                 alarms.TryRemove((removed.Kind, removed.Subject), out _);
                 break;
-            case FindingsAdded added when scans.TryGetValue(added.ScanId, out var scan):
-                lock (scan.FindingsLock) AddFindings(scan, added.Findings);
-                break;
         }
-    }
-
-    /// <summary>Adds findings not already known for the scan; callers hold the scan's findings lock.</summary>
-    public static List<StoredFinding> AddFindings(ScanEntry scan, IEnumerable<StoredFinding> findings)
-    {
-        var added = new List<StoredFinding>();
-        foreach (var finding in findings)
-        {
-            var key = new FindingKey(finding.Finding.Ip, finding.Finding.Port, finding.Finding.Proto);
-            if (scan.Findings.TryAdd(key, finding)) added.Add(finding);
-        }
-        return added;
     }
 
     public ScanEntry ApplyScan(ScanState state)
@@ -132,15 +117,10 @@ internal sealed class Catalog
     {
         lock (mutation)
         {
-            var findings = new List<StoredFinding>();
             var scanStates = new List<ScanState>();
-            foreach (var scan in scans.Values)
-            {
-                lock (scan.FindingsLock) findings.AddRange(scan.Findings.Values);
-                scanStates.Add(scan.ToState());
-            }
+            foreach (var scan in scans.Values) scanStates.Add(scan.ToState());
             return new CatalogSnapshot([.. scanners.Values], scanStates,
-                [.. documents.Select(d => new DocumentPut(d.Key.Collection, d.Key.Key, d.Value))], [.. alarms.Values], findings, jobIdHighWater);
+                [.. documents.Select(d => new DocumentPut(d.Key.Collection, d.Key.Key, d.Value))], [.. alarms.Values], jobIdHighWater);
         }
     }
 
@@ -150,7 +130,6 @@ internal sealed class Catalog
         foreach (var scan in snapshot.Scans) ApplyScan(scan);
         foreach (var document in snapshot.Documents) Apply(document);
         foreach (var alarm in snapshot.Alarms) Apply(new AlarmPut(alarm));
-        foreach (var group in snapshot.Findings.GroupBy(f => f.ScanId)) Apply(new FindingsAdded(group.Key, [.. group]));
         InterlockedMax(ref jobIdHighWater, snapshot.JobIdHighWater);
     }
 

@@ -19,7 +19,6 @@ internal sealed record ScanState(long Id, ScanSpec Spec, ScanStatus Status, long
 [JsonDerivedType(typeof(DocumentRemoved), "doc-removed")]
 [JsonDerivedType(typeof(AlarmPut), "alarm")]
 [JsonDerivedType(typeof(AlarmRemoved), "alarm-removed")]
-[JsonDerivedType(typeof(FindingsAdded), "findings")]
 internal abstract record CatalogChange;
 
 internal sealed record ScannerPut(Scanner Scanner) : CatalogChange;
@@ -36,8 +35,6 @@ internal sealed record AlarmPut(Alarm Alarm) : CatalogChange;
 
 internal sealed record AlarmRemoved(string Kind, string Subject) : CatalogChange;
 
-internal sealed record FindingsAdded(long ScanId, IReadOnlyList<StoredFinding> Findings) : CatalogChange;
-
 /// <summary>
 /// The whole catalog as a checkpoint writes it, with what recovery would otherwise derive from history:
 /// <see cref="JobIdFloor"/>, the lowest job id retention kept, where the index rebuild starts (so retired jobs cost
@@ -48,7 +45,6 @@ internal sealed record CatalogSnapshot(
     List<ScanState> Scans,
     List<DocumentPut> Documents,
     List<Alarm> Alarms,
-    List<StoredFinding> Findings,
     long JobIdHighWater,
     long JobIdFloor = 1);
 

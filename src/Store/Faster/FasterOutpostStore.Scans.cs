@@ -4,7 +4,7 @@ using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;
 
-// Scans: creation and dispatch (which enqueue jobs), stop, re-run, findings and retention. Control path.
+// Scans: creation and dispatch (which enqueue jobs), stop, re-run and retention. Control path.
 public sealed partial class FasterOutpostStore
 {
     public async ValueTask<Scan> CreateScanAsync(ScanSpec spec, ScanStatus initialStatus, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default)
@@ -201,36 +201,6 @@ public sealed partial class FasterOutpostStore
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
         return (StoreStatus.Ok, GetJob(newId));
-    }
-
-    public async ValueTask<(StoreStatus Status, int Added)> AppendFindingsAsync(long scannerId, long jobId, IReadOnlyList<Finding> findings, DateTimeOffset now, CancellationToken ct = default)
-    {
-        EnsureWritable();
-        if (!jobs.TryRead(jobId, out var record)) return (StoreStatus.NotFound, 0);
-        if (record.ScannerId != scannerId) return (StoreStatus.NotOwned, 0);
-        if (record.Status is not (JobStatus.Claimed or JobStatus.Running)) return (StoreStatus.InvalidTransition, 0);
-        if (catalog.Scan(record.ScanId) is not { } scan) return (StoreStatus.NotFound, 0);
-        long until = 0;
-        int added;
-        lock (scan.FindingsLock)
-        {
-            var fresh = Catalog.AddFindings(scan, findings.Select(f => new StoredFinding(scan.Id, jobId, f, now)));
-            added = fresh.Count;
-            if (added > 0)
-            {
-                var entry = WalEntry.Begin();
-                entry.AddCatalog(Catalog.Serialize(new FindingsAdded(scan.Id, fresh)));
-                until = wal.Append(entry.Bytes);
-            }
-        }
-        await WaitDurableAsync(until, ct).ConfigureAwait(false);
-        return (StoreStatus.Ok, added);
-    }
-
-    public IReadOnlyList<StoredFinding> ListFindings(long scanId)
-    {
-        if (catalog.Scan(scanId) is not { } scan) return [];
-        lock (scan.FindingsLock) return [.. scan.Findings.Values.OrderBy(f => f.Finding.Ip, StringComparer.Ordinal).ThenBy(f => f.Finding.Port)];
     }
 
     public async ValueTask<long> RemoveFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken ct = default)

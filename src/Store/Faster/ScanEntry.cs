@@ -27,10 +27,8 @@ internal sealed class ScanEntry(long id, ScanSpec spec, ScanStatus status, long 
 
     public void SetJobRanges(IEnumerable<JobIdRange> ranges) => Volatile.Write(ref jobRanges, [.. ranges]);
     public ScanTally Tally { get; } = new();
-    public Lock FindingsLock { get; } = new();
     /// <summary>Held while a status change of this scan is decided and logged, so the log keeps their order.</summary>
     public Lock Gate { get; } = new();
-    public Dictionary<FindingKey, StoredFinding> Findings { get; } = [];
 
     public ScanStatus Status => (ScanStatus)Volatile.Read(ref status);
 
@@ -80,5 +78,3 @@ internal sealed class ScanEntry(long id, ScanSpec spec, ScanStatus status, long 
 }
 
 internal readonly record struct JobIdRange(long First, long Last);
-
-internal readonly record struct FindingKey(string Ip, int Port, string Proto);

@@ -12,7 +12,7 @@ internal enum WalPart : byte
     JobImage = 1,
     /// <summary>A job's variable-length data: its spec or its error text.</summary>
     JobBlob = 2,
-    /// <summary>A change to the catalog (scanners, scans, documents, alarms, findings), as JSON.</summary>
+    /// <summary>A change to the catalog (scanners, scans, documents, alarms), as JSON.</summary>
     Catalog = 3,
     /// <summary>A scan's status rolled up by the completion of its last job, in that completion's entry.</summary>
     ScanStatus = 4,

@@ -6,7 +6,7 @@ using Outpost.Store.Model;
 
 namespace Outpost.Store.Postgres;
 
-// Scans: creation and dispatch (which enqueue jobs), stop, re-run, findings and retention. Control path. A scan's job
+// Scans: creation and dispatch (which enqueue jobs), stop, re-run and retention. Control path. A scan's job
 // counts and totals are not stored: they are aggregated from its jobs when read, so no row is shared by every job.
 public sealed partial class PostgresOutpostStore
 {
@@ -256,61 +256,6 @@ public sealed partial class PostgresOutpostStore
             return (true, (StoreStatus.Ok, created[0]));
         }, ct);
 
-    public ValueTask<(StoreStatus Status, int Added)> AppendFindingsAsync(long scannerId, long jobId, IReadOnlyList<Finding> findings, DateTimeOffset now, CancellationToken ct = default) =>
-        InTransactionAsync<(StoreStatus, int)>(async (connection, token) =>
-        {
-            long scanId;
-            await using (var select = Command(connection, "SELECT scanner_id, status, scan_id FROM jobs WHERE id = $1 FOR SHARE"))
-            {
-                select.Parameters.Add(Long(jobId));
-                await using var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
-                if (!await reader.ReadAsync(token).ConfigureAwait(false)) return (false, (StoreStatus.NotFound, 0));
-                if (reader.GetInt64(0) != scannerId) return (false, (StoreStatus.NotOwned, 0));
-                if (ParseJobStatus(reader.GetString(1)) is not (JobStatus.Claimed or JobStatus.Running)) return (false, (StoreStatus.InvalidTransition, 0));
-                scanId = reader.GetInt64(2);
-            }
-            if (findings.Count == 0) return (false, (StoreStatus.Ok, 0));
-            var ips = new string[findings.Count];
-            var ports = new int[findings.Count];
-            var protos = new string[findings.Count];
-            var states = new string[findings.Count];
-            var ttls = new int?[findings.Count];
-            for (var i = 0; i < findings.Count; i++)
-            {
-                (ips[i], ports[i], protos[i], states[i], ttls[i]) = (findings[i].Ip, findings[i].Port, findings[i].Proto, findings[i].State, findings[i].Ttl);
-            }
-            // Idempotent: a finding already stored for the scan (same ip, port, proto) is skipped by the primary key.
-            await using var insert = Command(connection,
-                "INSERT INTO findings (scan_id, ip, port, proto, job_id, state, ttl, seen_at) " +
-                "SELECT $1, u.ip, u.port, u.proto, $2, u.state, u.ttl, $3 FROM unnest($4::text[], $5::int[], $6::text[], $7::text[], $8::int[]) AS u(ip, port, proto, state, ttl) " +
-                "ON CONFLICT DO NOTHING");
-            insert.Parameters.Add(Long(scanId));
-            insert.Parameters.Add(Long(jobId));
-            insert.Parameters.Add(At(now));
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ips });
-            insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = ports });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = protos });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = states });
-            insert.Parameters.Add(new NpgsqlParameter { Value = ttls, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-            var added = await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-            return (true, (StoreStatus.Ok, added));
-        }, ct);
-
-    public IReadOnlyList<StoredFinding> ListFindings(long scanId) => Read(connection =>
-    {
-        using var select = Command(connection,
-            "SELECT scan_id, job_id, ip, port, proto, state, ttl, seen_at FROM findings WHERE scan_id = $1 ORDER BY ip COLLATE \"C\", port, proto COLLATE \"C\"");
-        select.Parameters.Add(Long(scanId));
-        var findings = new List<StoredFinding>();
-        using var r = select.ExecuteReader();
-        while (r.Read())
-        {
-            var finding = new Finding(r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetInt32(6));
-            findings.Add(new StoredFinding(r.GetInt64(0), r.GetInt64(1), finding, Time(r, 7)!.Value));
-        }
-        return findings;
-    });
-
     public ValueTask<long> RemoveFinishedBeforeAsync(DateTimeOffset cutoff, CancellationToken ct = default) =>
         InTransactionAsync(async (connection, token) =>
         {
@@ -320,7 +265,7 @@ public sealed partial class PostgresOutpostStore
                 jobs.Parameters.Add(At(cutoff));
                 removed = await jobs.ExecuteNonQueryAsync(token).ConfigureAwait(false);
             }
-            // A finished scan with no job left goes too, and its findings with it (as in the embedded store).
+            // A finished scan with no job left goes too (its findings, in the records schema, go with the next retention sweep).
             await using (var scans = Command(connection,
                 "DELETE FROM scans s WHERE s.status IN ('stopped', 'completed', 'failed') AND s.finished_at < $1 " +
                 "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.scan_id = s.id)"))

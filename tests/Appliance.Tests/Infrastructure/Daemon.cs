@@ -37,7 +37,8 @@ public sealed class Daemon : IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static Task<Daemon> StartAsync() => StartAsync(new TempDirectory(), new ManualClock());
+    /// <param name="settings">Configuration values over the test config (<c>Outpost:Findings:MaxPerJob</c> …).</param>
+    public static Task<Daemon> StartAsync(IReadOnlyDictionary<string, string?>? settings = null) => StartAsync(new TempDirectory(), new ManualClock(), settings);
 
     /// <summary>Stops this daemon cleanly and starts a new one on the same data directory and clock; the new one owns the directory.</summary>
     public async Task<Daemon> RestartAsync()
@@ -54,7 +55,7 @@ public sealed class Daemon : IAsyncDisposable
         _directory?.Dispose();
     }
 
-    private static async Task<Daemon> StartAsync(TempDirectory directory, ManualClock clock)
+    private static async Task<Daemon> StartAsync(TempDirectory directory, ManualClock clock, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var config = directory.WriteTestConfig();
         var app = OutpostApp.Build(new StartupArguments(Path.Combine(directory.Path, "data"), "http://127.0.0.1:0", config),
@@ -62,6 +63,10 @@ public sealed class Daemon : IAsyncDisposable
             {
                 builder.Services.AddSingleton<TimeProvider>(clock);
                 builder.Configuration[Hosting.AdminToken.EnvironmentVariable] = AdminToken;
+                foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+                {
+                    builder.Configuration[name] = value;
+                }
             });
         await app.StartAsync();
         return new Daemon(app, Path.Combine(directory.Path, "data"), clock, directory);

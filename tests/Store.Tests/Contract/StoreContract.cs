@@ -174,7 +174,6 @@ public abstract class StoreContract : IAsyncLifetime
         var before = Snapshot(Store.GetJob(jobId)!);
         foreach (var op in new[] { Op.Start, Op.Progress, Op.Complete, Op.Fail })
             Assert.Equal(StoreStatus.NotOwned, (await DoAsync(op, other.Id, jobId)).Status);
-        Assert.Equal(StoreStatus.NotOwned, (await Store.AppendFindingsAsync(other.Id, jobId, [new Finding("10.0.0.1", 22, "tcp", "open", null)], Now)).Status);
         Assert.Equal(before, Snapshot(Store.GetJob(jobId)!));
     }
 
@@ -185,7 +184,6 @@ public abstract class StoreContract : IAsyncLifetime
         foreach (var op in new[] { Op.Start, Op.Progress, Op.Complete, Op.Fail })
             Assert.Equal(StoreStatus.NotFound, (await DoAsync(op, scanner.Id, 4242)).Status);
         Assert.Equal(StoreStatus.NotFound, (await Store.RerunAsync(4242, Now)).Status);
-        Assert.Equal(StoreStatus.NotFound, (await Store.AppendFindingsAsync(scanner.Id, 4242, [], Now)).Status);
         Assert.Null(Store.GetJob(4242));
     }
 
@@ -569,31 +567,6 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(["10.77.0.0/16"], scans[0].Spec.Targets);
     }
 
-    // ---- Findings -------------------------------------------------------------------------------------------
-
-    [Fact]
-    public async Task Findings_are_appended_once_per_scan_ip_port_and_proto()
-    {
-        var (s, jobId, scanId) = await JobInAsync(Start.Running);
-        Finding F(string ip, int port, string state = "open") => new(ip, port, "tcp", state, 64);
-        Assert.Equal((StoreStatus.Ok, 3), await Store.AppendFindingsAsync(s.Id, jobId, [F("10.0.0.2", 22), F("10.0.0.1", 80), F("10.0.0.1", 22), F("10.0.0.1", 22)], Now));
-        Assert.Equal((StoreStatus.Ok, 0), await Store.AppendFindingsAsync(s.Id, jobId, [F("10.0.0.2", 22, "closed")], Now));
-        Assert.Equal((StoreStatus.Ok, 1), await Store.AppendFindingsAsync(s.Id, jobId, [F("10.0.0.2", 22), new Finding("10.0.0.3", 443, "tcp", "closed", null)], Now));
-        var other = Store.ListScanJobs(scanId)[1];
-        Assert.Equal(StoreStatus.InvalidTransition, (await Store.AppendFindingsAsync(s.Id, other.JobId, [F("10.0.0.9", 22)], Now)).Status);
-        var claimed = await ClaimOneAsync(s);
-        Assert.Equal((StoreStatus.Ok, 0), await Store.AppendFindingsAsync(s.Id, claimed.JobId, [F("10.0.0.1", 80)], Now));
-        var findings = Store.ListFindings(scanId);
-        Assert.Equal(new[] { ("10.0.0.1", 22), ("10.0.0.1", 80), ("10.0.0.2", 22), ("10.0.0.3", 443) }, findings.Select(f => (f.Finding.Ip, f.Finding.Port)));
-        Assert.All(findings, f => Assert.Equal((scanId, jobId), (f.ScanId, f.JobId)));
-        Assert.Equal("open", findings[2].Finding.State);
-        Assert.Null(findings[3].Finding.Ttl);
-        Assert.Equal(64, findings[0].Finding.Ttl);
-        await Store.CompleteAsync(s.Id, jobId, false, 3, null, Now);
-        Assert.Equal(StoreStatus.InvalidTransition, (await Store.AppendFindingsAsync(s.Id, jobId, [F("10.0.0.7", 22)], Now)).Status);
-        Assert.Equal(4, Store.ListFindings(scanId).Count);
-    }
-
     // ---- Scanners, documents, alarms ------------------------------------------------------------------------
 
     [Fact]
@@ -756,7 +729,6 @@ public abstract class StoreContract : IAsyncLifetime
         foreach (var job in jobs)
         {
             await Store.StartAsync(s.Id, job.JobId, Now);
-            await Store.AppendFindingsAsync(s.Id, job.JobId, [new Finding("10.0.0.1", (int)job.JobId, "tcp", "open", null)], Now);
             await Store.CompleteAsync(s.Id, job.JobId, false, 1, null, Now);
         }
         var unfinished = await ScanAsync(2, false, "held", s);
@@ -772,7 +744,6 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(2, removed);
         Assert.Null(Store.GetScan(old.Id));
         Assert.Null(Store.GetJob(jobs[0].JobId));
-        Assert.Empty(Store.ListFindings(old.Id));
         Assert.Equal(2, Store.ListScanJobs(unfinished.Id).Count);
         Assert.Equal(JobStatus.Claimed, Store.GetJob(heldJob.JobId)!.Status);
         Assert.Equal(ScanStatus.Completed, Store.GetScan(fresh.Id)!.Status);

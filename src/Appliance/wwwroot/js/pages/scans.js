@@ -127,6 +127,8 @@ export function mount(root, ctx) {
     try {
       const data = await api(`/api/scans/${id}/results`, { signal: c.signal });
       state.results = listOf(data, 'results');
+      // The first page only: a next cursor means there are more (the exports carry the whole set).
+      state.resultsMore = Boolean(data && data.nextCursor);
       state.resultsFor = id;
       state.resultsError = null;
     } catch (e) {
@@ -275,10 +277,10 @@ export function mount(root, ctx) {
 
     const resultsSection = h('section', { class: 'card-section', 'aria-label': 'Results' },
       h('div', { class: 'panel-head' }, h('h3', {}, 'Results'), h('span', { class: 'muted small', 'data-testid': 'results-count' },
-        state.resultsFor === s.id && state.results ? `${fmtNum(state.results.length)} findings${state.results.length > 500 ? ', first 500 shown' : ''}` : ''),
+        state.resultsFor === s.id && state.results ? `${fmtNum(state.results.length)}${state.resultsMore ? '+' : ''} findings${state.results.length > 500 ? ', first 500 shown' : ''}` : ''),
       h('span', { class: 'grow' }),
       h('a', { class: 'btn btn-sm', href: `/api/scans/${s.id}/results?format=csv`, download: `scan-${s.id}-results.csv`, 'data-testid': 'export-csv' }, icon('download', { size: 14 }), 'CSV'),
-      h('a', { class: 'btn btn-sm', href: `/api/scans/${s.id}/results`, download: `scan-${s.id}-results.json`, 'data-testid': 'export-json' }, icon('download', { size: 14 }), 'JSON')),
+      h('a', { class: 'btn btn-sm', href: `/api/scans/${s.id}/results?format=ndjson`, download: `scan-${s.id}-results.ndjson`, 'data-testid': 'export-json' }, icon('download', { size: 14 }), 'NDJSON')),
       resultsTable(s));
 
     cardHost.replaceChildren(h('article', { class: 'panel scan-card', 'data-testid': 'scan-card', 'data-scan-id': s.id, 'aria-label': `Scan ${s.name}`, tabindex: '-1' },
