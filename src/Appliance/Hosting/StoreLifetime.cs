@@ -46,7 +46,7 @@ public sealed partial class StoreLifetime(StoreOpener open, IOptions<OutpostOpti
     public bool Ready => _ready && UnavailableReason is null;
 
     /// <summary>Why the store cannot take changes now, or null (see <see cref="IStoreHealth"/>).</summary>
-    public string? UnavailableReason => (_store as IStoreHealth)?.UnavailableReason;
+    public string? UnavailableReason => (_opened?.Store as IStoreHealth)?.UnavailableReason;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
