@@ -1,4 +1,4 @@
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Tests.Infrastructure;
 
 namespace Outpost.Appliance.Tests;

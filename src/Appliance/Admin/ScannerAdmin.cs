@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Http;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Planning;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Store;
 using Outpost.Store.Model;
 

@@ -1,6 +1,7 @@
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 using Outpost.Probe.Targets;
 using Outpost.Store;

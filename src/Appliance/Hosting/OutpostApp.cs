@@ -1,4 +1,4 @@
-using Outpost.Probe.Hosting;
+using Outpost.Probe.Systemd;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -12,7 +12,7 @@ using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Appliance.Web;
 using Outpost.Store;

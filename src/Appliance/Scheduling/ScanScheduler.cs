@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 using Outpost.Appliance.Admin;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Hosting;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Planning;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Store;
 using Outpost.Store.Model;
 

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
-using Outpost.Probe.Hosting;
+using Outpost.Probe.Jobs;
+using Outpost.Probe.Systemd;
 
 namespace Outpost.Probe.Node;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Outpost.Probe.Hosting;
+using Outpost.Probe.Jobs;
+using Outpost.Probe.Systemd;
 
 namespace Outpost.Probe.Node;
 

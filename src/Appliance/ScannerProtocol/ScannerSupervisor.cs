@@ -4,7 +4,7 @@ using Outpost.Appliance.Hosting;
 using Outpost.Store;
 using Outpost.Store.Model;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>
 /// The loop that notices what nobody reports: a scanner gone silent and a scan left running with nothing to do.

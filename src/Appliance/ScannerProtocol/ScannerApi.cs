@@ -10,7 +10,7 @@ using Outpost.Appliance.Scheduling;
 using Outpost.Store;
 using Outpost.Store.Model;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>
 /// The scanner job protocol (SPEC §2): one route group under <c>/scanner</c>, authenticated by <c>X-API-Key</c>.

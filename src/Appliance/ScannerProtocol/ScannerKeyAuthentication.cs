@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using Outpost.Appliance.Http;
 using Outpost.Store;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>The scanner that presented the request's API key, for the handlers (saves a second lookup).</summary>
 public sealed class AuthenticatedScanner(Store.Model.Scanner scanner)

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Outpost.Probe.Hosting;
+namespace Outpost.Probe.Systemd;
 
 /// <summary>
 /// The sd_notify protocol without libsystemd: one datagram per state change to the unix socket named by

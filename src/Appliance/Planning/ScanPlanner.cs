@@ -2,7 +2,7 @@ using Outpost.Appliance.Contracts;
 using Outpost.Probe.Targets;
 using Outpost.Store.Model;
 
-namespace Outpost.Appliance.Admin;
+namespace Outpost.Appliance.Planning;
 
 /// <summary>
 /// Turns a scan into jobs at dispatch (now for a manual scan, at its time for a scheduled one).

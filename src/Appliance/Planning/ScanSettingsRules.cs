@@ -3,7 +3,7 @@ using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Targets;
 
-namespace Outpost.Appliance.Admin;
+namespace Outpost.Appliance.Planning;
 
 /// <summary>Validation and normalisation of the scan settings document: what PUT accepts is what dispatch can use.</summary>
 public static class ScanSettingsRules
