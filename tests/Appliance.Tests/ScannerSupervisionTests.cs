@@ -1,3 +1,4 @@
+using Outpost.Appliance.Alarms;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Tests.Infrastructure;
 

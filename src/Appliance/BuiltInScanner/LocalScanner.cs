@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Outpost.Appliance.Alarms;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;

@@ -1,4 +1,3 @@
-using Outpost.Probe.Systemd;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -8,6 +7,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Admin;
+using Outpost.Appliance.Alarms;
 using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
@@ -15,6 +15,7 @@ using Outpost.Appliance.Operations;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Appliance.Web;
+using Outpost.Probe.Systemd;
 using Outpost.Store;
 
 namespace Outpost.Appliance.Hosting;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Outpost.Appliance.Admin;
+using Outpost.Appliance.Alarms;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Appliance.Tests.Infrastructure;

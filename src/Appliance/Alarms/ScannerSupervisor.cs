@@ -1,10 +1,11 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Store;
 using Outpost.Store.Model;
 
-namespace Outpost.Appliance.ScannerProtocol;
+namespace Outpost.Appliance.Alarms;
 
 /// <summary>
 /// The loop that notices what nobody reports: a scanner gone silent and a scan left running with nothing to do.
