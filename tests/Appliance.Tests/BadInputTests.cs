@@ -96,8 +96,8 @@ public sealed class BadInputTests
     {
         await using var daemon = await Daemon.StartAsync();
         var (key, jobId) = await RunningJobAsync(daemon);
-        const string json = "{\"progressCount\":1,\"resultCount\":1}";
-        var body = json + new string(' ', 1024 * 1024 - json.Length);
+        const string Json = "{\"progressCount\":1,\"resultCount\":1}";
+        var body = Json + new string(' ', 1024 * 1024 - Json.Length);
 
         (await daemon.Api.ScannerAsync(key, HttpMethod.Post, $"/scanner/jobs/{jobId}/progress", body)).AssertOk();
     }

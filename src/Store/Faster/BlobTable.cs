@@ -11,30 +11,30 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed class BlobTable : IDisposable
 {
-    private readonly IDevice device;
-    private readonly FasterKV<SpanByte, SpanByte> kv;
-    private readonly SessionPool<BlobSession> sessions;
+    private readonly IDevice _device;
+    private readonly FasterKV<SpanByte, SpanByte> _kv;
+    private readonly SessionPool<BlobSession> _sessions;
 
     public BlobTable(string directory, FasterStoreOptions options)
     {
-        device = FasterKvTables.Device(directory, "blobs");
-        kv = new FasterKV<SpanByte, SpanByte>(FasterKvTables.Settings<SpanByte, SpanByte>(directory, "blobs", device, options.BlobMemorySizeBits, options.BlobIndexBuckets));
+        _device = FasterKvTables.Device(directory, "blobs");
+        _kv = new FasterKV<SpanByte, SpanByte>(FasterKvTables.Settings<SpanByte, SpanByte>(directory, "blobs", _device, options.BlobMemorySizeBits, options.BlobIndexBuckets));
         var functions = new SpanByteFunctions_ByteArrayOutput<Empty>();
-        sessions = new SessionPool<BlobSession>(() => kv.For(functions).NewSession<SpanByteFunctions_ByteArrayOutput<Empty>>());
+        _sessions = new SessionPool<BlobSession>(() => _kv.For(functions).NewSession<SpanByteFunctions_ByteArrayOutput<Empty>>());
     }
 
     public void Put(long jobId, BlobKind kind, ReadOnlySpan<byte> data)
     {
         Span<byte> key = stackalloc byte[9];
         WriteKey(key, jobId, kind);
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             session.Upsert(key, data);
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
@@ -42,7 +42,7 @@ internal sealed class BlobTable : IDisposable
     {
         Span<byte> keyBytes = stackalloc byte[9];
         WriteKey(keyBytes, jobId, kind);
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             var key = SpanByte.FromFixedSpan(keyBytes);
@@ -63,7 +63,7 @@ internal sealed class BlobTable : IDisposable
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
@@ -71,7 +71,7 @@ internal sealed class BlobTable : IDisposable
     {
         Span<byte> keyBytes = stackalloc byte[9];
         WriteKey(keyBytes, jobId, kind);
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             var key = SpanByte.FromFixedSpan(keyBytes);
@@ -79,14 +79,14 @@ internal sealed class BlobTable : IDisposable
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
-    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(kv, withIndex, "blob", ct);
+    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(_kv, withIndex, "blob", ct);
 
     /// <summary>Restores the latest checkpoint, if there is one.</summary>
-    public bool TryRecover() => FasterKvTables.TryRecover(kv);
+    public bool TryRecover() => FasterKvTables.TryRecover(_kv);
 
     private static void WriteKey(Span<byte> key, long jobId, BlobKind kind)
     {
@@ -96,8 +96,8 @@ internal sealed class BlobTable : IDisposable
 
     public void Dispose()
     {
-        sessions.Dispose();
-        kv.Dispose();
-        device.Dispose();
+        _sessions.Dispose();
+        _kv.Dispose();
+        _device.Dispose();
     }
 }

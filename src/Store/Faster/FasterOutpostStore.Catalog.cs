@@ -11,11 +11,11 @@ public sealed partial class FasterOutpostStore
     {
         Scanner scanner;
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
             scanner = new Scanner
             {
-                Id = catalog.NextScannerId(),
+                Id = _catalog.NextScannerId(),
                 Name = name,
                 ApiKeyHash = apiKeyHash,
                 AllowedCidrs = allowedCidrs,
@@ -29,11 +29,11 @@ public sealed partial class FasterOutpostStore
         return scanner;
     }
 
-    public Scanner? GetScanner(long scannerId) => catalog.Scanner(scannerId);
+    public Scanner? GetScanner(long scannerId) => _catalog.Scanner(scannerId);
 
-    public Scanner? FindScannerByKeyHash(ReadOnlySpan<byte> apiKeyHash) => catalog.ScannerByKey(apiKeyHash);
+    public Scanner? FindScannerByKeyHash(ReadOnlySpan<byte> apiKeyHash) => _catalog.ScannerByKey(apiKeyHash);
 
-    public IReadOnlyList<Scanner> ListScanners() => [.. catalog.Scanners.OrderBy(s => s.Id)];
+    public IReadOnlyList<Scanner> ListScanners() => [.. _catalog.Scanners.OrderBy(s => s.Id)];
 
     public ValueTask<(StoreStatus Status, Scanner? Scanner)> UpdateScannerAsync(long scannerId, ScannerPatch patch, CancellationToken ct = default) =>
         ChangeScannerAsync(scannerId, s => s with
@@ -55,9 +55,9 @@ public sealed partial class FasterOutpostStore
     {
         Scanner changed;
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (catalog.Scanner(scannerId) is not { } scanner) return (StoreStatus.NotFound, null);
+            if (_catalog.Scanner(scannerId) is not { } scanner) return (StoreStatus.NotFound, null);
             changed = change(scanner);
             until = LogCatalogChange(new ScannerPut(changed));
         }
@@ -65,9 +65,9 @@ public sealed partial class FasterOutpostStore
         return (StoreStatus.Ok, changed);
     }
 
-    public string? GetDocument(string collection, string key) => catalog.Document(collection, key);
+    public string? GetDocument(string collection, string key) => _catalog.Document(collection, key);
 
-    public IReadOnlyList<KeyValuePair<string, string>> ListDocuments(string collection) => [.. catalog.Documents(collection).OrderBy(d => d.Key, StringComparer.Ordinal)];
+    public IReadOnlyList<KeyValuePair<string, string>> ListDocuments(string collection) => [.. _catalog.Documents(collection).OrderBy(d => d.Key, StringComparer.Ordinal)];
 
     public ValueTask PutDocumentAsync(string collection, string key, string json, CancellationToken ct = default) =>
         CommitCatalogChangeAsync(new DocumentPut(collection, key, json), ct);
@@ -75,9 +75,9 @@ public sealed partial class FasterOutpostStore
     public async ValueTask<bool> DeleteDocumentAsync(string collection, string key, CancellationToken ct = default)
     {
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (catalog.Document(collection, key) is null) return false;
+            if (_catalog.Document(collection, key) is null) return false;
             until = LogCatalogChange(new DocumentRemoved(collection, key));
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -89,29 +89,29 @@ public sealed partial class FasterOutpostStore
     public async ValueTask ClearAlarmAsync(string kind, string subject, CancellationToken ct = default)
     {
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (!catalog.Alarms.Any(a => a.Kind == kind && a.Subject == subject)) return;
+            if (!_catalog.Alarms.Any(a => a.Kind == kind && a.Subject == subject)) return;
             until = LogCatalogChange(new AlarmRemoved(kind, subject));
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
     }
 
-    public IReadOnlyList<Alarm> ListAlarms() => [.. catalog.Alarms.OrderBy(a => a.RaisedAt)];
+    public IReadOnlyList<Alarm> ListAlarms() => [.. _catalog.Alarms.OrderBy(a => a.RaisedAt)];
 
     private async ValueTask CommitCatalogChangeAsync(CatalogChange change, CancellationToken ct)
     {
         long until;
-        lock (catalog.Mutation) until = LogCatalogChange(change);
+        lock (_catalog.Mutation) until = LogCatalogChange(change);
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
     }
 
     /// <summary>Applies a change and appends it to the log; the caller holds the lock that orders the entity's changes.</summary>
     private long LogCatalogChange(CatalogChange change)
     {
-        catalog.Apply(change);
+        _catalog.Apply(change);
         var entry = WalEntry.Begin();
         entry.AddCatalog(Catalog.Serialize(change));
-        return wal.Append(entry.Bytes);
+        return _wal.Append(entry.Bytes);
     }
 }

@@ -21,12 +21,12 @@ public sealed partial class FasterOutpostStore
         var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
         var more = false;
 
-        for (var jobId = catalog.JobIdHighWater; jobId >= lowestJobId; jobId--)
+        for (var jobId = _catalog.JobIdHighWater; jobId >= _lowestJobId; jobId--)
         {
-            if (!jobs.TryRead(jobId, out var record)) continue;
+            if (!_jobs.TryRead(jobId, out var record)) continue;
             if (record.CreatedAt < since) break;
             if (query.ScanId is { } scanId && record.ScanId != scanId) continue;
-            var error = record.Status == JobStatus.Failed && blobs.Get(jobId, BlobKind.Error) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+            var error = record.Status == JobStatus.Failed && _blobs.Get(jobId, BlobKind.Error) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
             if (text is not null && !Matches(in record, error, text)) continue;
 
             switch (record.Status)
@@ -71,7 +71,7 @@ public sealed partial class FasterOutpostStore
         const StringComparison IgnoreCase = StringComparison.OrdinalIgnoreCase;
         if (error?.Contains(text, IgnoreCase) == true) return true;
         if (record.SourceIp.ToString()?.Contains(text, IgnoreCase) == true) return true;
-        if (catalog.Scanner(record.ScannerId)?.Name.Contains(text, IgnoreCase) == true) return true;
+        if (_catalog.Scanner(record.ScannerId)?.Name.Contains(text, IgnoreCase) == true) return true;
         var (name, targets) = ReadSpec(record.JobId);
         if (name.Contains(text, IgnoreCase)) return true;
         foreach (var target in targets)

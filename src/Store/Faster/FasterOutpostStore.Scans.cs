@@ -13,11 +13,11 @@ public sealed partial class FasterOutpostStore
             throw new ArgumentException("a scan without jobs must be created scheduled", nameof(initialStatus));
         ScanEntry scan;
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
             var ticks = Ticks.Of(now);
             var status = newJobs.Count > 0 ? ScanStatus.Running : ScanStatus.Scheduled;
-            scan = catalog.ApplyScan(new ScanState(catalog.NextScanId(), spec, status, ticks, newJobs.Count > 0 ? ticks : 0, 0, []));
+            scan = _catalog.ApplyScan(new ScanState(_catalog.NextScanId(), spec, status, ticks, newJobs.Count > 0 ? ticks : 0, 0, []));
             until = EnqueueJobs(scan, newJobs, ticks, rerunOf: 0);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -28,9 +28,9 @@ public sealed partial class FasterOutpostStore
     {
         ScanEntry? scan;
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            scan = catalog.Scan(scanId);
+            scan = _catalog.Scan(scanId);
             if (scan is null) return (StoreStatus.NotFound, null);
             if (newJobs.Count == 0 || !scan.TryMove(ScanStatus.Scheduled, ScanStatus.Running)) return (StoreStatus.InvalidTransition, scan.ToModel());
             scan.StartedAt = Ticks.Of(now);
@@ -49,7 +49,7 @@ public sealed partial class FasterOutpostStore
     {
         if (newJobs.Count > 0)
         {
-            var range = catalog.ReserveJobIds(newJobs.Count);
+            var range = _catalog.ReserveJobIds(newJobs.Count);
             var entry = WalEntry.Begin();
             for (var i = 0; i < newJobs.Count; i++)
             {
@@ -68,18 +68,18 @@ public sealed partial class FasterOutpostStore
                 };
                 var spec = JobSpecCodec.Encode(job.Name, job.Targets);
                 // The blob goes in before the entry that references it, so a checkpoint never holds one without the other.
-                blobs.Put(record.JobId, BlobKind.Spec, spec);
-                jobs.Upsert(in record);
+                _blobs.Put(record.JobId, BlobKind.Spec, spec);
+                _jobs.Upsert(in record);
                 scan.Tally.Add(in record);
                 entry.AddJobBlob(record.JobId, BlobKind.Spec, spec);
                 entry.AddJobImage(in record);
                 if (entry.Length >= WriteAheadLog.MaxEntryBytes / 2)
                 {
-                    wal.Append(entry.Bytes);
+                    _wal.Append(entry.Bytes);
                     entry = WalEntry.Begin();
                 }
             }
-            if (entry.Length > 0) wal.Append(entry.Bytes);
+            if (entry.Length > 0) _wal.Append(entry.Bytes);
             scan.AddJobRange(range);
         }
         long until;
@@ -89,20 +89,20 @@ public sealed partial class FasterOutpostStore
             var first = scan.JobRanges[^1].First;
             for (var i = 0; i < newJobs.Count; i++)
             {
-                var queue = queues.For(newJobs[i].ScannerId);
+                var queue = _queues.For(newJobs[i].ScannerId);
                 (scan.Spec.Automated ? queue.Automated : queue.Manual).Fresh.Enqueue(first + i);
             }
         }
         return until;
     }
 
-    public Scan? GetScan(long scanId) => catalog.Scan(scanId)?.ToModel();
+    public Scan? GetScan(long scanId) => _catalog.Scan(scanId)?.ToModel();
 
-    public IReadOnlyList<Scan> ListScans() => [.. catalog.Scans.OrderByDescending(s => s.Id).Select(s => s.ToModel())];
+    public IReadOnlyList<Scan> ListScans() => [.. _catalog.Scans.OrderByDescending(s => s.Id).Select(s => s.ToModel())];
 
     public async ValueTask<(StoreStatus Status, Scan? Scan)> StopScanAsync(long scanId, DateTimeOffset now, CancellationToken ct = default)
     {
-        if (catalog.Scan(scanId) is not { } scan) return (StoreStatus.NotFound, null);
+        if (_catalog.Scan(scanId) is not { } scan) return (StoreStatus.NotFound, null);
         var ticks = Ticks.Of(now);
         long until;
         lock (scan.Gate)
@@ -124,7 +124,7 @@ public sealed partial class FasterOutpostStore
         var command = new JobCommand { Op = JobOp.StopOrCancel, Now = ticks };
         foreach (var jobId in JobIdsOf(scan))
         {
-            var outcome = jobs.Execute(jobId, ref command);
+            var outcome = _jobs.Execute(jobId, ref command);
             until = Math.Max(until, outcome.WalUntil);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -134,9 +134,9 @@ public sealed partial class FasterOutpostStore
     public async ValueTask<StoreStatus> DeleteScheduledScanAsync(long scanId, CancellationToken ct = default)
     {
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (catalog.Scan(scanId) is not { } scan) return StoreStatus.NotFound;
+            if (_catalog.Scan(scanId) is not { } scan) return StoreStatus.NotFound;
             if (scan.Status != ScanStatus.Scheduled) return StoreStatus.InvalidTransition;
             until = LogCatalogChange(new ScanRemoved(scanId));
         }
@@ -146,24 +146,24 @@ public sealed partial class FasterOutpostStore
 
     public IReadOnlyList<Job> ListScanJobs(long scanId)
     {
-        if (catalog.Scan(scanId) is not { } scan) return [];
+        if (_catalog.Scan(scanId) is not { } scan) return [];
         var result = new List<Job>();
         foreach (var jobId in JobIdsOf(scan))
-            if (jobs.TryRead(jobId, out var record)) result.Add(ToJob(in record));
+            if (_jobs.TryRead(jobId, out var record)) result.Add(ToJob(in record));
         return result;
     }
 
     public async ValueTask<(StoreStatus Status, Job? Job)> RerunAsync(long jobId, DateTimeOffset now, CancellationToken ct = default)
     {
-        if (!jobs.TryRead(jobId, out var old)) return (StoreStatus.NotFound, null);
-        if (!old.Status.IsFinished() || catalog.Scan(old.ScanId) is not { } scan) return (StoreStatus.InvalidTransition, ToJob(in old));
+        if (!_jobs.TryRead(jobId, out var old)) return (StoreStatus.NotFound, null);
+        if (!old.Status.IsFinished() || _catalog.Scan(old.ScanId) is not { } scan) return (StoreStatus.InvalidTransition, ToJob(in old));
         var ticks = Ticks.Of(now);
         long until;
         long newId;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
             var supersede = new JobCommand { Op = JobOp.Supersede, ScannerId = old.ScannerId, Now = ticks };
-            var superseded = jobs.Execute(jobId, ref supersede);
+            var superseded = _jobs.Execute(jobId, ref supersede);
             if (superseded.Status != StoreStatus.Ok) return (superseded.Status, ToJob(in superseded.Record));
             lock (scan.Gate)
             {
@@ -175,7 +175,7 @@ public sealed partial class FasterOutpostStore
                 }
             }
             var (name, targets) = ReadSpec(jobId);
-            newId = catalog.JobIdHighWater + 1;
+            newId = _catalog.JobIdHighWater + 1;
             until = EnqueueJobs(scan, [new NewJob(old.ScannerId, name, targets, old.MaxProbesPerSecond)], ticks, rerunOf: jobId);
             until = Math.Max(until, superseded.WalUntil);
         }
@@ -185,10 +185,10 @@ public sealed partial class FasterOutpostStore
 
     public async ValueTask<(StoreStatus Status, int Added)> AppendFindingsAsync(long scannerId, long jobId, IReadOnlyList<Finding> findings, DateTimeOffset now, CancellationToken ct = default)
     {
-        if (!jobs.TryRead(jobId, out var record)) return (StoreStatus.NotFound, 0);
+        if (!_jobs.TryRead(jobId, out var record)) return (StoreStatus.NotFound, 0);
         if (record.ScannerId != scannerId) return (StoreStatus.NotOwned, 0);
         if (record.Status is not (JobStatus.Claimed or JobStatus.Running)) return (StoreStatus.InvalidTransition, 0);
-        if (catalog.Scan(record.ScanId) is not { } scan) return (StoreStatus.NotFound, 0);
+        if (_catalog.Scan(record.ScanId) is not { } scan) return (StoreStatus.NotFound, 0);
         long until = 0;
         int added;
         lock (scan.FindingsLock)
@@ -199,7 +199,7 @@ public sealed partial class FasterOutpostStore
             {
                 var entry = WalEntry.Begin();
                 entry.AddCatalog(Catalog.Serialize(new FindingsAdded(scan.Id, fresh)));
-                until = wal.Append(entry.Bytes);
+                until = _wal.Append(entry.Bytes);
             }
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -208,7 +208,7 @@ public sealed partial class FasterOutpostStore
 
     public IReadOnlyList<StoredFinding> ListFindings(long scanId)
     {
-        if (catalog.Scan(scanId) is not { } scan) return [];
+        if (_catalog.Scan(scanId) is not { } scan) return [];
         lock (scan.FindingsLock) return [.. scan.Findings.Values.OrderBy(f => f.Finding.Ip, StringComparer.Ordinal).ThenBy(f => f.Finding.Port)];
     }
 
@@ -216,12 +216,12 @@ public sealed partial class FasterOutpostStore
     {
         var cutoffTicks = Ticks.Of(cutoff);
         var removed = new List<long>();
-        var highWater = catalog.JobIdHighWater;
-        var jobId = lowestJobId;
+        var highWater = _catalog.JobIdHighWater;
+        var jobId = _lowestJobId;
         var firstKept = 0L;
         for (; jobId <= highWater; jobId++)
         {
-            if (!jobs.TryRead(jobId, out var record)) continue;
+            if (!_jobs.TryRead(jobId, out var record)) continue;
             if (record.CreatedAt >= cutoffTicks) break;
             if (!record.Status.IsFinished())
             {
@@ -230,20 +230,20 @@ public sealed partial class FasterOutpostStore
                 continue;
             }
             RemoveJobRecord(jobId);
-            catalog.Scan(record.ScanId)?.Tally.Remove(in record);
+            _catalog.Scan(record.ScanId)?.Tally.Remove(in record);
             removed.Add(jobId);
         }
-        lowestJobId = firstKept != 0 ? firstKept : jobId;
+        _lowestJobId = firstKept != 0 ? firstKept : jobId;
         long until = 0;
         for (var i = 0; i < removed.Count; i += 100_000)
         {
             var entry = WalEntry.Begin();
             entry.AddJobsRemoved(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed).Slice(i, Math.Min(100_000, removed.Count - i)));
-            until = wal.Append(entry.Bytes);
+            until = _wal.Append(entry.Bytes);
         }
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            foreach (var scan in catalog.Scans.ToList())
+            foreach (var scan in _catalog.Scans.ToList())
                 if (scan.Status.IsFinished() && scan.FinishedAt < cutoffTicks && scan.Tally.Counts.Total == 0)
                     until = LogCatalogChange(new ScanRemoved(scan.Id));
         }
@@ -258,12 +258,12 @@ public sealed partial class FasterOutpostStore
     }
 
     private (string Name, IReadOnlyList<JobTarget> Targets) ReadSpec(long jobId) =>
-        blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JobSpecCodec.Decode(bytes) : ("", []);
+        _blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JobSpecCodec.Decode(bytes) : ("", []);
 
     private Job ToJob(in JobRecord record)
     {
         var (name, targets) = ReadSpec(record.JobId);
-        var error = record.Status == JobStatus.Failed && blobs.Get(record.JobId, BlobKind.Error) is { } text ? Encoding.UTF8.GetString(text) : null;
+        var error = record.Status == JobStatus.Failed && _blobs.Get(record.JobId, BlobKind.Error) is { } text ? Encoding.UTF8.GetString(text) : null;
         return new Job
         {
             JobId = record.JobId,

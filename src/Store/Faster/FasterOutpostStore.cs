@@ -22,25 +22,25 @@ namespace Outpost.Store.Faster;
 /// </summary>
 public sealed partial class FasterOutpostStore : IOutpostStore
 {
-    private readonly FasterStoreOptions options;
-    private readonly ILogger logger;
-    private readonly WriteAheadLog wal;
-    private readonly Catalog catalog = new();
-    private readonly JobTable jobs;
-    private readonly BlobTable blobs;
-    private readonly ScannerQueues queues = new();
-    private readonly Checkpointer checkpointer;
-    private long lowestJobId = 1;
+    private readonly FasterStoreOptions _options;
+    private readonly ILogger _logger;
+    private readonly WriteAheadLog _wal;
+    private readonly Catalog _catalog = new();
+    private readonly JobTable _jobs;
+    private readonly BlobTable _blobs;
+    private readonly ScannerQueues _queues = new();
+    private readonly Checkpointer _checkpointer;
+    private long _lowestJobId = 1;
 
     private FasterOutpostStore(FasterStoreOptions options, ILoggerFactory loggerFactory)
     {
-        this.options = options;
-        logger = loggerFactory.CreateLogger<FasterOutpostStore>();
+        this._options = options;
+        _logger = loggerFactory.CreateLogger<FasterOutpostStore>();
         Directory.CreateDirectory(options.DataDirectory);
-        wal = new WriteAheadLog(Path.Combine(options.DataDirectory, "wal"), loggerFactory.CreateLogger<WriteAheadLog>());
-        jobs = new JobTable(options.DataDirectory, options, new JobFunctions(wal, catalog));
-        blobs = new BlobTable(options.DataDirectory, options);
-        checkpointer = new Checkpointer(this, options, logger);
+        _wal = new WriteAheadLog(Path.Combine(options.DataDirectory, "wal"), loggerFactory.CreateLogger<WriteAheadLog>());
+        _jobs = new JobTable(options.DataDirectory, options, new JobFunctions(_wal, _catalog));
+        _blobs = new BlobTable(options.DataDirectory, options);
+        _checkpointer = new Checkpointer(this, options, _logger);
     }
 
     /// <summary>Opens (creating or recovering) the store in <see cref="FasterStoreOptions.DataDirectory"/>.</summary>
@@ -50,7 +50,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore
         try
         {
             await Task.Run(store.Recover, ct).ConfigureAwait(false);
-            store.checkpointer.Start();
+            store._checkpointer.Start();
             return store;
         }
         catch
@@ -67,29 +67,29 @@ public sealed partial class FasterOutpostStore : IOutpostStore
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // The two tables restore independently: side by side, on both cores.
-        var restores = new[] { Task.Run(jobs.TryRecover), Task.Run(blobs.TryRecover) };
+        var restores = new[] { Task.Run(_jobs.TryRecover), Task.Run(_blobs.TryRecover) };
         Task.WaitAll(restores);
         var recoveredCheckpoint = restores[0].Result & restores[1].Result;
         var checkpointTime = clock.Elapsed;
         var walStart = 0L;
-        if (Manifest.TryRead(options.DataDirectory) is { } manifest)
+        if (Manifest.TryRead(_options.DataDirectory) is { } manifest)
         {
             walStart = manifest.WalStart;
-            var snapshot = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(options.DataDirectory, manifest.CatalogFile)), StoreJson.Default.CatalogSnapshot)
+            var snapshot = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(_options.DataDirectory, manifest.CatalogFile)), StoreJson.Default.CatalogSnapshot)
                 ?? throw new InvalidDataException($"catalog file {manifest.CatalogFile} is empty");
-            catalog.Load(snapshot);
+            _catalog.Load(snapshot);
         }
-        var replayed = Replay(Math.Max(walStart, wal.BeginAddress));
+        var replayed = Replay(Math.Max(walStart, _wal.BeginAddress));
         var replayTime = clock.Elapsed - checkpointTime;
         var (live, orphans) = RebuildIndexes();
         Recovery = new RecoveryReport(recoveredCheckpoint, replayed, live, orphans, clock.Elapsed, checkpointTime, replayTime, clock.Elapsed - checkpointTime - replayTime);
-        LogRecovered(logger, live, replayed, orphans, clock.Elapsed.TotalMilliseconds);
+        LogRecovered(_logger, live, replayed, orphans, clock.Elapsed.TotalMilliseconds);
     }
 
     private long Replay(long from)
     {
         long entries = 0;
-        using var iterator = wal.Scan(from);
+        using var iterator = _wal.Scan(from);
         while (iterator.GetNext(out byte[] entry, out var length, out _))
         {
             var reader = new WalEntryReader(entry.AsSpan(0, length));
@@ -104,16 +104,16 @@ public sealed partial class FasterOutpostStore : IOutpostStore
         switch (part)
         {
             case WalPart.JobImage:
-                jobs.Upsert(System.Runtime.InteropServices.MemoryMarshal.Read<JobRecord>(payload));
+                _jobs.Upsert(System.Runtime.InteropServices.MemoryMarshal.Read<JobRecord>(payload));
                 break;
             case WalPart.JobBlob:
-                blobs.Put(BitConverter.ToInt64(payload), (BlobKind)payload[8], payload[9..]);
+                _blobs.Put(BitConverter.ToInt64(payload), (BlobKind)payload[8], payload[9..]);
                 break;
             case WalPart.Catalog:
-                catalog.Apply(Catalog.Deserialize(payload));
+                _catalog.Apply(Catalog.Deserialize(payload));
                 break;
             case WalPart.ScanStatus:
-                catalog.ApplyScanStatus(BitConverter.ToInt64(payload), (ScanStatus)payload[8], BitConverter.ToInt64(payload[9..]));
+                _catalog.ApplyScanStatus(BitConverter.ToInt64(payload), (ScanStatus)payload[8], BitConverter.ToInt64(payload[9..]));
                 break;
             case WalPart.JobsRemoved:
                 foreach (var jobId in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(payload)) RemoveJobRecord(jobId);
@@ -131,12 +131,12 @@ public sealed partial class FasterOutpostStore : IOutpostStore
     /// </summary>
     private (long Live, long Orphans) RebuildIndexes()
     {
-        var highWater = catalog.JobIdHighWater;
+        var highWater = _catalog.JobIdHighWater;
         var middle = highWater / 2;
         var halves = new[] { new RebuildHalf(1, middle), new RebuildHalf(middle + 1, highWater) };
-        Parallel.ForEach(halves, half => jobs.ForEach(half.First, half.Last, (in JobRecord record) =>
+        Parallel.ForEach(halves, half => _jobs.ForEach(half.First, half.Last, (in JobRecord record) =>
         {
-            var scan = catalog.Scan(record.ScanId);
+            var scan = _catalog.Scan(record.ScanId);
             if (scan is null || !scan.OwnsJob(record.JobId))
             {
                 half.Orphans.Add(record.JobId);
@@ -146,19 +146,19 @@ public sealed partial class FasterOutpostStore : IOutpostStore
             half.Live++;
             half.TallyOf(scan).Add(in record);
             if (record.Status == JobStatus.Queued) half.Queued.Add((record.ScannerId, record.JobId, record.Has(JobFlags.Automated)));
-            else if (record.Status is JobStatus.Claimed or JobStatus.Running) queues.For(record.ScannerId).Active[record.JobId] = 0;
+            else if (record.Status is JobStatus.Claimed or JobStatus.Running) _queues.For(record.ScannerId).Active[record.JobId] = 0;
         }));
         foreach (var half in halves)
         {
             foreach (var (scannerId, jobId, automated) in half.Queued)
             {
-                var queue = queues.For(scannerId);
+                var queue = _queues.For(scannerId);
                 (automated ? queue.Automated : queue.Manual).Fresh.Enqueue(jobId);
             }
             foreach (var jobId in half.Orphans) RemoveJobRecord(jobId);
             foreach (var (scan, tally) in half.Tallies) scan.Tally.AddFrom(tally);
         }
-        lowestJobId = Math.Max(1, halves[0].Lowest != 0 ? halves[0].Lowest : halves[1].Lowest);
+        _lowestJobId = Math.Max(1, halves[0].Lowest != 0 ? halves[0].Lowest : halves[1].Lowest);
         return (halves.Sum(h => h.Live), halves.Sum(h => h.Orphans.Count));
     }
 
@@ -179,36 +179,36 @@ public sealed partial class FasterOutpostStore : IOutpostStore
 
     private void RemoveJobRecord(long jobId)
     {
-        jobs.Delete(jobId);
-        blobs.Delete(jobId, BlobKind.Spec);
-        blobs.Delete(jobId, BlobKind.Error);
+        _jobs.Delete(jobId);
+        _blobs.Delete(jobId, BlobKind.Spec);
+        _blobs.Delete(jobId, BlobKind.Error);
     }
 
     /// <summary>Checkpoints FASTER and the catalog, then drops the log they cover (see the type's remarks).</summary>
     internal async Task CheckpointAsync(bool withIndex, CancellationToken ct)
     {
-        var walStart = wal.TailAddress;
-        var snapshot = catalog.Snapshot();
-        await jobs.CheckpointAsync(withIndex, ct).ConfigureAwait(false);
-        await blobs.CheckpointAsync(withIndex, ct).ConfigureAwait(false);
-        Manifest.Write(options.DataDirectory, walStart, JsonSerializer.SerializeToUtf8Bytes(snapshot, StoreJson.Default.CatalogSnapshot));
-        wal.TruncateUntil(walStart);
+        var walStart = _wal.TailAddress;
+        var snapshot = _catalog.Snapshot();
+        await _jobs.CheckpointAsync(withIndex, ct).ConfigureAwait(false);
+        await _blobs.CheckpointAsync(withIndex, ct).ConfigureAwait(false);
+        Manifest.Write(_options.DataDirectory, walStart, JsonSerializer.SerializeToUtf8Bytes(snapshot, StoreJson.Default.CatalogSnapshot));
+        _wal.TruncateUntil(walStart);
     }
 
-    internal long WalBytesSinceCheckpoint(long lastStart) => wal.TailAddress - lastStart;
+    internal long WalBytesSinceCheckpoint(long lastStart) => _wal.TailAddress - lastStart;
 
-    internal long WalTail => wal.TailAddress;
+    internal long WalTail => _wal.TailAddress;
 
-    internal long JobIdHighWater => catalog.JobIdHighWater;
+    internal long JobIdHighWater => _catalog.JobIdHighWater;
 
     private ValueTask WaitDurableAsync(long walUntil, CancellationToken ct) =>
-        walUntil == 0 ? ValueTask.CompletedTask : wal.WaitCommittedAsync(walUntil, ct);
+        walUntil == 0 ? ValueTask.CompletedTask : _wal.WaitCommittedAsync(walUntil, ct);
 
     public ValueTask DisposeAsync() => DisposeCoreAsync(checkpoint: true);
 
     private async ValueTask DisposeCoreAsync(bool checkpoint)
     {
-        await checkpointer.DisposeAsync().ConfigureAwait(false);
+        await _checkpointer.DisposeAsync().ConfigureAwait(false);
         if (checkpoint)
         {
             try
@@ -218,12 +218,12 @@ public sealed partial class FasterOutpostStore : IOutpostStore
             }
             catch (Exception e) when (e is IOException or InvalidOperationException)
             {
-                LogShutdownCheckpointFailed(logger, e);
+                LogShutdownCheckpointFailed(_logger, e);
             }
         }
-        await wal.DisposeAsync().ConfigureAwait(false);
-        jobs.Dispose();
-        blobs.Dispose();
+        await _wal.DisposeAsync().ConfigureAwait(false);
+        _jobs.Dispose();
+        _blobs.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "store recovered: {Jobs} jobs, {Entries} log entries replayed, {Orphans} unacknowledged jobs dropped, in {Milliseconds:0} ms")]

@@ -17,24 +17,24 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed partial class WriteAheadLog : IAsyncDisposable
 {
-    private readonly IDevice device;
-    private readonly FasterLog log;
-    private readonly SemaphoreSlim wake = new(0);
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task committer;
-    private readonly ILogger logger;
-    private int committerIdle;
+    private readonly IDevice _device;
+    private readonly FasterLog _log;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _committer;
+    private readonly ILogger _logger;
+    private int _committerIdle;
     /// <summary>Completed (and replaced) after every commit: what acknowledgments wait on.</summary>
-    private TaskCompletionSource commitGeneration = NewGeneration();
+    private TaskCompletionSource _commitGeneration = NewGeneration();
 
     public WriteAheadLog(string directory, ILogger logger)
     {
-        this.logger = logger;
+        this._logger = logger;
         Directory.CreateDirectory(directory);
-        device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        log = new FasterLog(new FasterLogSettings
+        _device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
+        _log = new FasterLog(new FasterLogSettings
         {
-            LogDevice = device,
+            LogDevice = _device,
             LogCommitDir = directory,
             PageSizeBits = 22,
             MemorySizeBits = 26,
@@ -44,69 +44,69 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             LogChecksum = LogChecksumType.PerEntry,
             AutoRefreshSafeTailAddress = true,
         }, logger);
-        committer = Task.Run(CommitLoopAsync);
+        _committer = Task.Run(CommitLoopAsync);
     }
 
     /// <summary>Largest entry the log accepts (a page); larger batches are split by the caller.</summary>
     public const int MaxEntryBytes = 1 << 20;
 
-    public long TailAddress => log.TailAddress;
+    public long TailAddress => _log.TailAddress;
 
-    public long BeginAddress => log.BeginAddress;
+    public long BeginAddress => _log.BeginAddress;
 
-    public long CommittedUntilAddress => log.CommittedUntilAddress;
+    public long CommittedUntilAddress => _log.CommittedUntilAddress;
 
     /// <summary>Appends an entry and returns the address just past it: the address to wait for.</summary>
     public long Append(ReadOnlySpan<byte> entry)
     {
-        var address = log.Enqueue(entry);
-        if (Volatile.Read(ref committerIdle) == 1 && Interlocked.Exchange(ref committerIdle, 0) == 1)
-            wake.Release();
+        var address = _log.Enqueue(entry);
+        if (Volatile.Read(ref _committerIdle) == 1 && Interlocked.Exchange(ref _committerIdle, 0) == 1)
+            _wake.Release();
         return address + 1;
     }
 
     /// <summary>Completes once everything before <paramref name="untilAddress"/> is on disk.</summary>
     public ValueTask WaitCommittedAsync(long untilAddress, CancellationToken ct) =>
-        log.CommittedUntilAddress >= untilAddress ? ValueTask.CompletedTask : WaitForCommitsAsync(untilAddress, ct);
+        _log.CommittedUntilAddress >= untilAddress ? ValueTask.CompletedTask : WaitForCommitsAsync(untilAddress, ct);
 
     private async ValueTask WaitForCommitsAsync(long untilAddress, CancellationToken ct)
     {
         while (true)
         {
             // Take the generation before checking, so a commit finishing in between still wakes us.
-            var generation = Volatile.Read(ref commitGeneration);
-            if (log.CommittedUntilAddress >= untilAddress) return;
+            var generation = Volatile.Read(ref _commitGeneration);
+            if (_log.CommittedUntilAddress >= untilAddress) return;
             await (ct.CanBeCanceled ? generation.Task.WaitAsync(ct) : generation.Task).ConfigureAwait(false);
         }
     }
 
     private static TaskCompletionSource NewGeneration() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private void CompleteGeneration() => Interlocked.Exchange(ref commitGeneration, NewGeneration()).SetResult();
+    private void CompleteGeneration() => Interlocked.Exchange(ref _commitGeneration, NewGeneration()).SetResult();
 
-    public FasterLogScanIterator Scan(long from) => log.Scan(from, long.MaxValue, scanUncommitted: false);
+    public FasterLogScanIterator Scan(long from) => _log.Scan(from, long.MaxValue, scanUncommitted: false);
 
     /// <summary>Drops entries before <paramref name="address"/> (already covered by a checkpoint).</summary>
-    public void TruncateUntil(long address) => log.TruncateUntil(address);
+    public void TruncateUntil(long address) => _log.TruncateUntil(address);
 
     private async Task CommitLoopAsync()
     {
-        var ct = stopping.Token;
+        var ct = _stopping.Token;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                if (log.TailAddress <= log.CommittedUntilAddress)
+                if (_log.TailAddress <= _log.CommittedUntilAddress)
                 {
-                    Volatile.Write(ref committerIdle, 1);
+                    Volatile.Write(ref _committerIdle, 1);
                     // Re-check after publishing idleness, so an append that raced with us is not left waiting.
-                    if (log.TailAddress <= log.CommittedUntilAddress)
-                        await wake.WaitAsync(ct).ConfigureAwait(false);
-                    else if (Interlocked.Exchange(ref committerIdle, 0) == 0)
-                        await wake.WaitAsync(ct).ConfigureAwait(false); // an appender already woke us: consume it
+                    if (_log.TailAddress <= _log.CommittedUntilAddress)
+                        await _wake.WaitAsync(ct).ConfigureAwait(false);
+                    else if (Interlocked.Exchange(ref _committerIdle, 0) == 0)
+                        await _wake.WaitAsync(ct).ConfigureAwait(false); // an appender already woke us: consume it
                     continue;
                 }
-                await log.CommitAsync(ct).ConfigureAwait(false);
+                await _log.CommitAsync(ct).ConfigureAwait(false);
                 CompleteGeneration();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -116,7 +116,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             catch (Exception e)
             {
                 // A failing disk must not spin the committer; waiters stay blocked rather than being acknowledged.
-                LogCommitFailed(logger, e);
+                LogCommitFailed(_logger, e);
                 await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -125,15 +125,15 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Commit whatever is pending so a clean shutdown loses nothing, then stop the committer.
-        await stopping.CancelAsync().ConfigureAwait(false);
-        await committer.ConfigureAwait(false);
-        if (log.TailAddress > log.CommittedUntilAddress)
-            await log.CommitAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _committer.ConfigureAwait(false);
+        if (_log.TailAddress > _log.CommittedUntilAddress)
+            await _log.CommitAsync().ConfigureAwait(false);
         CompleteGeneration();
-        log.Dispose();
-        device.Dispose();
-        wake.Dispose();
-        stopping.Dispose();
+        _log.Dispose();
+        _device.Dispose();
+        _wake.Dispose();
+        _stopping.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "write-ahead log commit failed; acknowledgments wait until it succeeds")]

@@ -56,7 +56,7 @@ public sealed partial class PostgresOutpostStore
         var ip = NormalizeIp(sourceIp);
         try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             await using var claim = Command(connection, ClaimSql);
             claim.Parameters.Add(Long(scannerId));
             claim.Parameters.Add(Int(max));

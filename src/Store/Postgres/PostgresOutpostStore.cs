@@ -26,15 +26,15 @@ namespace Outpost.Store.Postgres;
 /// </summary>
 public sealed partial class PostgresOutpostStore : IOutpostStore
 {
-    private readonly NpgsqlDataSource dataSource;
-    private readonly PostgresStoreOptions options;
-    private readonly ILogger logger;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresStoreOptions _options;
+    private readonly ILogger _logger;
 
     private PostgresOutpostStore(NpgsqlDataSource dataSource, PostgresStoreOptions options, ILogger logger)
     {
-        this.dataSource = dataSource;
-        this.options = options;
-        this.logger = logger;
+        this._dataSource = dataSource;
+        this._options = options;
+        this._logger = logger;
     }
 
     /// <summary>Connects, creates or migrates the schema (safe with several nodes starting at once) and returns the store.</summary>
@@ -75,10 +75,10 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     /// <summary>The store's connection string (with its enforced settings), for tests that inspect the database.</summary>
-    internal string ConnectionStringForTests => dataSource.ConnectionString;
+    internal string ConnectionStringForTests => _dataSource.ConnectionString;
 
     // ---- Running statements ---------------------------------------------------------------------------------
 
@@ -101,7 +101,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
     {
         try
         {
-            using var connection = dataSource.OpenConnection();
+            using var connection = _dataSource.OpenConnection();
             return work(connection);
         }
         catch (Exception e) when (IsUnavailable(e))
@@ -115,7 +115,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
     {
         try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             return await work(connection, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (IsUnavailable(e))
@@ -134,16 +134,16 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+                await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
                 await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
                 var (commit, result) = await work(connection, ct).ConfigureAwait(false);
                 if (commit) await transaction.CommitAsync(ct).ConfigureAwait(false);
                 else await transaction.RollbackAsync(ct).ConfigureAwait(false);
                 return result;
             }
-            catch (Exception e) when (IsConflict(e) && attempt < options.ConflictRetries)
+            catch (Exception e) when (IsConflict(e) && attempt < _options.ConflictRetries)
             {
-                LogConflictRetried(logger, ((PostgresException)e).SqlState, attempt);
+                LogConflictRetried(_logger, ((PostgresException)e).SqlState, attempt);
             }
             catch (Exception e) when (IsUnavailable(e))
             {
