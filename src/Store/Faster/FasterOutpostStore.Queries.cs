@@ -1,6 +1,6 @@
-using Outpost.Store.Lifecycle;
 using System.Globalization;
 using System.Text;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 using Outpost.Store.Queries;
 

@@ -1,6 +1,6 @@
-using Outpost.Store.Lifecycle;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;

@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using FASTER.core;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 using JobSession = FASTER.core.ClientSession<long, Outpost.Store.Lifecycle.JobRecord, Outpost.Store.Lifecycle.JobCommand, Outpost.Store.Lifecycle.JobOutcome, FASTER.core.Empty, Outpost.Store.Faster.JobFunctions>;
 

@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using System.Collections.Concurrent;
+using Outpost.Store.Lifecycle;
 
 namespace Outpost.Store.Faster;
 

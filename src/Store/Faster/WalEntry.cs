@@ -1,6 +1,6 @@
-using Outpost.Store.Lifecycle;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;

@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using Npgsql;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Postgres;

@@ -1,4 +1,3 @@
-using Outpost.Store.Lifecycle;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -6,6 +5,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Postgres;
