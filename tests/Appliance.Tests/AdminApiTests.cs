@@ -3,7 +3,7 @@ using Outpost.Appliance.Tests.Infrastructure;
 
 namespace Outpost.Appliance.Tests;
 
-/// <summary>The admin API (SPEC §3) over real HTTP: scanners, scans, jobs, scheduler, settings, alarms, operations.</summary>
+/// <summary>The admin API (docs/admin-api.md) over real HTTP: scanners, scans, jobs, scheduler, settings, alarms, operations.</summary>
 public sealed class AdminApiTests
 {
     private static readonly HttpMethod Get = HttpMethod.Get;

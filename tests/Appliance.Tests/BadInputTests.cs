@@ -5,7 +5,7 @@ namespace Outpost.Appliance.Tests;
 
 /// <summary>
 /// Bad input of every kind on the scanner protocol gets the right 4xx in the error shape, and the store is left
-/// exactly as it was (SPEC §6). Each case runs against a job that is running, so any accidental write would show.
+/// exactly as it was (docs/lifecycle.md, "Durability"). Each case runs against a job that is running, so any accidental write would show.
 /// </summary>
 public sealed class BadInputTests
 {

@@ -7,7 +7,7 @@ using Outpost.Store.Model;
 namespace Outpost.Store.Tests;
 
 /// <summary>
-/// SPEC §6: every acknowledged change survives SIGKILL, and no job is handed out twice. A child process
+/// docs/lifecycle.md, "Durability": every acknowledged change survives SIGKILL, and no job is handed out twice. A child process
 /// (Outpost.Store.CrashWorker) works the lifecycle with four concurrent workers and prints each acknowledgment;
 /// the test kills it at a random moment — mid-lifecycle, mid-checkpoint, mid-recovery — then reopens the store
 /// and checks every acknowledgment against it. The same directory goes through all the kills in turn.

@@ -4,7 +4,7 @@ using Outpost.Store.Model;
 
 namespace Outpost.Appliance.Contracts;
 
-// The admin API's wire shapes (SPEC §3), in one place: the web UI and automation are written against these names.
+// The admin API's wire shapes (docs/admin-api.md), in one place: the web UI and automation are written against these names.
 // Lists are wrapped in an object ({"scanners":[…]}) so a field can be added later without breaking a client.
 
 public sealed record CreateScannerRequest

@@ -1,6 +1,6 @@
 namespace Outpost.Store.Model;
 
-/// <summary>Where a job is in its lifecycle (SPEC §2). Values are persisted: append only, never renumber.</summary>
+/// <summary>Where a job is in its lifecycle (docs/lifecycle.md). Values are persisted: append only, never renumber.</summary>
 public enum JobStatus : byte
 {
     Queued = 0,

@@ -5,7 +5,7 @@ using Outpost.Store.Model;
 namespace Outpost.Store.Tests.Contract;
 
 /// <summary>
-/// The store's contract (IOutpostStore and SPEC §2), once, for every backend: each subclass opens a fresh, empty store
+/// The store's contract (IOutpostStore and docs/lifecycle.md), once, for every backend: each subclass opens a fresh, empty store
 /// of its kind per test. A test that fails for one backend only is a difference between the two implementations.
 /// Concurrency tests release their threads with a <see cref="Barrier"/> and check the union of what they got.
 /// </summary>
@@ -113,7 +113,7 @@ public abstract class StoreContract : IAsyncLifetime
         _ => Store.CompleteAsync(scannerId, jobId, true, 1, "scanner error", Now),
     };
 
-    // ---- Transitions (SPEC §2), table-driven -------------------------------------------------------------
+    // ---- Transitions (docs/lifecycle.md), table-driven -------------------------------------------------------------
 
     public static TheoryData<Start, Op, StoreStatus, JobStatus> Transitions => new()
     {
