@@ -307,6 +307,22 @@ public sealed class AdminApiTests
     }
 
     [Fact]
+    public async Task Alarm_kinds_are_served_with_labels_and_described_in_openapi()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        var api = daemon.Api;
+        var kinds = (await api.AdminAsync(Get, "/api/alarms/kinds")).AssertOk().Json.GetProperty("kinds").EnumerateArray()
+            .ToDictionary(k => k.GetProperty("kind").GetString()!, k => k.GetProperty("label").GetString()!);
+        // Exactly what the appliance raises (src/Appliance/Alarms/AlarmKinds.cs), each with a label for people.
+        Assert.Equal(["scan-stuck", "scanner-offline", "scanner-unhealthy"], kinds.Keys.Order(StringComparer.Ordinal));
+        Assert.All(kinds.Values, label => Assert.False(string.IsNullOrWhiteSpace(label)));
+        (await api.SendAsync(Get, "/api/alarms/kinds", null)).AssertError(401, "UNAUTHORIZED");
+
+        var openApi = (await api.SendAsync(Get, "/openapi/v1.json", null)).AssertOk().Json;
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/alarms/kinds", out _));
+    }
+
+    [Fact]
     public async Task Operations_openapi_static_files_and_framework_errors()
     {
         await using var daemon = await Daemon.StartAsync();

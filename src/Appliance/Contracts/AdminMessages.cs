@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Outpost.Appliance.Alarms;
 using Outpost.Store.Model;
 
 namespace Outpost.Appliance.Contracts;
@@ -102,6 +103,9 @@ public sealed record ApplianceResponse(string Version, string? TlsFingerprint);
 public sealed record SchedulerResponse(bool Paused, DateTimeOffset? NextCycleAt);
 
 public sealed record AlarmListResponse(IReadOnlyList<Alarm> Alarms);
+
+/// <summary>Every alarm kind the appliance can raise, with its label (GET /api/alarms/kinds).</summary>
+public sealed record AlarmKindListResponse(IReadOnlyList<AlarmKind> Kinds);
 
 /// <summary>
 /// The scan settings document (GET/PUT /api/settings/scan), stored as is once validated. Every list is present

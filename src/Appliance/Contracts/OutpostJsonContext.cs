@@ -33,6 +33,7 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(ScheduleResponse))]
 [JsonSerializable(typeof(ScheduleListResponse))]
 [JsonSerializable(typeof(AlarmListResponse))]
+[JsonSerializable(typeof(AlarmKindListResponse))]
 [JsonSerializable(typeof(ApplianceResponse))]
 [JsonSerializable(typeof(ScanSettings))]
 [JsonSerializable(typeof(LoginRequest))]
