@@ -81,9 +81,9 @@ public static class ScanAdmin
             }
         }
 
-        if (body.MaxProbesPerSecond is < 1 or > ScanSettingsRules.MaxRate)
+        if (body.MaxProbesPerSecond is < 1 or > ProbeRate.Max)
         {
-            return new BadRequestError($"maxProbesPerSecond must be from 1 to {ScanSettingsRules.MaxRate}.");
+            return new BadRequestError($"maxProbesPerSecond must be from 1 to {ProbeRate.Max}.");
         }
 
         var spec = new ScanSpec

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Outpost.Appliance.Planning;
+using Outpost.Appliance.Scheduling;
 
 namespace Outpost.Appliance.Contracts;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Planning;
 using Outpost.Store;
 
 namespace Outpost.Appliance.Scheduling;

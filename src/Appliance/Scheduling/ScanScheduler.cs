@@ -1,7 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Outpost.Appliance.Admin;
-using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Planning;
 using Outpost.Appliance.ScannerProtocol;
