@@ -13,7 +13,7 @@
 #   --revision N   package revision: Debian "-N", RPM Release (default 1); the upgrade test builds a higher one
 #   --out DIR      where the packages go (default artifacts/packages)
 #
-# The layout the packages install (SPEC §1; packaging/README.md explains each choice):
+# The layout the packages install (docs/README.md; packaging/README.md explains each choice):
 #   /usr/lib/outpost/appliance/   the outpost daemon, self-contained .NET (no runtime needed), its web UI and the
 #                                 shipped defaults (appsettings.json); /usr/bin/outpost links to it
 #   /usr/lib/outpost/probe/       outpost-probe, self-contained; /usr/bin/outpost-probe links to it

@@ -9,11 +9,11 @@ namespace Outpost.Benchmarks;
 internal sealed class LatencyRecorder
 {
     private const int CapacityPerOperation = 20_000;
-    private readonly Dictionary<Enum, Reservoir> reservoirs = [];
+    private readonly Dictionary<Enum, Reservoir> _reservoirs = [];
 
     public void Add(Enum operation, long startTimestamp)
     {
-        if (!reservoirs.TryGetValue(operation, out var reservoir)) reservoirs[operation] = reservoir = new Reservoir();
+        if (!_reservoirs.TryGetValue(operation, out var reservoir)) _reservoirs[operation] = reservoir = new Reservoir();
         reservoir.Add(Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds);
     }
 
@@ -21,21 +21,21 @@ internal sealed class LatencyRecorder
     {
         var merged = new LatencyRecorder();
         foreach (var recorder in recorders)
-            foreach (var (operation, reservoir) in recorder.reservoirs)
+            foreach (var (operation, reservoir) in recorder._reservoirs)
             {
-                if (!merged.reservoirs.TryGetValue(operation, out var target)) merged.reservoirs[operation] = target = new Reservoir();
+                if (!merged._reservoirs.TryGetValue(operation, out var target)) merged._reservoirs[operation] = target = new Reservoir();
                 target.Samples.AddRange(reservoir.Samples);
             }
         return merged;
     }
 
     public IReadOnlyList<(Enum Operation, double P50, double P99)> Percentiles() =>
-        [.. reservoirs.Select(r => (r.Key, r.Value.Percentile(0.50), r.Value.Percentile(0.99)))];
+        [.. _reservoirs.Select(r => (r.Key, r.Value.Percentile(0.50), r.Value.Percentile(0.99)))];
 
     private sealed class Reservoir
     {
-        private readonly Random random = new(7);
-        private long seen;
+        private readonly Random _random = new(7);
+        private long _seen;
 
         public List<double> Samples { get; } = [];
 
@@ -43,8 +43,8 @@ internal sealed class LatencyRecorder
         {
             // Reservoir sampling keeps a uniform sample of every operation seen, in bounded memory.
             if (Samples.Count < CapacityPerOperation) Samples.Add(value);
-            else if (random.NextInt64(seen + 1) is var slot && slot < CapacityPerOperation) Samples[(int)slot] = value;
-            seen++;
+            else if (_random.NextInt64(_seen + 1) is var slot && slot < CapacityPerOperation) Samples[(int)slot] = value;
+            _seen++;
         }
 
         public double Percentile(double p)

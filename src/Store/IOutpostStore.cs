@@ -46,7 +46,7 @@ public interface IOutpostStore : IAsyncDisposable
     IReadOnlyList<Scan> ListScans();
 
     /// <summary>
-    /// Stops a scan (SPEC §2): queued jobs are cancelled at once; claimed and running jobs are flagged to stop and
+    /// Stops a scan (docs/lifecycle.md): queued jobs are cancelled at once; claimed and running jobs are flagged to stop and
     /// the scan is stopping until they complete; with none, it is stopped at once. Stopping a finished scan is
     /// <see cref="StoreStatus.InvalidTransition"/>; stopping a stopping scan is a no-op success.
     /// </summary>

@@ -3,7 +3,7 @@ using Outpost.Appliance.Tests.Infrastructure;
 
 namespace Outpost.Appliance.Tests;
 
-/// <summary>The admin API (SPEC §3) over real HTTP: scanners, scans, jobs, scheduler, settings, alarms, operations.</summary>
+/// <summary>The admin API (docs/admin-api.md) over real HTTP: scanners, scans, jobs, scheduler, settings, alarms, operations.</summary>
 public sealed class AdminApiTests
 {
     private static readonly HttpMethod Get = HttpMethod.Get;
@@ -304,6 +304,22 @@ public sealed class AdminApiTests
         {
             await daemon.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Alarm_kinds_are_served_with_labels_and_described_in_openapi()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        var api = daemon.Api;
+        var kinds = (await api.AdminAsync(Get, "/api/alarms/kinds")).AssertOk().Json.GetProperty("kinds").EnumerateArray()
+            .ToDictionary(k => k.GetProperty("kind").GetString()!, k => k.GetProperty("label").GetString()!);
+        // Exactly what the appliance raises (src/Appliance/Alarms/AlarmKinds.cs), each with a label for people.
+        Assert.Equal(["scan-stuck", "scanner-offline", "scanner-unhealthy"], kinds.Keys.Order(StringComparer.Ordinal));
+        Assert.All(kinds.Values, label => Assert.False(string.IsNullOrWhiteSpace(label)));
+        (await api.SendAsync(Get, "/api/alarms/kinds", null)).AssertError(401, "UNAUTHORIZED");
+
+        var openApi = (await api.SendAsync(Get, "/openapi/v1.json", null)).AssertOk().Json;
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/alarms/kinds", out _));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Outpost.Appliance.Tests;
 
 /// <summary>
 /// Bad input of every kind on the scanner protocol gets the right 4xx in the error shape, and the store is left
-/// exactly as it was (SPEC §6). Each case runs against a job that is running, so any accidental write would show.
+/// exactly as it was (docs/lifecycle.md, "Durability"). Each case runs against a job that is running, so any accidental write would show.
 /// </summary>
 public sealed class BadInputTests
 {
@@ -96,8 +96,8 @@ public sealed class BadInputTests
     {
         await using var daemon = await Daemon.StartAsync();
         var (key, jobId) = await RunningJobAsync(daemon);
-        const string json = "{\"progressCount\":1,\"resultCount\":1}";
-        var body = json + new string(' ', 1024 * 1024 - json.Length);
+        const string Json = "{\"progressCount\":1,\"resultCount\":1}";
+        var body = Json + new string(' ', 1024 * 1024 - Json.Length);
 
         (await daemon.Api.ScannerAsync(key, HttpMethod.Post, $"/scanner/jobs/{jobId}/progress", body)).AssertOk();
     }

@@ -5,7 +5,7 @@ using Outpost.Appliance.Tests.Infrastructure;
 namespace Outpost.Appliance.Tests;
 
 /// <summary>
-/// SPEC §6 against the real process: <c>kill -9</c> under HTTP load, restart on the same data directory, and every
+/// docs/lifecycle.md, "Durability" against the real process: <c>kill -9</c> under HTTP load, restart on the same data directory, and every
 /// acknowledged change is there, and no job is ever handed out twice (before and after the crash together).
 /// </summary>
 public sealed class CrashTests

@@ -3,7 +3,7 @@ using Outpost.Appliance.Tests.Infrastructure;
 
 namespace Outpost.Appliance.Tests;
 
-/// <summary>The scanner job protocol (SPEC §2) over real HTTP against the real daemon and store: one test per rule.</summary>
+/// <summary>The scanner job protocol (docs/protocol.md) over real HTTP against the real daemon and store: one test per rule.</summary>
 public sealed class ScannerProtocolTests
 {
     private static readonly HttpMethod Get = HttpMethod.Get;

@@ -1,4 +1,5 @@
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Alarms;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Tests.Infrastructure;
 
 namespace Outpost.Appliance.Tests;

@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Tests.Infrastructure;
+using Outpost.Probe.Capture;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 
 namespace Outpost.EndToEnd.Tests;

@@ -43,13 +43,13 @@ public sealed class RpmInstallTests(ITestOutputHelper output)
 
         steps.Done("install, selftest, /healthz");
         // Upgrade: %config(noreplace) keeps the admin's file (no .rpmnew, since the shipped stub did not change).
-        const string settings = "{ \"Outpost\": { \"SessionLifetime\": \"06:00:00\" } }\n";
-        await File.WriteAllTextAsync(root.PathOf("/etc/outpost/outpost.json"), settings);
+        const string Settings = "{ \"Outpost\": { \"SessionLifetime\": \"06:00:00\" } }\n";
+        await File.WriteAllTextAsync(root.PathOf("/etc/outpost/outpost.json"), Settings);
         (await Shell.RunAsync("rpm", ["--root", root.Directory, "-U", "--nodeps",
             packages.UpgradeRpm("outpost"), packages.UpgradeRpm("outpost-probe")], TimeSpan.FromMinutes(3))).EnsureSuccess();
         Assert.Equal(packages.UpgradeVersion, (await Shell.RunAsync("rpm", ["--root", root.Directory, "-q", "--qf", "%{VERSION}-%{RELEASE}", "outpost"],
             TimeSpan.FromMinutes(1))).EnsureSuccess().Output.Trim());
-        Assert.Equal(settings, await File.ReadAllTextAsync(root.PathOf("/etc/outpost/outpost.json")));
+        Assert.Equal(Settings, await File.ReadAllTextAsync(root.PathOf("/etc/outpost/outpost.json")));
         Assert.False(File.Exists(root.PathOf("/etc/outpost/outpost.json.rpmnew")), "no .rpmnew beside the admin's settings");
         Assert.Equal(token, (await File.ReadAllTextAsync(root.PathOf("/var/lib/outpost/admin-token"))).Trim());
         var selftest = (await root.ExecAsync("outpost", "selftest")).EnsureSuccess();

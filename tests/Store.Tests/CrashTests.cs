@@ -7,7 +7,7 @@ using Outpost.Store.Model;
 namespace Outpost.Store.Tests;
 
 /// <summary>
-/// SPEC §6: every acknowledged change survives SIGKILL, and no job is handed out twice. A child process
+/// docs/lifecycle.md, "Durability": every acknowledged change survives SIGKILL, and no job is handed out twice. A child process
 /// (Outpost.Store.CrashWorker) works the lifecycle with four concurrent workers and prints each acknowledgment;
 /// the test kills it at a random moment — mid-lifecycle, mid-checkpoint, mid-recovery — then reopens the store
 /// and checks every acknowledgment against it. The same directory goes through all the kills in turn.
@@ -15,10 +15,10 @@ namespace Outpost.Store.Tests;
 public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Kills = 24;
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "outpost-crash-" + Guid.NewGuid().ToString("N"));
-    private readonly Dictionary<long, Acked> acked = [];
-    private readonly Dictionary<long, int> scans = [];
-    private readonly HashSet<long> everClaimed = [];
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "outpost-crash-" + Guid.NewGuid().ToString("N"));
+    private readonly Dictionary<long, Acked> _acked = [];
+    private readonly Dictionary<long, int> _scans = [];
+    private readonly HashSet<long> _everClaimed = [];
 
     private sealed class Acked
     {
@@ -43,14 +43,14 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IA
             await VerifyAsync();
         }
         Assert.True(totalAcks > 500, $"the children acknowledged only {totalAcks} operations in {Kills} runs");
-        Assert.True(everClaimed.Count > 100, $"only {everClaimed.Count} jobs were claimed");
+        Assert.True(_everClaimed.Count > 100, $"only {_everClaimed.Count} jobs were claimed");
     }
 
     private async Task<List<string>> RunAndKillAsync(int seed, TimeSpan? killAfter, int killAfterAcks)
     {
         var worker = Path.Combine(AppContext.BaseDirectory, "Outpost.Store.CrashWorker.dll");
         Assert.True(File.Exists(worker), $"crash worker not built at {worker}");
-        var start = new ProcessStartInfo("dotnet", [worker, directory, seed.ToString(CultureInfo.InvariantCulture)])
+        var start = new ProcessStartInfo("dotnet", [worker, _directory, seed.ToString(CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -97,14 +97,14 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IA
             var id = long.Parse(parts[1], CultureInfo.InvariantCulture);
             if (parts[0] == "SCAN")
             {
-                scans[id] = int.Parse(parts[2], CultureInfo.InvariantCulture);
+                _scans[id] = int.Parse(parts[2], CultureInfo.InvariantCulture);
                 continue;
             }
-            var job = acked.TryGetValue(id, out var known) ? known : acked[id] = new Acked();
+            var job = _acked.TryGetValue(id, out var known) ? known : _acked[id] = new Acked();
             switch (parts[0])
             {
                 case "CLAIM":
-                    Assert.True(everClaimed.Add(id), $"job {id} was handed out twice");
+                    Assert.True(_everClaimed.Add(id), $"job {id} was handed out twice");
                     job.Claimed = true;
                     break;
                 case "START": job.Started = true; break;
@@ -117,8 +117,8 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IA
 
     private async Task VerifyAsync()
     {
-        await using var store = await FasterOutpostStore.OpenAsync(new FasterStoreOptions { DataDirectory = directory, JobIndexBuckets = 1L << 14, JobMemorySizeBits = 24, BlobIndexBuckets = 1L << 14, BlobMemorySizeBits = 22 }, NullLoggerFactory.Instance);
-        foreach (var (id, expected) in acked)
+        await using var store = await FasterOutpostStore.OpenAsync(new FasterStoreOptions { DataDirectory = _directory, JobIndexBuckets = 1L << 14, JobMemorySizeBits = 24, BlobIndexBuckets = 1L << 14, BlobMemorySizeBits = 22 }, NullLoggerFactory.Instance);
+        foreach (var (id, expected) in _acked)
         {
             var job = store.GetJob(id);
             Assert.True(job is not null, $"acknowledged job {id} is gone");
@@ -128,7 +128,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IA
             if (expected.Finished is { } status) Assert.Equal(status, job.Status);
             if (expected.Finished == JobStatus.Failed) Assert.Equal($"probe failed on job {id}", job.ErrorMessage);
         }
-        foreach (var (scanId, jobCount) in scans)
+        foreach (var (scanId, jobCount) in _scans)
         {
             var scan = store.GetScan(scanId);
             Assert.True(scan is not null, $"acknowledged scan {scanId} is gone");
@@ -142,7 +142,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IA
 
     public Task DisposeAsync()
     {
-        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
         return Task.CompletedTask;
     }
 }

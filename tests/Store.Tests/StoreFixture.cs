@@ -11,14 +11,14 @@ public sealed class TempStore : IAsyncDisposable
     public FasterOutpostStore Store { get; private set; } = null!;
     public DateTimeOffset Now { get; set; } = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
 
-    private FasterStoreOptions options = null!;
+    private FasterStoreOptions _options = null!;
 
     /// <summary>Opens a store sized for tests: small memory and index unless a test needs more.</summary>
     public static async Task<TempStore> OpenAsync(int jobMemorySizeBits = 26, long indexBuckets = 1L << 16)
     {
         var temp = new TempStore();
-        temp.options = Options(temp.Directory) with { JobMemorySizeBits = jobMemorySizeBits, JobIndexBuckets = indexBuckets, BlobIndexBuckets = indexBuckets };
-        temp.Store = await FasterOutpostStore.OpenAsync(temp.options, NullLoggerFactory.Instance);
+        temp._options = Options(temp.Directory) with { JobMemorySizeBits = jobMemorySizeBits, JobIndexBuckets = indexBuckets, BlobIndexBuckets = indexBuckets };
+        temp.Store = await FasterOutpostStore.OpenAsync(temp._options, NullLoggerFactory.Instance);
         return temp;
     }
 
@@ -35,7 +35,7 @@ public sealed class TempStore : IAsyncDisposable
     public async Task ReopenAsync()
     {
         await Store.DisposeAsync();
-        Store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
+        Store = await FasterOutpostStore.OpenAsync(_options, NullLoggerFactory.Instance);
     }
 
     public async Task<Scanner> ScannerAsync(string name = "s1") =>

@@ -364,7 +364,7 @@ public sealed class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
             await _f.Api.CompleteAsync(s.StopTest, id, "completed", resultCount: 0);
         }
 
-        await Expect(card.GetByTestId("scan-status")).ToHaveTextAsync("Stopped", new() { Timeout = 15_000 });
+        await Expect(card.GetByTestId("scan-status")).ToHaveTextAsync("Stopped", new() { Timeout = 30_000 });
         await page.GetByTestId("tab-failed").ClickAsync();
         await Expect(page.GetByTestId("scan-row").Filter(new LocatorFilterOptions { HasText = "ui-stop-me" })).ToBeVisibleAsync();
         await NoScriptErrors(page, errors);

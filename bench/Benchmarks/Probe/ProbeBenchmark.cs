@@ -313,14 +313,14 @@ public static partial class ProbeBenchmark
             HostMac = File.ReadAllText($"/sys/class/net/{HostInterface}/address").Trim();
             TargetMac = Run("ip", "-n", Name, "-o", "link", "show", "veth0").Split("link/ether ")[1].Split(' ')[0];
 
-            const string script = "import socket,sys\n"
+            const string Script = "import socket,sys\n"
                 + "ss=[]\n"
                 + "for p in sys.argv[1:]:\n"
                 + "  s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); s.bind(('0.0.0.0',int(p))); s.listen(65535); ss.append(s)\n"
                 + "print('ready',flush=True)\n"
                 + "sys.stdin.read()\n";
             var start = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "netns", "exec", Name, "python3", "-c", script }.Concat(OpenPorts.Select(p => p.ToString(CultureInfo.InvariantCulture))))
+            foreach (var a in new[] { "netns", "exec", Name, "python3", "-c", Script }.Concat(OpenPorts.Select(p => p.ToString(CultureInfo.InvariantCulture))))
             {
                 start.ArgumentList.Add(a);
             }

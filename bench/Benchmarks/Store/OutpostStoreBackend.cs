@@ -9,8 +9,8 @@ namespace Outpost.Benchmarks.Store;
 /// <summary>One of Outpost's own store backends, in process, driven through the store contract.</summary>
 internal sealed class OutpostStoreBackend(Func<Task<IOutpostStore>> open, Action? cleanUp = null) : ILifecycleBackend
 {
-    private IOutpostStore store = null!;
-    private long[] scannerIds = [];
+    private IOutpostStore _store = null!;
+    private long[] _scannerIds = [];
 
     /// <summary>The embedded FASTER store on a temp directory, removed afterwards.</summary>
     public static OutpostStoreBackend Faster(string directory) => new(
@@ -23,26 +23,26 @@ internal sealed class OutpostStoreBackend(Func<Task<IOutpostStore>> open, Action
 
     public async Task PrepareAsync(int workers, int jobsPerWorker)
     {
-        store = await open();
-        scannerIds = new long[workers];
+        _store = await open();
+        _scannerIds = new long[workers];
         for (var w = 0; w < workers; w++)
-            scannerIds[w] = (await store.CreateScannerAsync($"bench-{w}", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), [], null, DateTimeOffset.UtcNow)).Id;
-        await Preload.CreateJobsAsync(store, scannerIds, jobsPerWorker);
+            _scannerIds[w] = (await _store.CreateScannerAsync($"bench-{w}", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), [], null, DateTimeOffset.UtcNow)).Id;
+        await Preload.CreateJobsAsync(_store, _scannerIds, jobsPerWorker);
     }
 
     public async Task<long?> ClaimOneAsync(int worker)
     {
-        var jobs = await store.ClaimAsync(scannerIds[worker], 1, "127.0.0.1", DateTimeOffset.UtcNow);
+        var jobs = await _store.ClaimAsync(_scannerIds[worker], 1, "127.0.0.1", DateTimeOffset.UtcNow);
         return jobs.Count == 0 ? null : jobs[0].JobId;
     }
 
-    public async Task StartAsync(int worker, long jobId) => Check(await store.StartAsync(scannerIds[worker], jobId, DateTimeOffset.UtcNow));
+    public async Task StartAsync(int worker, long jobId) => Check(await _store.StartAsync(_scannerIds[worker], jobId, DateTimeOffset.UtcNow));
 
     public async Task ProgressAsync(int worker, long jobId, long progress, long results) =>
-        Check(await store.ProgressAsync(scannerIds[worker], jobId, progress, results, DateTimeOffset.UtcNow));
+        Check(await _store.ProgressAsync(_scannerIds[worker], jobId, progress, results, DateTimeOffset.UtcNow));
 
     public async Task CompleteAsync(int worker, long jobId) =>
-        Check(await store.CompleteAsync(scannerIds[worker], jobId, false, 3, null, DateTimeOffset.UtcNow));
+        Check(await _store.CompleteAsync(_scannerIds[worker], jobId, false, 3, null, DateTimeOffset.UtcNow));
 
     private static void Check(Outpost.Store.JobUpdate update)
     {
@@ -51,7 +51,7 @@ internal sealed class OutpostStoreBackend(Func<Task<IOutpostStore>> open, Action
 
     public async ValueTask DisposeAsync()
     {
-        if (store is not null) await store.DisposeAsync();
+        if (_store is not null) await _store.DisposeAsync();
         cleanUp?.Invoke();
     }
 }

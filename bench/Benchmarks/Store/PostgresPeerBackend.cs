@@ -9,12 +9,12 @@ namespace Outpost.Benchmarks.Store;
 /// </summary>
 internal sealed class PostgresPeerBackend(string connectionString) : ILifecycleBackend
 {
-    private NpgsqlDataSource dataSource = null!;
+    private NpgsqlDataSource _dataSource = null!;
 
     public async Task PrepareAsync(int workers, int jobsPerWorker)
     {
-        dataSource = new NpgsqlDataSourceBuilder(connectionString + $";Maximum Pool Size={workers + 4}").Build();
-        await using var connection = await dataSource.OpenConnectionAsync();
+        _dataSource = new NpgsqlDataSourceBuilder(connectionString + $";Maximum Pool Size={workers + 4}").Build();
+        await using var connection = await _dataSource.OpenConnectionAsync();
         await Execute(connection, """
             DROP TABLE IF EXISTS jobs;
             CREATE TABLE jobs (
@@ -37,7 +37,7 @@ internal sealed class PostgresPeerBackend(string connectionString) : ILifecycleB
 
     public async Task<long?> ClaimOneAsync(int worker)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = _dataSource.CreateCommand("""
             UPDATE jobs SET status = 'claimed', claimed_at = now()
             WHERE id IN (SELECT id FROM jobs WHERE scanner_id = $1 AND status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, targets
@@ -58,7 +58,7 @@ internal sealed class PostgresPeerBackend(string connectionString) : ILifecycleB
 
     private async Task Step(string sql, int worker, long jobId)
     {
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = _dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = jobId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = worker });
         if (await command.ExecuteNonQueryAsync() != 1) throw new InvalidOperationException($"lifecycle step refused for job {jobId}");
@@ -72,6 +72,6 @@ internal sealed class PostgresPeerBackend(string connectionString) : ILifecycleB
 
     public async ValueTask DisposeAsync()
     {
-        if (dataSource is not null) await dataSource.DisposeAsync();
+        if (_dataSource is not null) await _dataSource.DisposeAsync();
     }
 }

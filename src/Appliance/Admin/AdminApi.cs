@@ -3,7 +3,7 @@ using Outpost.Appliance.Http;
 namespace Outpost.Appliance.Admin;
 
 /// <summary>
-/// The admin API (SPEC §3): one route group under <c>/api</c>, for the web UI and automation. The group carries the
+/// The admin API (docs/admin-api.md): one route group under <c>/api</c>, for the web UI and automation. The group carries the
 /// admin policy (bearer token or session cookie) and the CSRF check; each feature maps its routes onto it.
 /// </summary>
 public static class AdminApi

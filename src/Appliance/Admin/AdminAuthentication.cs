@@ -25,8 +25,8 @@ public sealed class AdminAuthentication(IOptionsMonitor<AuthenticationSchemeOpti
         if (authorization.Count > 0)
         {
             var value = authorization[0];
-            const string prefix = "Bearer ";
-            return Task.FromResult(value is not null && value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && token.Matches(value[prefix.Length..].Trim())
+            const string Prefix = "Bearer ";
+            return Task.FromResult(value is not null && value.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && token.Matches(value[Prefix.Length..].Trim())
                 ? Success(BearerType)
                 : AuthenticateResult.Fail("Wrong admin token."));
         }

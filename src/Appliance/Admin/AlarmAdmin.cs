@@ -1,11 +1,19 @@
+using Outpost.Appliance.Alarms;
 using Outpost.Appliance.Contracts;
 using Outpost.Store;
 
 namespace Outpost.Appliance.Admin;
 
-/// <summary>Open alarms (<c>scan-stuck</c>, <c>scanner-offline</c>), raised and cleared by the scanner supervisor.</summary>
+/// <summary>
+/// Open alarms, raised and cleared by whatever watches for them (the scanner supervisor, the built-in scanner), and the
+/// kinds there are (<see cref="AlarmKinds"/>), so the UI labels alarms without a list of its own.
+/// </summary>
 public static class AlarmAdmin
 {
-    public static void MapAlarmAdmin(this RouteGroupBuilder api) =>
-        api.MapGet("/alarms", (IOutpostStore store) => TypedResults.Ok(new AlarmListResponse(store.ListAlarms()))).WithTags("Alarms");
+    public static void MapAlarmAdmin(this RouteGroupBuilder api)
+    {
+        var alarms = api.MapGroup("/alarms").WithTags("Alarms");
+        alarms.MapGet("", (IOutpostStore store) => TypedResults.Ok(new AlarmListResponse(store.ListAlarms())));
+        alarms.MapGet("/kinds", () => TypedResults.Ok(new AlarmKindListResponse(AlarmKinds.All)));
+    }
 }

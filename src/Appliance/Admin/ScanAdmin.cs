@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Planning;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Targets;
 using Outpost.Store;
@@ -80,9 +81,9 @@ public static class ScanAdmin
             }
         }
 
-        if (body.MaxProbesPerSecond is < 1 or > ScanSettingsRules.MaxRate)
+        if (body.MaxProbesPerSecond is < 1 or > ProbeRate.Max)
         {
-            return new BadRequestError($"maxProbesPerSecond must be from 1 to {ScanSettingsRules.MaxRate}.");
+            return new BadRequestError($"maxProbesPerSecond must be from 1 to {ProbeRate.Max}.");
         }
 
         var spec = new ScanSpec

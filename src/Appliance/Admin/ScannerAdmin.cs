@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Http;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Planning;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Store;
 using Outpost.Store.Model;
 
@@ -30,9 +31,9 @@ public static class ScannerAdmin
     {
         var name = ValidateName(body.Name, out var error);
         var cidrs = error is null ? ValidateCidrs(body.AllowedCidrs ?? [], out error) : null;
-        if (error is null && body.MaxProbesPerSecond is < 1 or > ScanSettingsRules.MaxRate)
+        if (error is null && body.MaxProbesPerSecond is < 1 or > ProbeRate.Max)
         {
-            error = $"maxProbesPerSecond must be from 1 to {ScanSettingsRules.MaxRate}.";
+            error = $"maxProbesPerSecond must be from 1 to {ProbeRate.Max}.";
         }
 
         if (error is not null)
@@ -74,11 +75,11 @@ public static class ScannerAdmin
                 case JsonValueKind.Null:
                     clearRate = true;
                     break;
-                case JsonValueKind.Number when body.MaxProbesPerSecond.TryGetInt32(out var value) && value is >= 1 and <= ScanSettingsRules.MaxRate:
+                case JsonValueKind.Number when body.MaxProbesPerSecond.TryGetInt32(out var value) && value is >= 1 and <= ProbeRate.Max:
                     rate = value;
                     break;
                 default:
-                    error = $"maxProbesPerSecond must be null (no limit) or a whole number from 1 to {ScanSettingsRules.MaxRate}.";
+                    error = $"maxProbesPerSecond must be null (no limit) or a whole number from 1 to {ProbeRate.Max}.";
                     break;
             }
         }

@@ -1,10 +1,13 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Outpost.Appliance.Alarms;
 using Outpost.Appliance.Hosting;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
+using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 using Outpost.Store;
 using Outpost.Store.Model;
@@ -18,7 +21,7 @@ namespace Outpost.Appliance.BuiltInScanner;
 ///
 /// Each tick: register on first start (the scanner's id is kept in a store document, so restarts reuse it); heartbeat;
 /// pass on stops; check raw packet access; claim what there is room for. Without CAP_NET_RAW it claims nothing, stops
-/// heartbeating (so it shows offline) and raises the <see cref="UnhealthyAlarm"/> alarm saying why, instead of failing
+/// heartbeating (so it shows offline) and raises the <see cref="AlarmKinds.ScannerUnhealthy"/> alarm saying why, instead of failing
 /// every job it is given; the alarm clears once the capability is there.
 ///
 /// Jobs it held when the appliance last stopped (a crash, or a shutdown that outlasted the grace) cannot be resumed —
@@ -26,8 +29,6 @@ namespace Outpost.Appliance.BuiltInScanner;
 /// </summary>
 public sealed partial class LocalScanner : LoopService
 {
-    public const string UnhealthyAlarm = "scanner-unhealthy";
-
     /// <summary>Where the built-in scanner's id is kept.</summary>
     public const string DocumentCollection = "built-in-scanner";
     public const string DocumentKey = "scanner-id";
@@ -86,7 +87,7 @@ public sealed partial class LocalScanner : LoopService
             {
                 _unhealthy = true;
                 LogUnhealthy(_logger, problem);
-                await store.RaiseAlarmAsync(new Alarm(UnhealthyAlarm, ScannerSupervisor.ScannerSubject(_scannerId),
+                await store.RaiseAlarmAsync(new Alarm(AlarmKinds.ScannerUnhealthy, ScannerSupervisor.ScannerSubject(_scannerId),
                     $"The built-in scanner '{BuiltInScannerOptions.ScannerName}' cannot probe and takes no jobs: {problem}.", _clock.GetUtcNow()), ct);
             }
 
@@ -97,7 +98,7 @@ public sealed partial class LocalScanner : LoopService
         {
             _unhealthy = false;
             LogHealthy(_logger);
-            await store.ClearAlarmAsync(UnhealthyAlarm, ScannerSupervisor.ScannerSubject(_scannerId), ct);
+            await store.ClearAlarmAsync(AlarmKinds.ScannerUnhealthy, ScannerSupervisor.ScannerSubject(_scannerId), ct);
         }
 
         foreach (var jobId in await _protocol!.HeartbeatAsync(_runner!.RunningJobs, ct))

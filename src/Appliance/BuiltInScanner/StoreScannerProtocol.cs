@@ -1,7 +1,8 @@
 using Outpost.Appliance.Hosting;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 using Outpost.Probe.Targets;
 using Outpost.Store;

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Outpost.Appliance.Planning;
+using Outpost.Appliance.Scheduling;
 
 namespace Outpost.Appliance.Contracts;
 
@@ -34,6 +36,7 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(ScheduleResponse))]
 [JsonSerializable(typeof(ScheduleListResponse))]
 [JsonSerializable(typeof(AlarmListResponse))]
+[JsonSerializable(typeof(AlarmKindListResponse))]
 [JsonSerializable(typeof(ApplianceResponse))]
 [JsonSerializable(typeof(ScanSettings))]
 [JsonSerializable(typeof(LoginRequest))]

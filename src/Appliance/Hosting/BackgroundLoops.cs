@@ -1,3 +1,5 @@
+using Outpost.Appliance.Alarms;
+
 namespace Outpost.Appliance.Hosting;
 
 /// <summary>Every background loop the daemon runs, named in one place (so a newcomer can list them all).</summary>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Outpost.Appliance.Hosting;
 
-/// <summary>Kestrel as the appliance runs it: the 1 MiB body limit of SPEC §2, and HTTPS with the appliance's certificate.</summary>
+/// <summary>Kestrel as the appliance runs it: the 1 MiB body limit of docs/protocol.md, and HTTPS with the appliance's certificate.</summary>
 public sealed class KestrelSetup(IOptions<OutpostOptions> options, ServingCertificate serving, ILogger<KestrelSetup> logger)
     : IConfigureOptions<KestrelServerOptions>
 {

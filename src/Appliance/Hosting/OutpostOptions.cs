@@ -55,7 +55,7 @@ public sealed class TlsOptions
     public string? KeyPath { get; set; }
 }
 
-/// <summary>When a silent scanner counts as offline and when its jobs go to someone else (SPEC §2).</summary>
+/// <summary>When a silent scanner counts as offline and when its jobs go to someone else (docs/lifecycle.md).</summary>
 public sealed class ScannerTimeouts
 {
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(90);

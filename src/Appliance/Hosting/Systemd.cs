@@ -1,4 +1,4 @@
-using Outpost.Probe.Hosting;
+using Outpost.Probe.Systemd;
 
 namespace Outpost.Appliance.Hosting;
 

@@ -4,7 +4,7 @@ using Outpost.Appliance.Contracts;
 
 namespace Outpost.Appliance.Http;
 
-/// <summary>The error codes of SPEC §2–3, plus the few the framework needs (405, 415, 500).</summary>
+/// <summary>The error codes of docs/errors.md, plus the few the framework needs (405, 415, 500).</summary>
 public static class ErrorCodes
 {
     public const string BadRequest = "BAD_REQUEST";

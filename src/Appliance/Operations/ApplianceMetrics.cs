@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Store.Model;
 
 namespace Outpost.Appliance.Operations;

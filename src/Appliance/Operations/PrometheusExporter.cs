@@ -26,7 +26,7 @@ public sealed class PrometheusExporter : IDisposable
     private static readonly string[] RequestTags = ["http.request.method", "http.route", "http.response.status_code"];
 
     [ThreadStatic]
-    private static char[]? t_labelBuffer;
+    private static char[]? _labelBuffer;
 
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, InstrumentState> _instruments = new();
@@ -115,7 +115,7 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var buffer = t_labelBuffer ??= new char[512];
+            var buffer = _labelBuffer ??= new char[512];
             var length = WriteLabels(tags, buffer);
             Series series;
             if (length < 0)

@@ -1,4 +1,3 @@
-using Outpost.Appliance.Admin;
 using Outpost.Appliance.Hosting;
 
 namespace Outpost.Appliance.Scheduling;

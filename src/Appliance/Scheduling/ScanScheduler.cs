@@ -1,9 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Outpost.Appliance.Admin;
-using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Hosting;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Planning;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Store;
 using Outpost.Store.Model;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Planning;
 
 namespace Outpost.Appliance.Scheduling;
 

@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Targets;
 
 namespace Outpost.Probe.Node;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Outpost.Probe.Engine;
-using Outpost.Probe.Hosting;
+using Outpost.Probe.Systemd;
 
 namespace Outpost.Probe.Node;
 

@@ -23,7 +23,7 @@ public sealed record NodeSettings
 {
     public const string InstalledConfigFile = "/etc/outpost/probe.json";
 
-    /// <summary>SPEC §2: the appliance caps a claim at 10 jobs.</summary>
+    /// <summary>docs/protocol.md: the appliance caps a claim at 10 jobs.</summary>
     public const int MaxClaimLimit = 10;
 
     public required Uri Appliance { get; init; }

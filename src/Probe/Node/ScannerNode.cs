@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
-using Outpost.Probe.Hosting;
+using Outpost.Probe.Jobs;
+using Outpost.Probe.Systemd;
 
 namespace Outpost.Probe.Node;
 
 /// <summary>
-/// The remote scanner node's loop (SPEC §2): heartbeat every <see cref="HeartbeatInterval"/> with the running job ids
+/// The remote scanner node's loop (docs/protocol.md): heartbeat every <see cref="HeartbeatInterval"/> with the running job ids
 /// (and stop what the reply lists), claim as many jobs as there is room for, hand each to the <see cref="JobRunner"/>,
 /// and ask again after the poll interval or as soon as a job ends.
 ///

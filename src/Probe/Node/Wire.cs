@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Outpost.Probe.Node;
 
-// The scanner job protocol's JSON (SPEC §2) as a node writes and reads it. The appliance's own records
+// The scanner job protocol's JSON (docs/protocol.md) as a node writes and reads it. The appliance's own records
 // (src/Appliance/Contracts/ScannerProtocol.cs) cannot be shared: the appliance references this project, not the
 // other way round. These are the client's view only — what a node sends and the fields it reads — so a field the
 // appliance adds to a reply is ignored here rather than breaking older nodes.

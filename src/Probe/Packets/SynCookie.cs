@@ -72,11 +72,11 @@ public sealed class SynCookie
         v0 ^= m1;
 
         // Final block: no remaining bytes, message length 16 in the top byte.
-        const ulong last = 16UL << 56;
-        v3 ^= last;
+        const ulong Last = 16UL << 56;
+        v3 ^= Last;
         Round(ref v0, ref v1, ref v2, ref v3);
         Round(ref v0, ref v1, ref v2, ref v3);
-        v0 ^= last;
+        v0 ^= Last;
 
         v2 ^= 0xFF;
         Round(ref v0, ref v1, ref v2, ref v3);

@@ -10,10 +10,10 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed partial class Checkpointer(FasterOutpostStore store, FasterStoreOptions options, ILogger logger) : IAsyncDisposable
 {
-    private readonly CancellationTokenSource stopping = new();
-    private Task loop = Task.CompletedTask;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _loop = Task.CompletedTask;
 
-    public void Start() => loop = Task.Run(() => RunAsync(stopping.Token));
+    public void Start() => _loop = Task.Run(() => RunAsync(_stopping.Token));
 
     private async Task RunAsync(CancellationToken ct)
     {
@@ -45,9 +45,9 @@ internal sealed partial class Checkpointer(FasterOutpostStore store, FasterStore
 
     public async ValueTask DisposeAsync()
     {
-        await stopping.CancelAsync().ConfigureAwait(false);
-        await loop.ConfigureAwait(false);
-        stopping.Dispose();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stopping.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "checkpoint failed; the write-ahead log keeps every change until the next one succeeds")]

@@ -1,6 +1,5 @@
-using Outpost.Store.Lifecycle;
-using System.Globalization;
 using System.Text;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 using Outpost.Store.Queries;
 
@@ -13,7 +12,7 @@ public sealed partial class FasterOutpostStore
     public JobPage QueryJobs(JobQuery query)
     {
         var since = Ticks.Of(query.Since);
-        var before = long.TryParse(query.Cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var cursor) ? cursor : long.MaxValue;
+        var before = JobCursor.Before(query.Cursor);
         var text = string.IsNullOrWhiteSpace(query.Text) ? null : query.Text.Trim();
         var limit = Math.Clamp(query.Limit, 1, 1000);
         var page = new List<Job>(limit);
@@ -21,12 +20,12 @@ public sealed partial class FasterOutpostStore
         var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
         var more = false;
 
-        for (var jobId = catalog.JobIdHighWater; jobId >= lowestJobId; jobId--)
+        for (var jobId = _catalog.JobIdHighWater; jobId >= _lowestJobId; jobId--)
         {
-            if (!jobs.TryRead(jobId, out var record)) continue;
+            if (!_jobs.TryRead(jobId, out var record)) continue;
             if (record.CreatedAt < since) break;
             if (query.ScanId is { } scanId && record.ScanId != scanId) continue;
-            var error = record.Status == JobStatus.Failed && blobs.Get(jobId, BlobKind.Error) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+            var error = record.Status == JobStatus.Failed && _blobs.Get(jobId, BlobKind.Error) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
             if (text is not null && !Matches(in record, error, text)) continue;
 
             switch (record.Status)
@@ -51,7 +50,7 @@ public sealed partial class FasterOutpostStore
 
         var counts = new StatusCounts(queued, running, completed, failed, cancelled);
         var failedReasons = reasons.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => new FailedReason(r.Key, r.Value)).ToList();
-        var nextCursor = more ? page[^1].JobId.ToString(CultureInfo.InvariantCulture) : null;
+        var nextCursor = more ? JobCursor.After(page[^1].JobId) : null;
         return new JobPage(page, counts, failedReasons, nextCursor);
     }
 
@@ -59,19 +58,22 @@ public sealed partial class FasterOutpostStore
     {
         if (query.Status is { } wanted)
         {
-            var shown = status == JobStatus.Claimed ? JobStatus.Queued : status;
-            if (shown != (wanted == JobStatus.Claimed ? JobStatus.Queued : wanted)) return false;
+            if (status.ShownAs() != wanted.ShownAs()) return false;
         }
         return query.FailedReason is null || string.Equals(reason, query.FailedReason, StringComparison.Ordinal);
     }
 
-    /// <summary>Case-insensitive match against job name, targets, scanner name, source IP and error text.</summary>
+    /// <summary>
+    /// Case-insensitive match against job name, targets, scanner name, source IP and error text. PostgreSQL matches the
+    /// same fields in SQL (<c>WindowSql</c> in PostgresOutpostStore.Queries.cs); the contract test
+    /// <c>The_jobs_query_filters_the_window_by_status_text_and_failed_reason_with_counts</c> checks every field on both.
+    /// </summary>
     private bool Matches(in JobRecord record, string? error, string text)
     {
         const StringComparison IgnoreCase = StringComparison.OrdinalIgnoreCase;
         if (error?.Contains(text, IgnoreCase) == true) return true;
         if (record.SourceIp.ToString()?.Contains(text, IgnoreCase) == true) return true;
-        if (catalog.Scanner(record.ScannerId)?.Name.Contains(text, IgnoreCase) == true) return true;
+        if (_catalog.Scanner(record.ScannerId)?.Name.Contains(text, IgnoreCase) == true) return true;
         var (name, targets) = ReadSpec(record.JobId);
         if (name.Contains(text, IgnoreCase)) return true;
         foreach (var target in targets)

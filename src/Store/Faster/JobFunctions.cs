@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using FASTER.core;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;

@@ -9,32 +9,32 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed class ScanEntry(long id, ScanSpec spec, ScanStatus status, long createdAt)
 {
-    private int status = (int)status;
+    private int _status = (int)status;
 
     public long Id { get; } = id;
     public ScanSpec Spec { get; } = spec;
     public long CreatedAt { get; } = createdAt;
     public long StartedAt { get; set; }
     public long FinishedAt { get; set; }
-    private JobIdRange[] jobRanges = [];
+    private JobIdRange[] _jobRanges = [];
 
     /// <summary>Ids of the scan's jobs: one range per dispatch, one single-id range per re-run. Copy on write, so
     /// readers (claims, recovery's parallel rebuild) take no lock.</summary>
-    public JobIdRange[] JobRanges => Volatile.Read(ref jobRanges);
+    public JobIdRange[] JobRanges => Volatile.Read(ref _jobRanges);
 
     /// <summary>Adds a range; callers hold the catalog lock, the only writer.</summary>
-    public void AddJobRange(JobIdRange range) => Volatile.Write(ref jobRanges, [.. jobRanges, range]);
+    public void AddJobRange(JobIdRange range) => Volatile.Write(ref _jobRanges, [.. _jobRanges, range]);
 
-    public void SetJobRanges(IEnumerable<JobIdRange> ranges) => Volatile.Write(ref jobRanges, [.. ranges]);
+    public void SetJobRanges(IEnumerable<JobIdRange> ranges) => Volatile.Write(ref _jobRanges, [.. ranges]);
     public ScanTally Tally { get; } = new();
     /// <summary>Held while a status change of this scan is decided and logged, so the log keeps their order.</summary>
     public Lock Gate { get; } = new();
 
-    public ScanStatus Status => (ScanStatus)Volatile.Read(ref status);
+    public ScanStatus Status => (ScanStatus)Volatile.Read(ref _status);
 
-    public bool TryMove(ScanStatus from, ScanStatus to) => Interlocked.CompareExchange(ref status, (int)to, (int)from) == (int)from;
+    public bool TryMove(ScanStatus from, ScanStatus to) => Interlocked.CompareExchange(ref _status, (int)to, (int)from) == (int)from;
 
-    public void Set(ScanStatus to) => Volatile.Write(ref status, (int)to);
+    public void Set(ScanStatus to) => Volatile.Write(ref _status, (int)to);
 
     public bool OwnsJob(long jobId)
     {

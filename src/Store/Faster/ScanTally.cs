@@ -18,7 +18,7 @@ internal sealed class ScanTally
     private const int Stripes = 8;
     // Fields of one stripe; a stripe spans 128 bytes so two stripes never share a cache line.
     private const int Unfinished = 0, Progress = 1, Results = 2, Failed = 3, StatusBase = 4, Width = 16;
-    private readonly long[] cells = new long[Stripes * Width];
+    private readonly long[] _cells = new long[Stripes * Width];
 
     private static int Stripe(long jobId) => (int)((ulong)jobId % Stripes) * Width;
 
@@ -26,11 +26,11 @@ internal sealed class ScanTally
     public void Add(in JobRecord job)
     {
         var s = Stripe(job.JobId);
-        Interlocked.Increment(ref cells[s + StatusBase + (int)job.Status]);
-        Interlocked.Add(ref cells[s + Progress], job.ProgressCount);
-        Interlocked.Add(ref cells[s + Results], job.ResultCount);
-        if (!job.Status.IsFinished()) Interlocked.Increment(ref cells[s + Unfinished]);
-        else if (job.Status == JobStatus.Failed && !job.Has(JobFlags.Superseded)) Interlocked.Increment(ref cells[s + Failed]);
+        Interlocked.Increment(ref _cells[s + StatusBase + (int)job.Status]);
+        Interlocked.Add(ref _cells[s + Progress], job.ProgressCount);
+        Interlocked.Add(ref _cells[s + Results], job.ResultCount);
+        if (!job.Status.IsFinished()) Interlocked.Increment(ref _cells[s + Unfinished]);
+        else if (job.Status == JobStatus.Failed && !job.Has(JobFlags.Superseded)) Interlocked.Increment(ref _cells[s + Failed]);
     }
 
     /// <summary>Moves a job's counts from <paramref name="before"/> to <paramref name="after"/>.
@@ -40,34 +40,34 @@ internal sealed class ScanTally
         var s = Stripe(after.JobId);
         if (before.Status != after.Status)
         {
-            Interlocked.Decrement(ref cells[s + StatusBase + (int)before.Status]);
-            Interlocked.Increment(ref cells[s + StatusBase + (int)after.Status]);
+            Interlocked.Decrement(ref _cells[s + StatusBase + (int)before.Status]);
+            Interlocked.Increment(ref _cells[s + StatusBase + (int)after.Status]);
         }
-        if (after.ProgressCount != before.ProgressCount) Interlocked.Add(ref cells[s + Progress], after.ProgressCount - before.ProgressCount);
-        if (after.ResultCount != before.ResultCount) Interlocked.Add(ref cells[s + Results], after.ResultCount - before.ResultCount);
+        if (after.ProgressCount != before.ProgressCount) Interlocked.Add(ref _cells[s + Progress], after.ProgressCount - before.ProgressCount);
+        if (after.ResultCount != before.ResultCount) Interlocked.Add(ref _cells[s + Results], after.ResultCount - before.ResultCount);
         var failedBefore = before.Status == JobStatus.Failed && !before.Has(JobFlags.Superseded);
         var failedAfter = after.Status == JobStatus.Failed && !after.Has(JobFlags.Superseded);
-        if (failedAfter != failedBefore) Interlocked.Add(ref cells[s + Failed], failedAfter ? 1 : -1);
+        if (failedAfter != failedBefore) Interlocked.Add(ref _cells[s + Failed], failedAfter ? 1 : -1);
         if (before.Status.IsFinished() || !after.Status.IsFinished()) return false;
-        return Interlocked.Decrement(ref cells[s + Unfinished]) == 0 && UnfinishedTotal() == 0;
+        return Interlocked.Decrement(ref _cells[s + Unfinished]) == 0 && UnfinishedTotal() == 0;
     }
 
     /// <summary>Adds another tally's counts (recovery builds tallies per thread, then merges them).</summary>
     public void AddFrom(ScanTally other)
     {
-        for (var i = 0; i < cells.Length; i++)
-            if (other.cells[i] != 0) Interlocked.Add(ref cells[i], other.cells[i]);
+        for (var i = 0; i < _cells.Length; i++)
+            if (other._cells[i] != 0) Interlocked.Add(ref _cells[i], other._cells[i]);
     }
 
     /// <summary>Forgets a job (retention).</summary>
     public void Remove(in JobRecord job)
     {
         var s = Stripe(job.JobId);
-        Interlocked.Decrement(ref cells[s + StatusBase + (int)job.Status]);
-        Interlocked.Add(ref cells[s + Progress], -job.ProgressCount);
-        Interlocked.Add(ref cells[s + Results], -job.ResultCount);
-        if (!job.Status.IsFinished()) Interlocked.Decrement(ref cells[s + Unfinished]);
-        else if (job.Status == JobStatus.Failed && !job.Has(JobFlags.Superseded)) Interlocked.Decrement(ref cells[s + Failed]);
+        Interlocked.Decrement(ref _cells[s + StatusBase + (int)job.Status]);
+        Interlocked.Add(ref _cells[s + Progress], -job.ProgressCount);
+        Interlocked.Add(ref _cells[s + Results], -job.ResultCount);
+        if (!job.Status.IsFinished()) Interlocked.Decrement(ref _cells[s + Unfinished]);
+        else if (job.Status == JobStatus.Failed && !job.Has(JobFlags.Superseded)) Interlocked.Decrement(ref _cells[s + Failed]);
     }
 
     public long UnfinishedTotal() => Sum(Unfinished);
@@ -85,7 +85,7 @@ internal sealed class ScanTally
     private long Sum(int field)
     {
         long total = 0;
-        for (var s = 0; s < Stripes; s++) total += Volatile.Read(ref cells[s * Width + field]);
+        for (var s = 0; s < Stripes; s++) total += Volatile.Read(ref _cells[s * Width + field]);
         return total;
     }
 }

@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using System.Collections.Concurrent;
+using Outpost.Store.Lifecycle;
 
 namespace Outpost.Store.Faster;
 
@@ -10,9 +10,9 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed class ScannerQueues
 {
-    private readonly ConcurrentDictionary<long, ScannerQueue> queues = new();
+    private readonly ConcurrentDictionary<long, ScannerQueue> _queues = new();
 
-    public ScannerQueue For(long scannerId) => queues.GetOrAdd(scannerId, static _ => new ScannerQueue());
+    public ScannerQueue For(long scannerId) => _queues.GetOrAdd(scannerId, static _ => new ScannerQueue());
 }
 
 internal sealed class ScannerQueue

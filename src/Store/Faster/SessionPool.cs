@@ -9,14 +9,14 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed class SessionPool<TSession>(Func<TSession> create) : IDisposable where TSession : IDisposable
 {
-    private readonly ConcurrentBag<TSession> idle = [];
+    private readonly ConcurrentBag<TSession> _idle = [];
 
-    public TSession Rent() => idle.TryTake(out var session) ? session : create();
+    public TSession Rent() => _idle.TryTake(out var session) ? session : create();
 
-    public void Return(TSession session) => idle.Add(session);
+    public void Return(TSession session) => _idle.Add(session);
 
     public void Dispose()
     {
-        while (idle.TryTake(out var session)) session.Dispose();
+        while (_idle.TryTake(out var session)) session.Dispose();
     }
 }

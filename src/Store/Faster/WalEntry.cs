@@ -1,6 +1,6 @@
-using Outpost.Store.Lifecycle;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;
@@ -34,19 +34,19 @@ internal enum BlobKind : byte
 /// </summary>
 internal ref struct WalEntry
 {
-    [ThreadStatic] private static byte[]? threadBuffer;
-    private byte[] buffer;
-    private int length;
+    [ThreadStatic] private static byte[]? _threadBuffer;
+    private byte[] _buffer;
+    private int _length;
 
     public static WalEntry Begin()
     {
-        var entry = new WalEntry { buffer = threadBuffer ??= new byte[64 * 1024] };
+        var entry = new WalEntry { _buffer = _threadBuffer ??= new byte[64 * 1024] };
         return entry;
     }
 
-    public readonly ReadOnlySpan<byte> Bytes => buffer.AsSpan(0, length);
+    public readonly ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
 
-    public readonly int Length => length;
+    public readonly int Length => _length;
 
     /// <summary>What a new job adds to an entry: its spec blob and its image, each with its part header.</summary>
     public static int JobPartsBytes(int specLength) => 5 + 9 + specLength + 5 + JobRecord.Size;
@@ -92,16 +92,16 @@ internal ref struct WalEntry
 
     private Span<byte> Reserve(WalPart part, int payloadLength)
     {
-        var needed = length + 5 + payloadLength;
-        if (needed > buffer.Length)
+        var needed = _length + 5 + payloadLength;
+        if (needed > _buffer.Length)
         {
-            Array.Resize(ref buffer, Math.Max(needed, buffer.Length * 2));
-            threadBuffer = buffer;
+            Array.Resize(ref _buffer, Math.Max(needed, _buffer.Length * 2));
+            _threadBuffer = _buffer;
         }
-        buffer[length] = (byte)part;
-        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(length + 1), payloadLength);
-        var payload = buffer.AsSpan(length + 5, payloadLength);
-        length = needed;
+        _buffer[_length] = (byte)part;
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_length + 1), payloadLength);
+        var payload = _buffer.AsSpan(_length + 5, payloadLength);
+        _length = needed;
         return payload;
     }
 }
@@ -109,20 +109,20 @@ internal ref struct WalEntry
 /// <summary>Reads the parts of one entry back, for recovery.</summary>
 internal ref struct WalEntryReader(ReadOnlySpan<byte> entry)
 {
-    private ReadOnlySpan<byte> rest = entry;
+    private ReadOnlySpan<byte> _rest = entry;
 
     public bool Next(out WalPart part, out ReadOnlySpan<byte> payload)
     {
-        if (rest.Length < 5)
+        if (_rest.Length < 5)
         {
             part = default;
             payload = default;
             return false;
         }
-        part = (WalPart)rest[0];
-        var length = BinaryPrimitives.ReadInt32LittleEndian(rest[1..]);
-        payload = rest.Slice(5, length);
-        rest = rest[(5 + length)..];
+        part = (WalPart)_rest[0];
+        var length = BinaryPrimitives.ReadInt32LittleEndian(_rest[1..]);
+        payload = _rest.Slice(5, length);
+        _rest = _rest[(5 + length)..];
         return true;
     }
 }

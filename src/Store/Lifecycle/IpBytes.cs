@@ -7,9 +7,9 @@ namespace Outpost.Store.Lifecycle;
 [StructLayout(LayoutKind.Sequential)]
 internal struct IpBytes
 {
-    private ulong high;
-    private ulong low;
-    private byte present;
+    private ulong _high;
+    private ulong _low;
+    private byte _present;
 
     public static IpBytes From(string? text)
     {
@@ -17,20 +17,20 @@ internal struct IpBytes
         if (text is null || !IPAddress.TryParse(text, out var address)) return ip;
         Span<byte> bytes = stackalloc byte[16];
         address.MapToIPv6().TryWriteBytes(bytes, out _);
-        ip.high = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes);
-        ip.low = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
-        ip.present = 1;
+        ip._high = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        ip._low = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+        ip._present = 1;
         return ip;
     }
 
-    public readonly bool IsPresent => present != 0;
+    public readonly bool IsPresent => _present != 0;
 
     public override readonly string? ToString()
     {
-        if (present == 0) return null;
+        if (_present == 0) return null;
         Span<byte> bytes = stackalloc byte[16];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, high);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], low);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, _high);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], _low);
         var address = new IPAddress(bytes);
         return (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
     }

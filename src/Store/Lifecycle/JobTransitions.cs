@@ -3,7 +3,7 @@ using Outpost.Store.Model;
 namespace Outpost.Store.Lifecycle;
 
 /// <summary>
-/// The job lifecycle of SPEC §2 as one pure function: given a command and a record, the outcome and the next
+/// The job lifecycle of docs/lifecycle.md as one pure function: given a command and a record, the outcome and the next
 /// record. It runs inside FASTER's RMW callbacks while the record's bucket is latched, so deciding and writing
 /// are one atomic step: two claimers can never both see "queued". Hot path: no allocation, no locks, no throwing.
 /// </summary>

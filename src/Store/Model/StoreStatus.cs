@@ -1,7 +1,7 @@
 namespace Outpost.Store.Model;
 
 /// <summary>
-/// The outcome of a store operation. Refusals are values, not exceptions, so the API maps them to SPEC §2's
+/// The outcome of a store operation. Refusals are values, not exceptions, so the API maps them to docs/lifecycle.md's
 /// codes and the hot path never throws; a refused operation changed nothing.
 /// </summary>
 public enum StoreStatus : byte

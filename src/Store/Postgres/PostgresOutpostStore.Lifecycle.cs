@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using Npgsql;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Postgres;
@@ -111,7 +111,7 @@ public sealed partial class PostgresOutpostStore
         var ip = NormalizeIp(sourceIp);
         try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             await using var claim = Command(connection, ClaimSql);
             claim.Parameters.Add(Long(scannerId));
             claim.Parameters.Add(Int(max));

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Npgsql;
 using Outpost.Store.Model;
@@ -18,7 +17,7 @@ public sealed partial class PostgresOutpostStore
 
     public JobPage QueryJobs(JobQuery query)
     {
-        var before = long.TryParse(query.Cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var cursor) ? cursor : long.MaxValue;
+        var before = JobCursor.Before(query.Cursor);
         var text = string.IsNullOrWhiteSpace(query.Text) ? null : "%" + EscapeLike(query.Text.Trim()) + "%";
         var limit = Math.Clamp(query.Limit, 1, 1000);
         return Read(connection =>
@@ -80,7 +79,7 @@ public sealed partial class PostgresOutpostStore
             var more = page.Count > limit;
             if (more) page.RemoveAt(page.Count - 1);
             var failedReasons = reasons.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => new FailedReason(r.Key, r.Value)).ToList();
-            return new JobPage(page, counts, failedReasons, more ? page[^1].JobId.ToString(CultureInfo.InvariantCulture) : null);
+            return new JobPage(page, counts, failedReasons, more ? JobCursor.After(page[^1].JobId) : null);
         });
     }
 

@@ -1,4 +1,3 @@
-using Outpost.Store.Lifecycle;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -6,6 +5,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Postgres;
@@ -26,15 +26,15 @@ namespace Outpost.Store.Postgres;
 /// </summary>
 public sealed partial class PostgresOutpostStore : IOutpostStore
 {
-    private readonly NpgsqlDataSource dataSource;
-    private readonly PostgresStoreOptions options;
-    private readonly ILogger logger;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresStoreOptions _options;
+    private readonly ILogger _logger;
 
     private PostgresOutpostStore(NpgsqlDataSource dataSource, PostgresStoreOptions options, ILogger logger)
     {
-        this.dataSource = dataSource;
-        this.options = options;
-        this.logger = logger;
+        this._dataSource = dataSource;
+        this._options = options;
+        this._logger = logger;
     }
 
     /// <summary>Connects, creates or migrates the schema (safe with several nodes starting at once) and returns the store.</summary>
@@ -84,10 +84,10 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     /// <summary>The store's connection string (with its enforced settings), for tests that inspect the database.</summary>
-    internal string ConnectionStringForTests => dataSource.ConnectionString;
+    internal string ConnectionStringForTests => _dataSource.ConnectionString;
 
     // ---- Running statements ---------------------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
     {
         try
         {
-            using var connection = dataSource.OpenConnection();
+            using var connection = _dataSource.OpenConnection();
             return work(connection);
         }
         catch (Exception e) when (IsUnavailable(e))
@@ -124,7 +124,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
     {
         try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             return await work(connection, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (IsUnavailable(e))
@@ -143,16 +143,16 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+                await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
                 await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
                 var (commit, result) = await work(connection, ct).ConfigureAwait(false);
                 if (commit) await transaction.CommitAsync(ct).ConfigureAwait(false);
                 else await transaction.RollbackAsync(ct).ConfigureAwait(false);
                 return result;
             }
-            catch (Exception e) when (IsConflict(e) && attempt < options.ConflictRetries)
+            catch (Exception e) when (IsConflict(e) && attempt < _options.ConflictRetries)
             {
-                LogConflictRetried(logger, ((PostgresException)e).SqlState, attempt);
+                LogConflictRetried(_logger, ((PostgresException)e).SqlState, attempt);
             }
             catch (Exception e) when (IsUnavailable(e))
             {

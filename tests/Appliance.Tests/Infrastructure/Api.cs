@@ -12,7 +12,7 @@ public sealed record Reply(HttpStatusCode Status, string Body, HttpResponseHeade
 
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
 
-    /// <summary>Asserts the status and the SPEC's error shape with this code.</summary>
+    /// <summary>Asserts the status and the error shape of docs/errors.md with this code.</summary>
     public Reply AssertError(int status, string code)
     {
         Assert.True(Code == status, $"expected {status} {code}, got {Code}: {Body}");

@@ -30,10 +30,10 @@ public sealed partial class ScaleOutTests(SharedPostgres postgres, Xunit.Abstrac
         }
 
         var scanId = await b.Api.CreateScanAsync(["10.0.0.0/17"], [.. scanners.Select(s => s.Id)]); // 128 jobs
-        const int threads = 12;
-        using var barrier = new Barrier(threads);
+        const int Threads = 12;
+        using var barrier = new Barrier(Threads);
         var got = new ConcurrentQueue<(long JobId, long ScannerId)>();
-        var workers = Enumerable.Range(0, threads).Select(t => Task.Factory.StartNew(() =>
+        var workers = Enumerable.Range(0, Threads).Select(t => Task.Factory.StartNew(() =>
         {
             var (scannerId, key) = scanners[t % scanners.Count];
             var api = (t / scanners.Count % 2 == 0 ? a : b).Api;

@@ -1,4 +1,4 @@
-using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Planning;
 using Outpost.Appliance.Scheduling;
 
 namespace Outpost.Appliance.Tests.Scheduling;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Outpost.Appliance.Admin;
-using Outpost.Appliance.Scanner;
+using Outpost.Appliance.Alarms;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Appliance.Tests.Infrastructure;
 using Outpost.Store;

@@ -67,14 +67,14 @@ internal sealed class NetworkNamespace : IDisposable
     /// <summary>Starts a python3 listener in namespace <paramref name="ns"/>; returns once it listens. Closing its stdin stops it.</summary>
     internal static Process StartListener(string ns, string address, params int[] ports)
     {
-        const string script = "import socket,sys\n"
+        const string Script = "import socket,sys\n"
             + "ss=[]\n"
             + "for p in sys.argv[2:]:\n"
             + "  s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); s.bind((sys.argv[1],int(p))); s.listen(1024); ss.append(s)\n"
             + "print('ready',flush=True)\n"
             + "sys.stdin.read()\n";
         var start = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "netns", "exec", ns, "python3", "-c", script, address }.Concat(ports.Select(p => p.ToString(CultureInfo.InvariantCulture))))
+        foreach (var arg in new[] { "netns", "exec", ns, "python3", "-c", Script, address }.Concat(ports.Select(p => p.ToString(CultureInfo.InvariantCulture))))
         {
             start.ArgumentList.Add(arg);
         }

@@ -28,10 +28,10 @@ public class FeistelPermutationTests
     [Fact]
     public void Is_exhaustively_a_bijection_on_16_hosts_by_all_ports()
     {
-        const ulong count = 16UL * 65535;
-        var permutation = new FeistelPermutation(count, 99);
-        var seen = new System.Collections.BitArray((int)count);
-        for (ulong i = 0; i < count; i++)
+        const ulong Count = 16UL * 65535;
+        var permutation = new FeistelPermutation(Count, 99);
+        var seen = new System.Collections.BitArray((int)Count);
+        for (ulong i = 0; i < Count; i++)
         {
             var value = (int)permutation.Shuffle(i);
             Assert.False(seen[value]);
@@ -42,14 +42,14 @@ public class FeistelPermutationTests
     [Fact]
     public void Inverse_holds_on_huge_domains()
     {
-        const ulong count = (1UL << 32) * 65535; // every IPv4 address × every port
-        var permutation = new FeistelPermutation(count, 5);
+        const ulong Count = (1UL << 32) * 65535; // every IPv4 address × every port
+        var permutation = new FeistelPermutation(Count, 5);
         var random = new Random(1);
         for (var i = 0; i < 20_000; i++)
         {
-            var index = (ulong)random.NextInt64(0, long.MaxValue) % count;
+            var index = (ulong)random.NextInt64(0, long.MaxValue) % Count;
             var value = permutation.Shuffle(index);
-            Assert.True(value < count);
+            Assert.True(value < Count);
             Assert.Equal(index, permutation.Unshuffle(value));
         }
     }

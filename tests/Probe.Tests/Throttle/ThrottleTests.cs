@@ -92,27 +92,33 @@ public class ThrottleTests
     [Fact]
     public void Threads_sharing_a_throttle_never_get_more_than_the_rate_between_them()
     {
-        // The real clock and four real threads racing for tokens: the compare-and-swap must never double-grant.
-        var throttle = new ProbeThrottle(20_000, TimeProvider.System, SystemSleeper.Instance);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        long granted = 0;
-        long lastGrantTicks = 0;
-        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        // Four real threads, released at once by a barrier, race the bucket's compare-and-swap while the fake clock stands
+        // still; it moves only between rounds. What they get together must be exactly what came due: a double grant
+        // would show as a surplus, a lost update as a shortfall. No wall clock, so a loaded machine cannot skew it.
+        var clock = new FakeClock();
+        var bucket = new TokenBucket(20_000, clock);
+        while (bucket.TryTake(1_000, out _) > 0)
         {
-            while (clock.Elapsed < TimeSpan.FromMilliseconds(500))
+        }
+
+        for (var round = 0; round < 20; round++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(5)); // 100 tokens come due
+            long granted = 0;
+            using var start = new Barrier(4);
+            var threads = Enumerable.Range(0, 4).Select(n => new Thread(() =>
             {
-                Interlocked.Add(ref granted, throttle.Acquire(64, CancellationToken.None));
-                var now = clock.Elapsed.Ticks;
-                long seen;
-                while ((seen = Interlocked.Read(ref lastGrantTicks)) < now && Interlocked.CompareExchange(ref lastGrantTicks, now, seen) != seen)
+                start.SignalAndWait();
+                int got;
+                while ((got = bucket.TryTake(7, out _)) > 0)
                 {
+                    Interlocked.Add(ref granted, got);
                 }
-            }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-        var allowed = 20_000 * TimeSpan.FromTicks(lastGrantTicks).TotalSeconds;
-        Assert.InRange(granted, allowed * 0.9, allowed + 1);
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.Equal(100, granted);
+        }
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using Outpost.Store.Model;
 namespace Outpost.Store.Tests.Contract;
 
 /// <summary>
-/// The store's contract (IOutpostStore and SPEC §2), once, for every backend: each subclass opens a fresh, empty store
+/// The store's contract (IOutpostStore and docs/lifecycle.md), once, for every backend: each subclass opens a fresh, empty store
 /// of its kind per test. A test that fails for one backend only is a difference between the two implementations.
 /// Concurrency tests release their threads with a <see cref="Barrier"/> and check the union of what they got.
 /// </summary>
@@ -113,7 +113,7 @@ public abstract class StoreContract : IAsyncLifetime
         _ => Store.CompleteAsync(scannerId, jobId, true, 1, "scanner error", Now),
     };
 
-    // ---- Transitions (SPEC §2), table-driven -------------------------------------------------------------
+    // ---- Transitions (docs/lifecycle.md), table-driven -------------------------------------------------------------
 
     public static TheoryData<Start, Op, StoreStatus, JobStatus> Transitions => new()
     {
@@ -231,6 +231,9 @@ public abstract class StoreContract : IAsyncLifetime
 
     // ---- Claims ---------------------------------------------------------------------------------------------
 
+    // Claim order is written three times: the FASTER backend's per-scanner queues (Faster/ScannerQueues.cs, filled in id
+    // order, manual before automated), its rebuild at recovery, and PostgreSQL's claim (ORDER BY automated, id in
+    // Postgres/PostgresOutpostStore.Lifecycle.cs). These two tests hold them to one rule (docs/lifecycle.md).
     [Fact]
     public async Task Claims_are_fifo_per_scanner_and_only_the_scanners_own_jobs()
     {
@@ -311,6 +314,8 @@ public abstract class StoreContract : IAsyncLifetime
 
     // ---- Roll-up, stop, rerun ------------------------------------------------------------------------------
 
+    // The scan roll-up is written twice: in C# for FASTER (Faster/FasterOutpostStore.Scans.cs with ScanTally) and in SQL
+    // for PostgreSQL (Postgres/PostgresOutpostStore.Scans.cs). The roll-up tests below are the one statement of the rule.
     [Fact]
     public async Task A_scan_completes_with_its_last_job_and_fails_if_any_job_failed()
     {
@@ -637,6 +642,10 @@ public abstract class StoreContract : IAsyncLifetime
 
     // ---- The Jobs page query --------------------------------------------------------------------------------
 
+    // Two expressions of the Jobs page's rules: FASTER in C# (Faster/FasterOutpostStore.Queries.cs: Matches for the search
+    // fields, JobStatus.ShownAs for claimed-as-queued) and PostgreSQL in SQL (Postgres/PostgresOutpostStore.Queries.cs:
+    // WindowSql, status IN ('queued', 'claimed')). The cursor (Queries/JobCursor.cs) and the failed-reason grouping
+    // (Queries/FailedReasons.cs) are one C# definition both use.
     [Fact]
     public async Task The_jobs_query_filters_the_window_by_status_text_and_failed_reason_with_counts()
     {

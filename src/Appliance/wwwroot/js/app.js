@@ -2,8 +2,8 @@
 // Each page module exports mount(root, ctx) and returns an unmount() that stops its timers
 // and aborts its requests, so leaving a page leaves nothing running.
 
-import { api, onUnauthorized, listOf, isAbort } from './api.js';
-import { h, icon, fmtRel, fmtAbs, toast } from './ui.js';
+import { api, onUnauthorized, isAbort } from './api.js';
+import { h, icon, fmtRel, fmtAbs, toast, REFRESH_MS } from './ui.js';
 import * as jobs from './pages/jobs.js';
 import * as scans from './pages/scans.js';
 import * as scanners from './pages/scanners.js';
@@ -95,18 +95,16 @@ document.getElementById('logout').addEventListener('click', async () => {
 const alarmsEl = document.getElementById('alarms');
 let alarmTimer = 0;
 let alarmCtrl = null;
-const ALARM_KIND = {
-  'scan-stuck': 'Scan stuck',
-  'scanner-offline': 'Scanner offline',
-  'pcap-drops': 'Packet capture drops',
-};
+// Labels and severities come from the appliance (GET /api/alarms/kinds; one definition in src/Appliance/Alarms/AlarmKinds.cs).
+let alarmKinds = null;
 
 async function loadAlarms() {
   alarmCtrl?.abort();
   alarmCtrl = new AbortController();
   try {
-    const data = await api('/api/alarms', { signal: alarmCtrl.signal, allow404: true });
-    renderAlarms(listOf(data, 'alarms'));
+    alarmKinds ??= new Map((await api('/api/alarms/kinds', { signal: alarmCtrl.signal })).kinds.map(k => [k.kind, k]));
+    const data = await api('/api/alarms', { signal: alarmCtrl.signal });
+    renderAlarms(data.alarms);
   } catch (e) {
     if (!isAbort(e)) renderAlarms([]);
   }
@@ -115,8 +113,9 @@ async function loadAlarms() {
 function renderAlarms(alarms) {
   alarmsEl.hidden = alarms.length === 0;
   alarmsEl.replaceChildren(...alarms.map(a => {
-    const kind = ALARM_KIND[a.kind] ?? a.kind ?? 'Alarm';
-    const warn = a.kind === 'pcap-drops';
+    const known = alarmKinds?.get(a.kind);
+    const kind = known?.label ?? a.kind;
+    const warn = known?.severity === 'warning';
     return h('div', { class: `alarm${warn ? ' warn' : ''}`, role: 'alert', 'data-testid': 'alarm', 'data-kind': a.kind },
       h('span', { class: 'kind' }, icon('bell', { size: 16 }), kind),
       h('span', {}, a.message ?? a.subject ?? ''),
@@ -127,7 +126,7 @@ function renderAlarms(alarms) {
 function startAlarms() {
   if (alarmTimer) return;
   loadAlarms();
-  alarmTimer = setInterval(loadAlarms, 15000);
+  alarmTimer = setInterval(loadAlarms, REFRESH_MS);
 }
 function stopAlarms() {
   clearInterval(alarmTimer);

@@ -177,6 +177,9 @@ export function fmtDuration(ms) {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** How often every page, and the alarm banner, reloads what it shows: one period for the whole UI. */
+export const REFRESH_MS = 15000;
+
 export function debounce(fn, ms) {
   let t = 0;
   const d = (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };

@@ -12,11 +12,10 @@
 import { api, isAbort } from '../api.js';
 import {
   h, icon, statusBadge, fmtNum, fmtCompact, timeEl, tickTimes, fmtCountdown, debounce, toast,
-  confirmDialog, expectedProbes, preserveFocus, setTitle, toDate,
+  confirmDialog, expectedProbes, preserveFocus, setTitle, toDate, REFRESH_MS,
 } from '../ui.js';
 
 const PAGE_SIZE = 50;
-const REFRESH_MS = 15000;
 const STATUS_FILTERS = [
   { key: '', label: 'All jobs' },
   { key: 'queued', label: 'Queued' },
@@ -462,9 +461,8 @@ export function mount(root, ctx) {
 
   async function rerunJob(j) {
     try {
-      const res = await api(`/api/jobs/${j.jobId}/rerun`, { method: 'POST' });
-      const id = res?.jobId ?? res?.id;
-      toast(id ? `Re-run queued as job #${id}` : 'Re-run queued');
+      const rerun = await api(`/api/jobs/${j.jobId}/rerun`, { method: 'POST' });
+      toast(`Re-run queued as job #${rerun.jobId}`);
     } catch (e) {
       toast(e.message, { tone: 'fail' });
     }

@@ -4,9 +4,8 @@
 // online state, last heartbeat, source IP and version at a glance.
 
 import { api, listOf, isAbort } from '../api.js';
-import { h, icon, statusBadge, fmtNum, timeEl, tickTimes, toast, confirmDialog, openDialog, copyButton, setTitle, preserveFocus } from '../ui.js';
+import { h, icon, statusBadge, fmtNum, timeEl, tickTimes, toast, confirmDialog, openDialog, copyButton, setTitle, preserveFocus, REFRESH_MS } from '../ui.js';
 
-const REFRESH_MS = 10000;
 
 export function mount(root) {
   setTitle('Scanners');

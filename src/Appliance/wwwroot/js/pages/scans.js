@@ -7,10 +7,9 @@
 import { api, listOf, isAbort } from '../api.js';
 import {
   h, icon, statusBadge, fmtNum, fmtCompact, fmtAbs, timeEl, tickTimes, toast, confirmDialog, openDialog,
-  expectedProbes, debounce, setTitle, toDate, fmtDuration, preserveFocus,
+  expectedProbes, debounce, setTitle, toDate, fmtDuration, preserveFocus, REFRESH_MS,
 } from '../ui.js';
 
-const REFRESH_MS = 5000;
 const TABS = [
   { key: 'active', label: 'Active', hint: 'Scans currently probing or stopping' },
   { key: 'processing', label: 'Processing', hint: 'Probing finished; results are being finalised' },
@@ -23,13 +22,14 @@ const TABS = [
 const counts = (s) => s.jobCounts ?? {};
 const unfinished = (s) => { const c = counts(s); return Number(c.queued ?? 0) + Number(c.claimed ?? 0) + Number(c.running ?? 0); };
 const totalJobs = (s) => Object.values(counts(s)).reduce((a, b) => a + Number(b || 0), 0);
-const cronOf = (s) => s.schedule?.cron ?? s.cron ?? s.recurring?.cron ?? null;
-const isRecurring = (s) => !!(cronOf(s) || s.recurring === true || s.schedule?.recurring);
-const scheduledAt = (s) => s.schedule?.at ?? s.scheduledAt ?? null;
+// Field names as ScanResponse has them in /openapi/v1.json (docs/admin-api.md): a recurring scan carries `recurring`.
+const cronOf = (s) => s.recurring?.cron ?? null;
+const isRecurring = (s) => s.recurring != null;
+const scheduledAt = (s) => s.scheduledAt ?? null;
 
 /** Which tab a scan belongs to. A scan that is running with every job finished is "processing". */
 export function tabOf(s) {
-  if (isRecurring(s) && (s.status === 'scheduled' || s.status === 'recurring' || s.status === 'paused')) return 'recurring';
+  if (isRecurring(s) && s.status === 'scheduled') return 'recurring';
   switch (s.status) {
     case 'scheduled': return 'scheduled';
     case 'processing': return 'processing';
@@ -487,7 +487,7 @@ export function mount(root, ctx) {
         dlg.close();
         toast(`Scan “${body.name}” created`);
         await load();
-        const id = created?.id ?? created?.scan?.id;
+        const id = created.id;
         const scan = state.scans.find(x => x.id === id);
         if (scan) selectTab(tabOf(scan));
         if (id !== undefined) select(id);

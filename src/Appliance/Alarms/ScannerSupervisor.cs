@@ -1,10 +1,11 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
+using Outpost.Appliance.ScannerProtocol;
 using Outpost.Store;
 using Outpost.Store.Model;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.Alarms;
 
 /// <summary>
 /// The loop that notices what nobody reports: a scanner gone silent and a scan left running with nothing to do.
@@ -20,9 +21,6 @@ namespace Outpost.Appliance.Scanner;
 public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<ScannerSupervisor> logger) : LoopService(BackgroundLoop.ScannerSupervisor, clock, lifetime, logger)
 {
-    public const string ScannerOfflineAlarm = "scanner-offline";
-    public const string ScanStuckAlarm = "scan-stuck";
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ScannerTimeouts _timeouts = options.Value.Scanners;
     private readonly TimeProvider _clock = clock;
@@ -52,15 +50,15 @@ public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOpti
             {
                 var subject = ScanSubject(scan.Id);
                 var stuck = scan.Status is ScanStatus.Running or ScanStatus.Stopping && scan.Jobs.Total > 0 && scan.Jobs.Unfinished == 0;
-                if (stuck && !IsRaised(alarms, ScanStuckAlarm, subject))
+                if (stuck && !IsRaised(alarms, AlarmKinds.ScanStuck, subject))
                 {
                     LogStuck(_logger, scan.Id, scan.Spec.Name);
-                    await store.RaiseAlarmAsync(new Alarm(ScanStuckAlarm, subject,
+                    await store.RaiseAlarmAsync(new Alarm(AlarmKinds.ScanStuck, subject,
                         $"Scan '{scan.Spec.Name}' is still {scan.Status.ToWire()} but all its jobs have finished.", now), ct);
                 }
-                else if (!stuck && IsRaised(alarms, ScanStuckAlarm, subject))
+                else if (!stuck && IsRaised(alarms, AlarmKinds.ScanStuck, subject))
                 {
-                    await store.ClearAlarmAsync(ScanStuckAlarm, subject, ct);
+                    await store.ClearAlarmAsync(AlarmKinds.ScanStuck, subject, ct);
                 }
             }
 
@@ -69,8 +67,8 @@ public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOpti
             {
                 var gone = alarm.Kind switch
                 {
-                    ScanStuckAlarm => !Exists(scans, alarm.Subject, static (s, subject) => ScanSubject(s.Id) == subject),
-                    ScannerOfflineAlarm => !Exists(scanners, alarm.Subject, static (s, subject) => ScannerSubject(s.Id) == subject),
+                    AlarmKinds.ScanStuck => !Exists(scans, alarm.Subject, static (s, subject) => ScanSubject(s.Id) == subject),
+                    AlarmKinds.ScannerOffline => !Exists(scanners, alarm.Subject, static (s, subject) => ScannerSubject(s.Id) == subject),
                     _ => false,
                 };
                 if (gone)
@@ -93,13 +91,13 @@ public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOpti
         CancellationToken ct)
     {
         var subject = ScannerSubject(scanner.Id);
-        var raised = IsRaised(alarms, ScannerOfflineAlarm, subject);
+        var raised = IsRaised(alarms, AlarmKinds.ScannerOffline, subject);
         if (ScannerPresence.IsOnline(scanner, now, _timeouts))
         {
             if (raised)
             {
                 LogBackOnline(_logger, scanner.Id, scanner.Name);
-                await store.ClearAlarmAsync(ScannerOfflineAlarm, subject, ct);
+                await store.ClearAlarmAsync(AlarmKinds.ScannerOffline, subject, ct);
             }
 
             return;
@@ -112,11 +110,11 @@ public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOpti
         {
             var since = scanner.LastHeartbeatAt is { } last ? "since " + last.ToString("u", CultureInfo.InvariantCulture) : "ever";
             LogOffline(_logger, scanner.Id, scanner.Name);
-            await store.RaiseAlarmAsync(new Alarm(ScannerOfflineAlarm, subject, $"Scanner '{scanner.Name}' has not sent a heartbeat {since}.", now), ct);
+            await store.RaiseAlarmAsync(new Alarm(AlarmKinds.ScannerOffline, subject, $"Scanner '{scanner.Name}' has not sent a heartbeat {since}.", now), ct);
         }
         else if (!worthAlarm && raised)
         {
-            await store.ClearAlarmAsync(ScannerOfflineAlarm, subject, ct);
+            await store.ClearAlarmAsync(AlarmKinds.ScannerOffline, subject, ct);
         }
 
         if (active.Count > 0 && now - LastSignOfLife(scanner, active) >= _timeouts.ReassignTimeout)

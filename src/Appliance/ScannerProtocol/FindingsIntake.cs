@@ -4,7 +4,7 @@ using Outpost.Probe.Targets;
 using Outpost.Store.Model;
 using Outpost.Store.Records.Findings;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>What became of an uploaded batch of findings.</summary>
 public enum FindingsOutcome

@@ -1,4 +1,4 @@
-namespace Outpost.Probe.Node;
+namespace Outpost.Probe.Jobs;
 
 /// <summary>
 /// Exponential backoff with full jitter, for calls to an appliance that is down or restarting.

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
-using Outpost.Probe.Node;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Packets;
 using Outpost.Probe.Routing;
 using Outpost.Probe.Throttle;
 
-namespace Outpost.EndToEnd.Tests;
+namespace Outpost.Probe.Tests.Jobs;
 
 /// <summary>
 /// The shared job runner against a protocol that misbehaves on purpose and the engine's in-memory network (no packets,

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Outpost.Appliance.Alarms;
 using Outpost.Store.Model;
 
 namespace Outpost.Appliance.Contracts;
 
-// The admin API's wire shapes (SPEC §3), in one place: the web UI and automation are written against these names.
+// The admin API's wire shapes (docs/admin-api.md), in one place: the web UI and automation are written against these names.
 // Lists are wrapped in an object ({"scanners":[…]}) so a field can be added later without breaking a client.
 
 public sealed record CreateScannerRequest
@@ -104,46 +105,9 @@ public sealed record SchedulerResponse(bool Paused, DateTimeOffset? NextCycleAt)
 
 public sealed record AlarmListResponse(IReadOnlyList<Alarm> Alarms);
 
-/// <summary>
-/// The scan settings document (GET/PUT /api/settings/scan), stored as is once validated. Every list is present
-/// (possibly empty) in replies. Setters rather than init: the JSON source generator passes init-only members like
-/// constructor arguments, so a field left out of a PUT would arrive as null or 0 instead of its default.
-/// </summary>
-public sealed record ScanSettings
-{
-    /// <summary>When automated scans may run; empty means any time.</summary>
-    public IReadOnlyList<ScanWindow> Windows { get; set; } = [];
-    public IReadOnlyList<SubnetLimit> SubnetLimits { get; set; } = [];
-    public IReadOnlyList<PortListSetting> PortLists { get; set; } = [];
-    /// <summary>Text the scanners announce their probes with, so target owners can tell who is scanning.</summary>
-    public string? AttributionHeader { get; set; }
-    /// <summary>The rate a job gets when neither scanner, subnet, port list nor scan sets one.</summary>
-    public int DefaultMaxProbesPerSecond { get; set; } = 10_000;
-    /// <summary>The appliance's time zone (IANA id): scan windows are wall-clock times in it, and recurring scans default to it.</summary>
-    public string TimeZone { get; set; } = "UTC";
-}
+/// <summary>Every alarm kind the appliance can raise, with its label (GET /api/alarms/kinds).</summary>
+public sealed record AlarmKindListResponse(IReadOnlyList<AlarmKind> Kinds);
 
-/// <summary>A weekly window: <see cref="Days"/> ("mon" … "sun", empty for every day), from Start to End ("HH:mm"; End before Start spans midnight).</summary>
-public sealed record ScanWindow(IReadOnlyList<string>? Days, string Start, string End);
-
-/// <summary>A rate limit for every job whose targets overlap <see cref="Cidr"/> (a CIDR, address or range).</summary>
-public sealed record SubnetLimit(string Cidr, int MaxProbesPerSecond);
-
-/// <summary>A named port list; a scan naming it (or listing exactly its ports) gets its rate limit.</summary>
-public sealed record PortListSetting(string Name, string Ports, int? MaxProbesPerSecond);
-
-/// <summary>The scheduler's state document: survives restarts.</summary>
-public sealed record SchedulerState(bool Paused);
-
-/// <summary>
-/// The stored side of a recurring scan (collection <c>schedules</c>, keyed by <see cref="Id"/>): the id is that of the
-/// scan holding its spec (in status scheduled, never dispatched itself); <see cref="Runs"/> is newest first and bounded.
-/// </summary>
-public sealed record RecurringSchedule(long Id, string Cron, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset? NextRunAt,
-    IReadOnlyList<ScheduleRun> Runs);
-
-/// <summary>A due time of a schedule: <see cref="ScanId"/> for a run that started, <see cref="Skipped"/> (the reason) otherwise.</summary>
-public sealed record ScheduleRun(DateTimeOffset At, long? ScanId, string? Skipped);
 
 public sealed record LoginRequest
 {

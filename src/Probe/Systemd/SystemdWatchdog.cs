@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Hosting.Systemd;
 
-namespace Outpost.Probe.Hosting;
+namespace Outpost.Probe.Systemd;
 
 /// <summary>
 /// Watchdog pings (WATCHDOG=1), the one part of sd_notify that Microsoft.Extensions.Hosting.Systemd leaves to the

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Planning;
 using Outpost.Store;
 
-namespace Outpost.Appliance.Admin;
+namespace Outpost.Appliance.Scheduling;
 
 /// <summary>The small named records the daemon keeps in the store's document collections, and their defaults.</summary>
 public static class Documents

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Outpost.Probe.Node;
+namespace Outpost.Probe.Capture;
 
 /// <summary>Whether this process may send and capture raw frames: the seam a scanner asks before it claims work.</summary>
 public interface IRawPacketAccess

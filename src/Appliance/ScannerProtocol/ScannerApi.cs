@@ -10,10 +10,10 @@ using Outpost.Appliance.Scheduling;
 using Outpost.Store;
 using Outpost.Store.Model;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>
-/// The scanner job protocol (SPEC §2): one route group under <c>/scanner</c>, authenticated by <c>X-API-Key</c>.
+/// The scanner job protocol (docs/protocol.md): one route group under <c>/scanner</c>, authenticated by <c>X-API-Key</c>.
 ///
 /// HOT PATH. Every scanner request in the fleet comes through here, and the benchmark holds it to 60 % of bare
 /// Kestrel with every acknowledgment durable. Handlers validate, make one store call (which returns once the change

@@ -2,7 +2,7 @@ using Outpost.Store.Model;
 
 namespace Outpost.Appliance.Contracts;
 
-// The scanner job protocol's wire shapes (SPEC §2), in one place. Scanner nodes are written against these names,
+// The scanner job protocol's wire shapes (docs/protocol.md), in one place. Scanner nodes are written against these names,
 // so a rename here is a protocol change. Required members make a missing field a 400 rather than a silent zero.
 
 /// <summary>A job as handed to a scanner by a claim.</summary>

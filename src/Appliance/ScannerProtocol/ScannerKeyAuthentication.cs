@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Http;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>The scanner that presented the request's API key, for the handlers (saves a second lookup).</summary>
 public sealed class AuthenticatedScanner(Store.Model.Scanner scanner)

@@ -1,16 +1,12 @@
 using System.Globalization;
-using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Targets;
 
-namespace Outpost.Appliance.Admin;
+namespace Outpost.Appliance.Planning;
 
 /// <summary>Validation and normalisation of the scan settings document: what PUT accepts is what dispatch can use.</summary>
 public static class ScanSettingsRules
 {
-    /// <summary>The highest rate anyone may configure; the probe engine is specified up to 1 000 000 pps.</summary>
-    public const int MaxRate = 10_000_000;
-
     private static readonly string[] Days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
     /// <summary>Null when <paramref name="settings"/> is valid (then <paramref name="normalized"/> is what to store), else the first problem.</summary>
@@ -69,9 +65,9 @@ public static class ScanSettingsRules
                 return $"subnetLimits[{i}]: {error}";
             }
 
-            if (limit.MaxProbesPerSecond is < 1 or > MaxRate)
+            if (limit.MaxProbesPerSecond is < 1 or > ProbeRate.Max)
             {
-                return $"subnetLimits[{i}].maxProbesPerSecond must be from 1 to {MaxRate}.";
+                return $"subnetLimits[{i}].maxProbesPerSecond must be from 1 to {ProbeRate.Max}.";
             }
 
             subnets.Add(new SubnetLimit(range.ToString(), limit.MaxProbesPerSecond));
@@ -102,9 +98,9 @@ public static class ScanSettingsRules
                 return $"portLists[{i}]: {error}";
             }
 
-            if (list.MaxProbesPerSecond is < 1 or > MaxRate)
+            if (list.MaxProbesPerSecond is < 1 or > ProbeRate.Max)
             {
-                return $"portLists[{i}].maxProbesPerSecond must be from 1 to {MaxRate}.";
+                return $"portLists[{i}].maxProbesPerSecond must be from 1 to {ProbeRate.Max}.";
             }
 
             portLists.Add(new PortListSetting(name, ports!.ToString(), list.MaxProbesPerSecond));
@@ -116,9 +112,9 @@ public static class ScanSettingsRules
             return "attributionHeader must be at most 256 printable ASCII characters on one line.";
         }
 
-        if (settings.DefaultMaxProbesPerSecond is < 1 or > MaxRate)
+        if (settings.DefaultMaxProbesPerSecond is < 1 or > ProbeRate.Max)
         {
-            return $"defaultMaxProbesPerSecond must be from 1 to {MaxRate}.";
+            return $"defaultMaxProbesPerSecond must be from 1 to {ProbeRate.Max}.";
         }
 
         var zone = settings.TimeZone?.Trim();

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 
-namespace Outpost.Probe.Hosting;
+namespace Outpost.Probe.Systemd;
 
 /// <summary>
 /// systemd integration for both Outpost processes (the <c>outpost</c> daemon and <c>outpost-probe node</c>), through

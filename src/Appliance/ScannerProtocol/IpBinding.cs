@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>
 /// A scanner's <c>allowedCidrs</c>: validated and normalised when an admin sets them, checked on every job fetch.

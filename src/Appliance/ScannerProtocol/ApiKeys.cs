@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Outpost.Appliance.Hosting;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>
 /// Scanner API keys: 256 random bits, shown once, stored only as their SHA-256. A key is long and random, so a plain

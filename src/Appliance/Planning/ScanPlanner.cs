@@ -1,8 +1,7 @@
-using Outpost.Appliance.Contracts;
 using Outpost.Probe.Targets;
 using Outpost.Store.Model;
 
-namespace Outpost.Appliance.Admin;
+namespace Outpost.Appliance.Planning;
 
 /// <summary>
 /// Turns a scan into jobs at dispatch (now for a manual scan, at its time for a scheduled one).
@@ -66,7 +65,7 @@ public static class ScanPlanner
 
         // The limits that are the same for every job of the scan.
         var ports = set.Ports.ToString();
-        int? scanRate = Slowest(spec.MaxProbesPerSecond, PortListRate(ports, settings));
+        int? scanRate = ProbeRate.Slowest(spec.MaxProbesPerSecond, PortListRate(ports, settings));
 
         var jobs = new List<NewJob>();
         var pieces = new List<Ipv4Range>();
@@ -98,7 +97,7 @@ public static class ScanPlanner
         void Flush()
         {
             var scanner = scanners[jobs.Count % scanners.Count];
-            int? rate = Slowest(scanRate, scanner.MaxProbesPerSecond);
+            int? rate = ProbeRate.Slowest(scanRate, scanner.MaxProbesPerSecond);
             var targets = new JobTarget[pieces.Count];
             for (var i = 0; i < pieces.Count; i++)
             {
@@ -108,7 +107,7 @@ public static class ScanPlanner
                 {
                     if (piece.First <= limitRange.Last && limitRange.First <= piece.Last)
                     {
-                        rate = Slowest(rate, limitRate);
+                        rate = ProbeRate.Slowest(rate, limitRate);
                     }
                 }
             }
@@ -126,12 +125,10 @@ public static class ScanPlanner
         {
             if (list.Ports == canonicalPorts)
             {
-                rate = Slowest(rate, list.MaxProbesPerSecond);
+                rate = ProbeRate.Slowest(rate, list.MaxProbesPerSecond);
             }
         }
 
         return rate;
     }
-
-    private static int? Slowest(int? a, int? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 }

@@ -24,7 +24,7 @@ using Outpost.Probe.Engine;
 using Outpost.Probe.Routing;
 using Outpost.Probe.Targets;
 
-namespace Outpost.Probe.Node;
+namespace Outpost.Probe.Jobs;
 
 /// <summary>How a <see cref="JobRunner"/> reports; the defaults suit both the node and the built-in scanner.</summary>
 public sealed record JobRunnerOptions

@@ -1,6 +1,6 @@
 using Outpost.Appliance.Hosting;
 
-namespace Outpost.Appliance.Scanner;
+namespace Outpost.Appliance.ScannerProtocol;
 
 /// <summary>Whether a scanner is online: one rule for the admin API, the metrics and the supervisor.</summary>
 public static class ScannerPresence

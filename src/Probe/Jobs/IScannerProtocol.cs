@@ -1,10 +1,10 @@
 using Outpost.Probe.Engine;
 
-namespace Outpost.Probe.Node;
+namespace Outpost.Probe.Jobs;
 
 /// <summary>
-/// The scanner job protocol (SPEC §2) as the scanner side sees it. Two implementations share everything above this
-/// seam (<see cref="JobRunner"/>): <see cref="HttpScannerProtocol"/> for a remote node, which talks to the appliance
+/// The scanner job protocol (docs/protocol.md) as the scanner side sees it. Two implementations share everything above this
+/// seam (<see cref="JobRunner"/>): <see cref="Node.HttpScannerProtocol"/> for a remote node, which talks to the appliance
 /// over HTTPS, and the appliance's built-in scanner, which calls its store directly.
 /// A call that may succeed if repeated later (appliance down or restarting, key refused) throws
 /// <see cref="ScannerProtocolException"/> with <see cref="ScannerProtocolException.Transient"/> set; the caller
