@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Systemd;
 
 namespace Outpost.Probe.Node;

@@ -205,7 +205,7 @@ public sealed partial class PostgresOutpostStore
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+                await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
                 batch.Connection = connection;
                 bool? stop = null;
                 await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -215,9 +215,9 @@ public sealed partial class PostgresOutpostStore
                 }
                 return stop;
             }
-            catch (Exception e) when (IsConflict(e) && attempt < options.ConflictRetries)
+            catch (Exception e) when (IsConflict(e) && attempt < _options.ConflictRetries)
             {
-                LogConflictRetried(logger, ((PostgresException)e).SqlState, attempt);
+                LogConflictRetried(_logger, ((PostgresException)e).SqlState, attempt);
             }
             catch (Exception e) when (IsUnavailable(e))
             {
