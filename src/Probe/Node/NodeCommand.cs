@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Outpost.Probe.Engine;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Hosting;
 
 namespace Outpost.Probe.Node;
@@ -60,7 +61,12 @@ public static partial class NodeCommand
         }
 
         using var protocol = new HttpScannerProtocol(settings.Appliance, settings.ApiKey, settings.TlsFingerprint, settings.Attribution, settings.SourceIp);
-        var runner = new JobRunner(protocol, new ProbeScanner(), new JobRunnerOptions { Interface = settings.Interface }, TimeProvider.System, log);
+        var capabilities = CapabilityRegistry.Create(new CapabilitySettings
+        {
+            Portscan = new PortscanOptions { Interface = settings.Interface },
+            Attribution = settings.Attribution,
+        });
+        var runner = new JobRunner(protocol, capabilities, new JobRunnerOptions(), TimeProvider.System, log);
         using var systemd = SystemdNotifier.FromEnvironment();
         await new ScannerNode(protocol, runner, settings, TimeProvider.System, log, systemd).RunAsync(shutdown).ConfigureAwait(false);
         return 0;
