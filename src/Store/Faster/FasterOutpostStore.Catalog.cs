@@ -47,8 +47,15 @@ public sealed partial class FasterOutpostStore
     public ValueTask<(StoreStatus Status, Scanner? Scanner)> RotateScannerKeyAsync(long scannerId, byte[] newApiKeyHash, CancellationToken ct = default) =>
         ChangeScannerAsync(scannerId, s => s with { ApiKeyHash = newApiKeyHash }, ct);
 
-    public async ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version, CancellationToken ct = default) =>
-        (await ChangeScannerAsync(scannerId, s => s with { LastHeartbeatAt = at, SourceIp = sourceIp ?? s.SourceIp, Version = version ?? s.Version }, ct)
+    public async ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version,
+        IReadOnlyList<ScannerCapability>? capabilities = null, CancellationToken ct = default) =>
+        (await ChangeScannerAsync(scannerId, s => s with
+        {
+            LastHeartbeatAt = at,
+            SourceIp = sourceIp ?? s.SourceIp,
+            Version = version ?? s.Version,
+            Capabilities = capabilities ?? s.Capabilities,
+        }, ct)
             .ConfigureAwait(false)).Status;
 
     private async ValueTask<(StoreStatus Status, Scanner? Scanner)> ChangeScannerAsync(long scannerId, Func<Scanner, Scanner> change, CancellationToken ct)

@@ -101,6 +101,11 @@ internal static partial class Migrations
                 PRIMARY KEY (kind, subject)
             );
             """),
+        (2, "scanner capabilities", """
+            -- What each scanner advertised in its last heartbeat (docs/capabilities.md): [{"name","version"}, …];
+            -- null until it has said, which the appliance reads as port scans only.
+            ALTER TABLE scanners ADD COLUMN capabilities jsonb;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

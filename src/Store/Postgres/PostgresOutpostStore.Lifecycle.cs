@@ -30,6 +30,7 @@ public sealed partial class PostgresOutpostStore
     // hands out n more rows (a claim of 1 returned 2 in the contract tests).
     internal const string ClaimSql =
         "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE scanner_id = $1 AND status = 'queued' AND (NOT automated OR $3) " +
+        "AND ($6::text[] IS NULL OR name = ANY ($6::text[])) " +
         "ORDER BY automated, id LIMIT $2 FOR UPDATE SKIP LOCKED) " +
         "UPDATE jobs SET status = 'claimed', claimed_at = $4, source_ip = $5, updated_at = $4 " +
         "WHERE id IN (SELECT id FROM picked) AND status = 'queued' " +
@@ -50,7 +51,8 @@ public sealed partial class PostgresOutpostStore
         "WHERE id = $1 AND status IN ('running', 'stopping') " +
         "AND NOT EXISTS (SELECT 1 FROM jobs WHERE scan_id = $1 AND status IN ('queued', 'claimed', 'running'))";
 
-    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default)
+    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true,
+        IReadOnlyList<string>? jobNames = null, CancellationToken ct = default)
     {
         if (max <= 0) return [];
         var ip = NormalizeIp(sourceIp);
@@ -63,6 +65,10 @@ public sealed partial class PostgresOutpostStore
             claim.Parameters.Add(Bool(automatedAllowed));
             claim.Parameters.Add(At(now));
             claim.Parameters.Add(Text(ip));
+            // The capabilities the scanner advertised: jobs of other names stay queued for a scanner that can run them.
+            claim.Parameters.Add(jobNames is null
+                ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text }
+                : new NpgsqlParameter<string[]> { TypedValue = jobNames as string[] ?? [.. jobNames], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
             List<Job>? claimed = null;
             await using (var reader = await claim.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
