@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Scanner;
 using Outpost.Appliance.Scheduling;
-using Outpost.Probe.Engine;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Node;
 using Outpost.Store;
 using Outpost.Store.Model;
@@ -139,7 +140,9 @@ public sealed partial class LocalScanner : LoopService
         }
 
         _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _clock, _scannerId, _version);
-        _runner = new JobRunner(_protocol, new ProbeScanner(), new JobRunnerOptions { Interface = _options.Interface }, _clock, _logger);
+        // The appliance's attribution text comes with each claimed job (the scan settings may change meanwhile).
+        var capabilities = CapabilityRegistry.Create(new CapabilitySettings { Portscan = new PortscanOptions { Interface = _options.Interface }, Time = _clock });
+        _runner = new JobRunner(_protocol, capabilities, new JobRunnerOptions(), _clock, _logger);
 
         // Whatever this scanner still holds is from an earlier run of the appliance: nothing is probing it any more.
         foreach (var job in store.ListActiveJobs(_scannerId))

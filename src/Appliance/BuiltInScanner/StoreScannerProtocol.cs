@@ -1,5 +1,7 @@
+using Outpost.Appliance.Admin;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Scheduling;
+using Outpost.Probe.Capabilities;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Node;
 using Outpost.Probe.Targets;
@@ -16,13 +18,17 @@ namespace Outpost.Appliance.BuiltInScanner;
 public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, TimeProvider clock, long scannerId, string version)
     : IScannerProtocol
 {
+    // What the last heartbeat advertised; claims hand out only those (nothing before the first heartbeat).
+    private IReadOnlyList<string> _capabilities = [];
+
     private IOutpostStore Store => storeLifetime.Store;
 
     public async ValueTask<IReadOnlyList<JobAssignment>> ClaimAsync(int limit, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         // No source IP: the probes leave by whichever interface routes to the targets, not by one address.
-        var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), CancellationToken.None);
+        var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), _capabilities, CancellationToken.None);
+        var attribution = Documents.ReadScanSettings(Store).AttributionHeader;
         var assignments = new JobAssignment[jobs.Count];
         for (var i = 0; i < assignments.Length; i++)
         {
@@ -33,16 +39,25 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
                 targets[t] = new JobTargetSpec(job.Targets[t].Cidr, job.Targets[t].Ports);
             }
 
-            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond);
+            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond) { Attribution = attribution };
         }
 
         return assignments;
     }
 
     /// <summary>Records the heartbeat; returns the jobs of a stopping scan. (It knows its own runs, so nothing else needs stopping.)</summary>
-    public async ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, CancellationToken ct)
+    public async ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, IReadOnlyList<ICapability> capabilities, CancellationToken ct)
     {
-        await Store.RecordHeartbeatAsync(scannerId, clock.GetUtcNow(), null, version, CancellationToken.None);
+        var advertised = new ScannerCapability[capabilities.Count];
+        var names = new string[capabilities.Count];
+        for (var i = 0; i < advertised.Length; i++)
+        {
+            advertised[i] = new ScannerCapability(capabilities[i].Name, capabilities[i].Version);
+            names[i] = capabilities[i].Name;
+        }
+
+        _capabilities = names;
+        await Store.RecordHeartbeatAsync(scannerId, clock.GetUtcNow(), null, version, advertised, CancellationToken.None);
         var stop = new List<long>();
         foreach (var job in Store.ListActiveJobs(scannerId))
         {

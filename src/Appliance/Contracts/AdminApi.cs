@@ -32,7 +32,18 @@ public sealed record ScannerResponse(long Id, string Name, bool Enabled, IReadOn
     /// <summary>The plain API key: present only in the replies to create and rotate-key, the one time it is shown.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ApiKey { get; init; }
+
+    /// <summary>
+    /// What the scanner said in its last heartbeat it can run, with versions (docs/capabilities.md); a scanner that
+    /// never said is listed with <c>portscan</c> alone and <see cref="CapabilitiesReported"/> false.
+    /// </summary>
+    public IReadOnlyList<CapabilityResponse> Capabilities { get; init; } = [];
+
+    public bool CapabilitiesReported { get; init; }
 }
+
+/// <summary>One capability of a scanner: the job name it runs and its version ("" when not reported).</summary>
+public sealed record CapabilityResponse(string Name, string Version);
 
 public sealed record ScannerListResponse(IReadOnlyList<ScannerResponse> Scanners);
 
@@ -45,6 +56,11 @@ public sealed record CreateScanRequest
     public required IReadOnlyList<long> ScannerIds { get; init; }
     public int? MaxProbesPerSecond { get; init; }
     public ScheduleRequest? Schedule { get; init; }
+    /// <summary>
+    /// The capability (job name) the scan runs: <c>portscan</c> (default), <c>fingerprint</c>, <c>screenshot</c> or
+    /// <c>crawler</c> (docs/capabilities.md). The others visit each address of the targets on each of the ports.
+    /// </summary>
+    public string? Capability { get; init; }
 }
 
 /// <summary>
@@ -68,7 +84,11 @@ public sealed record JobCountsResponse(long Queued, long Claimed, long Running, 
 public sealed record ScanResponse(long Id, string Name, string Status, IReadOnlyList<string> Targets, string Ports,
     IReadOnlyList<long> ScannerIds, int? MaxProbesPerSecond, DateTimeOffset? ScheduledAt, bool Automated,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, JobCountsResponse JobCounts,
-    long ProgressCount, long ResultCount, ulong AddressCount, long? ScheduleId, RecurrenceResponse? Recurring);
+    long ProgressCount, long ResultCount, ulong AddressCount, long? ScheduleId, RecurrenceResponse? Recurring)
+{
+    /// <summary>The capability (job name) the scan's jobs run.</summary>
+    public string Capability { get; init; } = Store.Model.ScanSpec.DefaultCapability;
+}
 
 /// <summary>How a recurring scan repeats.</summary>
 public sealed record RecurrenceResponse(string Cron, string TimeZone, DateTimeOffset? NextRunAt);

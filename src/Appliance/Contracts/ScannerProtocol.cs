@@ -42,6 +42,10 @@ public sealed record HeartbeatRequest
 {
     public string? Version { get; init; }
     public IReadOnlyList<long>? RunningJobs { get; init; }
+    /// <summary>The job names the scanner can run (docs/capabilities.md); absent: leave what it said before.</summary>
+    public IReadOnlyList<string>? Capabilities { get; init; }
+    /// <summary>The version of each capability, by job name.</summary>
+    public IReadOnlyDictionary<string, string>? CapabilityVersions { get; init; }
 }
 
 /// <summary><c>{"ok":true}</c>, with <c>"stop":true</c> only when the scanner must stop the job.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
@@ -66,7 +67,7 @@ public static class ScannerApi
         // The gate answers from memory (it re-reads its two documents at most once a second).
         var now = clock.GetUtcNow();
         var started = TimeProvider.System.GetTimestamp();
-        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), now, gate.AutomatedAllowed(now));
+        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), now, gate.AutomatedAllowed(now), ScannerCapabilities.JobNames(scanner));
         metrics.Committed("claim", started);
         metrics.Claimed(jobs.Count);
         var wire = new ScannerJob[jobs.Count];
@@ -199,10 +200,16 @@ public static class ScannerApi
             return new BadRequestError($"version must be at most {MaxVersionLength} characters.");
         }
 
+        var capabilities = ScannerCapabilities.Parse(body?.Capabilities, body?.CapabilityVersions, out var capabilitiesError);
+        if (capabilitiesError is not null)
+        {
+            return new BadRequestError(capabilitiesError);
+        }
+
         var scanner = Caller(context);
         var now = clock.GetUtcNow();
         var started = TimeProvider.System.GetTimestamp();
-        await store.RecordHeartbeatAsync(scanner.Id, now, RemoteAddress(context)?.ToString(), version);
+        await store.RecordHeartbeatAsync(scanner.Id, now, RemoteAddress(context)?.ToString(), version, capabilities);
         metrics.Committed("heartbeat", started);
 
         // Stop what the scanner holds for a stopping scan, and whatever it reports running that is no longer its own

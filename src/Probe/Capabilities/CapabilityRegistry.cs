@@ -42,6 +42,9 @@ public sealed class CapabilityRegistry
         All = [.. _byName.Values.OrderBy(c => c.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>The job names of <see cref="Create"/>'s capabilities: what an appliance may plan scans of.</summary>
+    public static IReadOnlyList<string> JobNames { get; } = [.. Create(new CapabilitySettings()).All.Select(c => c.Name)];
+
     /// <summary>Every registered capability, by name, whether or not it can run here.</summary>
     public IReadOnlyList<ICapability> All { get; }
 

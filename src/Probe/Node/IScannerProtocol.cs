@@ -54,6 +54,9 @@ public enum JobReply
 /// <summary>One claimed job: its immutable spec as the claim returned it.</summary>
 public sealed record JobAssignment(long JobId, long ScanId, string Name, IReadOnlyList<JobTargetSpec> Targets, int MaxProbesPerSecond)
 {
+    /// <summary>The attribution text the capability announces itself with (overrides the scanner's own when set).</summary>
+    public string? Attribution { get; init; }
+
     /// <summary>Connections a connection-based capability keeps open to one address at once.</summary>
     public int MaxConnectionsPerHost { get; init; } = Capabilities.ConnectionPacer.DefaultConnectionsPerHost;
 }

@@ -35,7 +35,7 @@ public sealed class CrawlerCapability(string? attribution, TimeProvider time, Cr
         }
 
         using var pacer = new ConnectionPacer(job.MaxProbesPerSecond, job.MaxConnectionsPerHost, time);
-        using var http = CreateClient(job.MaxConnectionsPerHost);
+        using var http = CreateClient(job.MaxConnectionsPerHost, job.Attribution ?? attribution);
         var done = 0L;
         try
         {
@@ -54,7 +54,7 @@ public sealed class CrawlerCapability(string? attribution, TimeProvider time, Cr
         return new CapabilityOutcome(true, null, endpoints.Count);
     }
 
-    private HttpClient CreateClient(int connectionsPerHost)
+    private HttpClient CreateClient(int connectionsPerHost, string? announce)
     {
         var handler = new SocketsHttpHandler
         {
@@ -69,7 +69,7 @@ public sealed class CrawlerCapability(string? attribution, TimeProvider time, Cr
         handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
 #pragma warning restore CA5359
         var http = new HttpClient(handler) { Timeout = _options.RequestTimeout };
-        ScanAttribution.Apply(http.DefaultRequestHeaders, attribution);
+        ScanAttribution.Apply(http.DefaultRequestHeaders, announce);
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
         return http;
     }

@@ -59,7 +59,7 @@ public sealed class ScreenshotCapability(string? chromiumPath, string? attributi
             await Parallel.ForEachAsync(endpoints, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = stopping },
                 async (endpoint, ct) =>
                 {
-                    await ShootAsync(browser, pacer, endpoint, report, ct).ConfigureAwait(false);
+                    await ShootAsync(browser, pacer, endpoint, job.Attribution ?? attribution, report, ct).ConfigureAwait(false);
                     report.Progress(Interlocked.Increment(ref done));
                 }).ConfigureAwait(false);
         }
@@ -77,7 +77,7 @@ public sealed class ScreenshotCapability(string? chromiumPath, string? attributi
     }
 
     /// <summary>Renders one service: the first start URL that loads is the one shot.</summary>
-    private async Task ShootAsync(IBrowser browser, ConnectionPacer pacer, IPEndPoint endpoint, IJobReport report, CancellationToken ct)
+    private async Task ShootAsync(IBrowser browser, ConnectionPacer pacer, IPEndPoint endpoint, string? announce, IJobReport report, CancellationToken ct)
     {
         var host = endpoint.Address.ToString();
         var reasons = new List<string>();
@@ -89,8 +89,8 @@ public sealed class ScreenshotCapability(string? chromiumPath, string? attributi
                 ViewportSize = new ViewportSize { Width = _options.ViewportWidth, Height = _options.ViewportHeight },
                 DeviceScaleFactor = 1,
                 IgnoreHTTPSErrors = true,
-                UserAgent = ScanAttribution.UserAgent(attribution),
-                ExtraHTTPHeaders = ScanAttribution.Headers(attribution),
+                UserAgent = ScanAttribution.UserAgent(announce),
+                ExtraHTTPHeaders = ScanAttribution.Headers(announce),
                 JavaScriptEnabled = true,
             }).ConfigureAwait(false);
             var page = await context.NewPageAsync().ConfigureAwait(false);
