@@ -1,0 +1,269 @@
+using System.Net;
+using Outpost.Probe.Capabilities.Fingerprint.Rules;
+
+namespace Outpost.Probe.Capabilities.Fingerprint;
+
+// How one endpoint is identified (docs/fingerprint.md, "How a port is identified").
+//
+// nmap -sV tries its probes one after another and waits out each silent one; on a port whose service waits for the
+// client, that first wait for a banner alone is six seconds. Here the probes the rule database hints for the port
+// go first, one by one (on a well-known port the first usually decides it in a millisecond). Then every other probe
+// runs at once, each on its own connection (within the host's connection limit), as soon as the first of them has
+// shown the port is open. A service that speaks first sends its banner whatever it is sent, so racing the probes
+// loses nothing; the race ends at the first match that names a version (or a successful TLS handshake, after which
+// the probes run again inside TLS), otherwise when all probes are done, and the match of the lowest-ordered probe wins.
+internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions options, ConnectionGate gate)
+{
+    private readonly RuleDatabase _rules = options.Rules;
+
+    public async Task<ServiceFingerprint> RunAsync(CancellationToken ct)
+    {
+        var evidence = new Evidence();
+        var found = await IdentifyAsync(null, evidence, ct).ConfigureAwait(false);
+        if (found is null)
+        {
+            ct.ThrowIfCancellationRequested();
+            return Unidentified(evidence, null);
+        }
+
+        if (found.Tls is null && found.IsOpen && _rules.StartTls(found.Service) is { } dialogue)
+        {
+            found = found with { Tls = await StartTlsAsync(dialogue, ct).ConfigureAwait(false) };
+        }
+
+        ct.ThrowIfCancellationRequested();
+        return found;
+    }
+
+    private async Task<ServiceFingerprint?> IdentifyAsync(TlsFacts? layer, Evidence evidence, CancellationToken ct)
+    {
+        var inTls = layer is not null;
+        var hinted = new List<ServiceProbe>();
+        var rest = new List<ServiceProbe>();
+        foreach (var probe in _rules.Probes)
+        {
+            if (!(inTls && probe.Tls))
+            {
+                (probe.Ports.Contains(endpoint.Port) ? hinted : rest).Add(probe);
+            }
+        }
+
+        foreach (var probe in hinted)
+        {
+            var attempt = await AttemptAsync(probe, layer, evidence, null, ct).ConfigureAwait(false);
+            if (attempt.Found is not null)
+            {
+                return attempt.Found.Fingerprint;
+            }
+
+            if (attempt.Outcome is ConnectOutcome.Refused or ConnectOutcome.Filtered)
+            {
+                return NotOpen(attempt.Outcome);
+            }
+        }
+
+        return rest.Count == 0 ? null : await RaceAsync(rest, layer, evidence, knownOpen: hinted.Count > 0, ct).ConfigureAwait(false);
+    }
+
+    private async Task<ServiceFingerprint?> RaceAsync(List<ServiceProbe> probes, TlsFacts? layer, Evidence evidence, bool knownOpen, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var connected = new TaskCompletionSource<ConnectOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = new List<Task<Attempt>> { AttemptAsync(probes[0], layer, evidence, connected, stop.Token) };
+        var outcome = knownOpen ? ConnectOutcome.Connected : await connected.Task.ConfigureAwait(false);
+        if (outcome is ConnectOutcome.Refused or ConnectOutcome.Filtered)
+        {
+            await pending[0].ConfigureAwait(false);
+            return NotOpen(outcome);
+        }
+
+        for (var i = 1; i < probes.Count; i++)
+        {
+            pending.Add(AttemptAsync(probes[i], layer, evidence, null, stop.Token));
+        }
+
+        Found? best = null;
+        try
+        {
+            while (pending.Count > 0)
+            {
+                var done = await Task.WhenAny(pending).ConfigureAwait(false);
+                pending.Remove(done);
+                if ((await done.ConfigureAwait(false)).Found is not { } found)
+                {
+                    continue;
+                }
+
+                if (found.Certain)
+                {
+                    return found.Fingerprint;
+                }
+
+                if (best is null || found.Order < best.Order)
+                {
+                    best = found;
+                }
+            }
+
+            return best?.Fingerprint;
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Attempt> AttemptAsync(ServiceProbe probe, TlsFacts? layer, Evidence evidence, TaskCompletionSource<ConnectOutcome>? connected,
+        CancellationToken ct)
+    {
+        try
+        {
+            var (connection, outcome) = await ProbeConnection.OpenAsync(gate, endpoint, probe.Tls || layer is not null, options, ct).ConfigureAwait(false);
+            connected?.TrySetResult(outcome);
+            if (connection is null)
+            {
+                return new Attempt(outcome, null);
+            }
+
+            if (probe.Tls)
+            {
+                var facts = connection.Tls!;
+                await connection.DisposeAsync().ConfigureAwait(false);
+                var inner = new Evidence();
+                var found = await IdentifyAsync(facts, inner, ct).ConfigureAwait(false) ?? Unidentified(inner, facts);
+                return new Attempt(outcome, new Found(found, probe.Order, Certain: true));
+            }
+
+            await using (connection.ConfigureAwait(false))
+            {
+                if (!probe.IsBannerWait)
+                {
+                    await connection.SendAsync(probe.Payload(endpoint.Address.ToString(), options.UserAgent), ct).ConfigureAwait(false);
+                }
+
+                var reply = await connection.ReadAsync(options.ReadTimeout, probe.ReadToEnd, text => _rules.Match(probe.Id, text) is not null, ct)
+                    .ConfigureAwait(false);
+                evidence.Record(probe.Order, reply);
+                var text = RuleDatabase.Latin1(reply.Bytes.Span);
+                if (_rules.Match(probe.Id, text) is not { } match)
+                {
+                    return new Attempt(outcome, null);
+                }
+
+                var fingerprint = new ServiceFingerprint
+                {
+                    Ip = endpoint.Address.ToString(),
+                    Port = endpoint.Port,
+                    Service = layer is null ? match.Service : _rules.TlsName(match.Service),
+                    Product = match.Product,
+                    Version = match.Version,
+                    Cpe = match.Cpe,
+                    Tls = layer,
+                    Http = HttpResponseFacts.Parse(text),
+                };
+                return new Attempt(outcome, new Found(fingerprint, probe.Order, Certain: match.Version is not null));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The race was decided by another probe, or the run stopped (RunAsync then throws on the run's token).
+            connected?.TrySetResult(ConnectOutcome.Filtered);
+            return new Attempt(ConnectOutcome.Filtered, null);
+        }
+        catch
+        {
+            connected?.TrySetResult(ConnectOutcome.Filtered);
+            throw;
+        }
+    }
+
+    // STARTTLS on a fresh connection: the dialogue's steps, then a handshake, for the certificate's facts. A server
+    // that does not offer it (or fails it) simply has no TLS facts.
+    private async Task<TlsFacts?> StartTlsAsync(StartTlsDialogue dialogue, CancellationToken ct)
+    {
+        var (connection, _) = await ProbeConnection.OpenAsync(gate, endpoint, tls: false, options, ct).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return null;
+        }
+
+        await using (connection.ConfigureAwait(false))
+        {
+            foreach (var (send, expect) in dialogue.Steps)
+            {
+                if (send.Length > 0)
+                {
+                    await connection.SendAsync(send, ct).ConfigureAwait(false);
+                }
+
+                var reply = await connection.ReadAsync(options.ReadTimeout, toEnd: false, expect.IsMatch, ct).ConfigureAwait(false);
+                if (!expect.IsMatch(RuleDatabase.Latin1(reply.Bytes.Span)))
+                {
+                    return null;
+                }
+            }
+
+            return await connection.UpgradeToTlsAsync(endpoint.Address.ToString(), options.ConnectTimeout, ct).ConfigureAwait(false);
+        }
+    }
+
+    private ServiceFingerprint NotOpen(ConnectOutcome outcome) => new()
+    {
+        Ip = endpoint.Address.ToString(),
+        Port = endpoint.Port,
+        Service = outcome == ConnectOutcome.Refused ? ServiceNames.Closed : ServiceNames.Filtered,
+    };
+
+    private ServiceFingerprint Unidentified(Evidence evidence, TlsFacts? layer)
+    {
+        var (banner, closedSilently) = evidence.Result();
+        return new ServiceFingerprint
+        {
+            Ip = endpoint.Address.ToString(),
+            Port = endpoint.Port,
+            Service = layer is not null ? ServiceNames.Tls : banner is null && closedSilently ? ServiceNames.TcpWrapped : ServiceNames.Unknown,
+            Banner = banner,
+            Tls = layer,
+        };
+    }
+
+    private sealed record Attempt(ConnectOutcome Outcome, Found? Found);
+
+    /// <summary>A match; <see cref="Certain"/> ends the race (it names a version, or TLS was spoken).</summary>
+    private sealed record Found(ServiceFingerprint Fingerprint, int Order, bool Certain);
+
+    /// <summary>What the probes of one layer saw without a match: the earliest probe's bytes, silent closes.</summary>
+    private sealed class Evidence
+    {
+        private readonly Lock _lock = new();
+        private byte[]? _bytes;
+        private int _order = int.MaxValue;
+        private bool _closedSilently;
+        private bool _stayedSilent;
+
+        public void Record(int order, ProbeReply reply)
+        {
+            lock (_lock)
+            {
+                if (reply.Bytes.Length > 0 && order < _order)
+                {
+                    _bytes = reply.Bytes[..Math.Min(reply.Bytes.Length, BannerText.MaxBytes)].ToArray();
+                    _order = order;
+                }
+
+                _closedSilently |= reply.Bytes.Length == 0 && reply.Closed;
+                _stayedSilent |= reply.Bytes.Length == 0 && !reply.Closed;
+            }
+        }
+
+        /// <summary>The banner to report, and whether the service only ever closed without a word.</summary>
+        public (string? Banner, bool ClosedSilently) Result()
+        {
+            lock (_lock)
+            {
+                return (_bytes is null ? null : BannerText.Escape(_bytes), _closedSilently && !_stayedSilent);
+            }
+        }
+    }
+}
