@@ -1,4 +1,5 @@
 using Outpost.Probe.Capabilities.Crawler;
+using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Capabilities.Screenshot;
 using Outpost.Probe.Engine;
@@ -55,6 +56,7 @@ public sealed class CapabilityRegistry
         return new CapabilityRegistry(
         [
             new PortscanCapability(settings.Engine, settings.Portscan),
+            new FingerprintCapability(settings.Attribution, settings.Time),
             new CrawlerCapability(settings.Attribution, settings.Time),
             new ScreenshotCapability(settings.ChromiumPath, settings.Attribution, settings.Time),
         ]);

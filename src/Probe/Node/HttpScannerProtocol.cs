@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Targets;
 
@@ -175,6 +176,15 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
                 }
 
                 return await JobCallAsync(jobId, "results", JsonContent.Create(new WirePages(pages), NodeJsonContext.Default.WirePages), ct).ConfigureAwait(false);
+            case ServiceFound:
+                var services = new ServiceFingerprint[results.Count];
+                for (var i = 0; i < services.Length; i++)
+                {
+                    services[i] = ((ServiceFound)results[i]).Fingerprint;
+                }
+
+                return await JobCallAsync(jobId, "results", JsonContent.Create(new WireServices(services), NodeJsonContext.Default.WireServices), ct)
+                    .ConfigureAwait(false);
             case ServiceScreenshot:
                 var reply = JobReply.Ok;
                 foreach (var result in results)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Fingerprint;
 
 namespace Outpost.Probe.Node;
 
@@ -38,6 +39,9 @@ internal sealed record WireHeartbeat(string Version, IReadOnlyList<long> Running
 /// <summary>Crawled pages, uploaded to the results endpoint next to the port scan's <c>results</c>.</summary>
 internal sealed record WirePages(IReadOnlyList<CrawledPage> Pages);
 
+/// <summary>Identified services (the shape of <c>outpost-probe fingerprint --json</c>), next to the port scan's <c>results</c>.</summary>
+internal sealed record WireServices(IReadOnlyList<ServiceFingerprint> Services);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
 [JsonSerializable(typeof(WireClaimReply))]
 [JsonSerializable(typeof(WireOkReply))]
@@ -48,5 +52,6 @@ internal sealed record WirePages(IReadOnlyList<CrawledPage> Pages);
 [JsonSerializable(typeof(WireResults))]
 [JsonSerializable(typeof(WireHeartbeat))]
 [JsonSerializable(typeof(WirePages))]
+[JsonSerializable(typeof(WireServices))]
 [JsonSerializable(typeof(NodeConfigFile))]
 internal sealed partial class NodeJsonContext : JsonSerializerContext;
