@@ -128,6 +128,7 @@ public static partial class OutpostApp
         services.AddSingleton<Leadership>();
         services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
         services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Store);
+        services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Records);
         services.AddSingleton<ScannerSupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();
