@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Scanner;
 using Outpost.Appliance.Scheduling;
@@ -9,6 +10,7 @@ using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Node;
 using Outpost.Store;
 using Outpost.Store.Model;
+using Outpost.Store.Records.Capabilities;
 
 namespace Outpost.Appliance.BuiltInScanner;
 
@@ -99,7 +101,7 @@ public sealed partial class LocalScanner : LoopService
             await store.ClearAlarmAsync(UnhealthyAlarm, ScannerSupervisor.ScannerSubject(_scannerId), ct);
         }
 
-        foreach (var jobId in await _protocol!.HeartbeatAsync(_runner!.RunningJobs, ct))
+        foreach (var jobId in await _protocol!.HeartbeatAsync(_runner!.RunningJobs, _runner.Capabilities.Available(), ct))
         {
             _runner.RequestStop(jobId);
         }
@@ -139,7 +141,8 @@ public sealed partial class LocalScanner : LoopService
             LogRegistered(_logger, created.Id);
         }
 
-        _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _clock, _scannerId, _version);
+        _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _clock, _scannerId, _version,
+            new CapabilityUploads(store, new CapabilityResults(_storeLifetime.Records), _clock));
         // The appliance's attribution text comes with each claimed job (the scan settings may change meanwhile).
         var capabilities = CapabilityRegistry.Create(new CapabilitySettings { Portscan = new PortscanOptions { Interface = _options.Interface }, Time = _clock });
         _runner = new JobRunner(_protocol, capabilities, new JobRunnerOptions(), _clock, _logger);

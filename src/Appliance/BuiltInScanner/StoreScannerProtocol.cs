@@ -1,7 +1,9 @@
 using Outpost.Appliance.Admin;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Node;
 using Outpost.Probe.Targets;
@@ -15,7 +17,7 @@ namespace Outpost.Appliance.BuiltInScanner;
 /// directly. Claims obey the same dispatch rule as <c>GET /scanner/jobs</c> (<see cref="DispatchGate"/>), and like the
 /// HTTP handlers, a store change once begun is not cancelled, so no call leaves an ambiguous half-state.
 /// </summary>
-public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, TimeProvider clock, long scannerId, string version)
+public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, TimeProvider clock, long scannerId, string version, CapabilityUploads uploads)
     : IScannerProtocol
 {
     // What the last heartbeat advertised; claims hand out only those (nothing before the first heartbeat).
@@ -87,6 +89,37 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
 
         var (status, _) = await Store.AppendFindingsAsync(scannerId, jobId, findings, clock.GetUtcNow(), CancellationToken.None);
         return Reply(new JobUpdate(status));
+    }
+
+    /// <summary>Typed results go where the HTTP protocol's go (<see cref="CapabilityUploads"/>), under the same rules.</summary>
+    public async ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<CapabilityResult> results, CancellationToken ct)
+    {
+        if (results.Count == 0)
+        {
+            return JobReply.Ok;
+        }
+
+        var (status, error) = results[0] switch
+        {
+            ServiceFound => await uploads.PutServicesAsync(scannerId, jobId, [.. results.Select(r => ((ServiceFound)r).Fingerprint)], CancellationToken.None),
+            CrawledPage => await uploads.PutPagesAsync(scannerId, jobId, [.. results.Cast<CrawledPage>()], CancellationToken.None),
+            _ => await PutScreenshotsAsync(jobId, results),
+        };
+        return error is not null ? throw new ScannerProtocolException("the appliance refused the results: " + error, transient: false) : Reply(new JobUpdate(status));
+    }
+
+    private async Task<(StoreStatus, string?)> PutScreenshotsAsync(long jobId, IReadOnlyList<CapabilityResult> results)
+    {
+        foreach (var shot in results.Cast<ServiceScreenshot>())
+        {
+            var outcome = await uploads.PutScreenshotAsync(scannerId, jobId, shot.Ip, shot.Port, shot.Url, shot.Png, CancellationToken.None);
+            if (outcome.Status != StoreStatus.Ok || outcome.Error is not null)
+            {
+                return outcome;
+            }
+        }
+
+        return (StoreStatus.Ok, null);
     }
 
     public async ValueTask<JobReply> CompleteAsync(long jobId, bool failed, long resultCount, string? errorMessage, CancellationToken ct) =>

@@ -108,6 +108,21 @@ public sealed record FindingResponse(string Ip, int Port, string Proto, string S
 
 public sealed record ScanResultsResponse(long ScanId, IReadOnlyList<FindingResponse> Results);
 
+/// <summary>A scan's identified services and screenshots (docs/capabilities.md).</summary>
+public sealed record ScanServicesResponse(long ScanId, IReadOnlyList<ServiceResponse> Services, IReadOnlyList<ScreenshotResponse> Screenshots);
+
+/// <summary>One service: what <c>outpost-probe fingerprint --json</c> prints for it, the job that found it and when.</summary>
+public sealed record ServiceResponse(Outpost.Probe.Capabilities.Fingerprint.ServiceFingerprint Service, long JobId, DateTimeOffset SeenAt);
+
+/// <summary>One screenshot's metadata; <see cref="Href"/> serves the PNG.</summary>
+public sealed record ScreenshotResponse(string Ip, int Port, string Url, int Bytes, long JobId, DateTimeOffset SeenAt, string Href);
+
+/// <summary>A scan's crawled pages.</summary>
+public sealed record ScanPagesResponse(long ScanId, IReadOnlyList<PageResponse> Pages);
+
+public sealed record PageResponse(string Url, string Ip, int Port, int Depth, int Status, string? Title, string? ContentType,
+    IReadOnlyList<Outpost.Probe.Capabilities.PageForm> Forms, string? Error, long JobId, DateTimeOffset SeenAt);
+
 public sealed record JobResponse(long JobId, long ScanId, long ScannerId, string? ScannerName, string Name,
     IReadOnlyList<JobTarget> Targets, string Status, int Attempts, long ProgressCount, long ResultCount, string? SourceIp,
     string? ErrorMessage, long? RerunOf, bool Automated, bool StopRequested, DateTimeOffset CreatedAt,

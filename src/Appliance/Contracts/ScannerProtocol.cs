@@ -24,9 +24,16 @@ public sealed record CompleteRequest
     public string? ErrorMessage { get; init; }
 }
 
+/// <summary>
+/// One upload of findings, of exactly one kind (docs/capabilities.md): <c>results</c> (open ports, the port scan's),
+/// <c>services</c> (the fingerprint's, in the shape of <c>outpost-probe fingerprint --json</c>) or <c>pages</c> (the
+/// crawler's). Screenshots are binary uploads of their own.
+/// </summary>
 public sealed record ResultsRequest
 {
-    public required IReadOnlyList<ResultItem> Results { get; init; }
+    public IReadOnlyList<ResultItem>? Results { get; init; }
+    public IReadOnlyList<Outpost.Probe.Capabilities.Fingerprint.ServiceFingerprint?>? Services { get; init; }
+    public IReadOnlyList<Outpost.Probe.Capabilities.CrawledPage?>? Pages { get; init; }
 }
 
 public sealed record ResultItem

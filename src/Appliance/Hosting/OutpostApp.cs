@@ -1,3 +1,5 @@
+using Outpost.Appliance.Capabilities;
+using Outpost.Store.Records.Capabilities;
 using Outpost.Probe.Hosting;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
@@ -130,6 +132,8 @@ public static partial class OutpostApp
         services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Store);
         services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Records);
         services.AddSingleton<ScannerSupervisor>();
+        services.AddSingleton<CapabilityResults>();
+        services.AddSingleton<CapabilityUploads>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();
         services.AddSingleton<ScanScheduler>();

@@ -38,6 +38,7 @@ public static class ScannerApi
         group.MapPost("/jobs/{jobId:long}/progress", ProgressAsync);
         group.MapPost("/jobs/{jobId:long}/complete", CompleteAsync);
         group.MapPost("/jobs/{jobId:long}/results", ResultsAsync);
+        group.MapPut("/jobs/{jobId:long}/screenshots", ScreenshotAsync).Accepts<byte[]>("image/png");
         group.MapPost("/heartbeat", HeartbeatAsync);
         return group;
     }
@@ -139,12 +140,26 @@ public static class ScannerApi
     }
 
     private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ResultsAsync(HttpContext context,
-        long jobId, ResultsRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+        long jobId, ResultsRequest body, IOutpostStore store, CapabilityUploads uploads, TimeProvider clock, ApplianceMetrics metrics)
     {
-        var findings = new Finding[body.Results.Count];
+        if ((body.Results is null ? 0 : 1) + (body.Services is null ? 0 : 1) + (body.Pages is null ? 0 : 1) != 1)
+        {
+            return new BadRequestError("Send exactly one of results (open ports), services or pages.");
+        }
+
+        if (body.Results is not { } results)
+        {
+            // Typed results of the other capabilities (docs/capabilities.md): off the port scan's hot path.
+            var (typedStatus, error) = body.Services is { } services
+                ? await uploads.PutServicesAsync(Caller(context).Id, jobId, services)
+                : await uploads.PutPagesAsync(Caller(context).Id, jobId, body.Pages!);
+            return error is not null ? new BadRequestError(error) : Accepted(typedStatus, body.Services?.Count ?? body.Pages!.Count, jobId);
+        }
+
+        var findings = new Finding[results.Count];
         for (var i = 0; i < findings.Length; i++)
         {
-            var item = body.Results[i];
+            var item = results[i];
             if (item is null)
             {
                 return new BadRequestError($"results[{i}] is null.");
@@ -181,15 +196,41 @@ public static class ScannerApi
         var started = TimeProvider.System.GetTimestamp();
         var (status, _) = await store.AppendFindingsAsync(Caller(context).Id, jobId, findings, clock.GetUtcNow());
         metrics.Committed("results", started);
-        return status switch
+        return Accepted(status, findings.Length, jobId);
+    }
+
+    /// <summary>
+    /// One screenshot, as the PNG body (docs/capabilities.md): <c>ip</c>, <c>port</c> and <c>url</c> say what was
+    /// rendered. A body over the daemon's 1 MiB limit is refused with 413 before it is read whole.
+    /// </summary>
+    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ScreenshotAsync(HttpContext context,
+        long jobId, string? ip, string? port, string? url, CapabilityUploads uploads)
+    {
+        if (context.Request.ContentType?.Split(';')[0].Trim() is not "image/png")
+        {
+            return new BadRequestError("Content-Type must be image/png.");
+        }
+
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var portNumber))
+        {
+            return new BadRequestError("port must be a whole number from 1 to 65535.");
+        }
+
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        var (status, error) = await uploads.PutScreenshotAsync(Caller(context).Id, jobId, ip, portNumber, url, body.ToArray());
+        return error is not null ? new BadRequestError(error) : Accepted(status, 1, jobId);
+    }
+
+    private static Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError> Accepted(StoreStatus status, int count, long jobId) =>
+        status switch
         {
             // Accepted counts what the scanner sent, not what was new: a repeated batch gets the same reply.
-            StoreStatus.Ok => TypedResults.Ok(new ResultsResponse(true, findings.Length)),
+            StoreStatus.Ok => TypedResults.Ok(new ResultsResponse(true, count)),
             StoreStatus.NotFound => JobNotFound(jobId),
             StoreStatus.NotOwned => JobNotOwned(jobId),
             _ => NotActive(jobId),
         };
-    }
 
     private static async Task<Results<Ok<HeartbeatResponse>, BadRequestError>> HeartbeatAsync(HttpContext context, HeartbeatRequest? body,
         IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
