@@ -10,10 +10,14 @@ namespace Outpost.Probe.Capabilities.Fingerprint;
 // go first, one by one (on a well-known port the first usually decides it in a millisecond). Then every other probe
 // runs at once, each on its own connection (within the host's connection limit), as soon as the first of them has
 // shown the port is open. A service that speaks first sends its banner whatever it is sent, so racing the probes
-// loses nothing; the race ends at the first match that names a version (or a successful TLS handshake, after which
-// the probes run again inside TLS), otherwise when all probes are done, and the match of the lowest-ordered probe wins.
+// loses nothing. The race ends at the first match of a specific rule (or a successful TLS handshake, after which the
+// probes run again inside TLS); otherwise, when all probes are done, the fallback match of the lowest-ordered probe
+// wins (docs/fingerprint.md, "Specific and fallback rules").
 internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions options, ConnectionGate gate)
 {
+    /// <summary>How long the eager probes race alone (a banner or an HTTP reply on a LAN takes milliseconds).</summary>
+    private static readonly TimeSpan LateProbesGrace = TimeSpan.FromMilliseconds(250);
+
     private readonly RuleDatabase _rules = options.Rules;
 
     public async Task<ServiceFingerprint> RunAsync(CancellationToken ct)
@@ -38,14 +42,19 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
     private async Task<ServiceFingerprint?> IdentifyAsync(TlsFacts? layer, Evidence evidence, CancellationToken ct)
     {
         var inTls = layer is not null;
+        var port = endpoint.Port;
+        var tlsHinted = inTls && _rules.Probes.Any(p => p.TlsPorts.Contains(port));
         var hinted = new List<ServiceProbe>();
         var rest = new List<ServiceProbe>();
         foreach (var probe in _rules.Probes)
         {
-            if (!(inTls && probe.Tls))
+            if (inTls && probe.Tls)
             {
-                (probe.Ports.Contains(endpoint.Port) ? hinted : rest).Add(probe);
+                continue;
             }
+
+            var first = inTls ? (tlsHinted ? probe.TlsPorts.Contains(port) : probe.TlsDefault) : probe.Ports.Contains(port);
+            (first ? hinted : rest).Add(probe);
         }
 
         foreach (var probe in hinted)
@@ -77,19 +86,45 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             return NotOpen(outcome);
         }
 
+        // The eager probes (the banner wait, TLS, HTTP: what most ports run) start at once; the others join after a
+        // short grace unless one of those already decided it, so a service that speaks first, or a web server, is not
+        // sent a connection per probe (which matters to daemons that fork per connection).
+        var late = new List<ServiceProbe>();
         for (var i = 1; i < probes.Count; i++)
         {
-            pending.Add(AttemptAsync(probes[i], layer, evidence, null, stop.Token));
+            if (probes[i].Eager)
+            {
+                pending.Add(AttemptAsync(probes[i], layer, evidence, null, stop.Token));
+            }
+            else
+            {
+                late.Add(probes[i]);
+            }
         }
 
         Found? best = null;
+        var grace = Task.Delay(late.Count > 0 ? LateProbesGrace : TimeSpan.Zero, options.Time, stop.Token);
         try
         {
-            while (pending.Count > 0)
+            while (pending.Count > 0 || late.Count > 0)
             {
-                var done = await Task.WhenAny(pending).ConfigureAwait(false);
-                pending.Remove(done);
-                if ((await done.ConfigureAwait(false)).Found is not { } found)
+                if (late.Count > 0 && (grace.IsCompleted || pending.Count == 0))
+                {
+                    pending.AddRange(late.Select(p => AttemptAsync(p, layer, evidence, null, stop.Token)));
+                    late.Clear();
+                }
+
+                var done = late.Count > 0
+                    ? await Task.WhenAny([.. pending, grace]).ConfigureAwait(false)
+                    : await Task.WhenAny(pending).ConfigureAwait(false);
+                if (done == grace)
+                {
+                    continue;
+                }
+
+                var attempt = (Task<Attempt>)done;
+                pending.Remove(attempt);
+                if ((await attempt.ConfigureAwait(false)).Found is not { } found)
                 {
                     continue;
                 }
@@ -113,7 +148,6 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             await Task.WhenAll(pending).ConfigureAwait(false);
         }
     }
-
     private async Task<Attempt> AttemptAsync(ServiceProbe probe, TlsFacts? layer, Evidence evidence, TaskCompletionSource<ConnectOutcome>? connected,
         CancellationToken ct)
     {
@@ -130,9 +164,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             {
                 var facts = connection.Tls!;
                 await connection.DisposeAsync().ConfigureAwait(false);
-                var inner = new Evidence();
-                var found = await IdentifyAsync(facts, inner, ct).ConfigureAwait(false) ?? Unidentified(inner, facts);
-                return new Attempt(outcome, new Found(found, probe.Order, Certain: true));
+                return new Attempt(outcome, await IdentifyInsideAsync(facts, probe.Order, ct).ConfigureAwait(false));
             }
 
             await using (connection.ConfigureAwait(false))
@@ -151,6 +183,15 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
                     return new Attempt(outcome, null);
                 }
 
+                if (match.Rule.UpgradeToTls && layer is null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    if (await InsideTlsAsync(probe.Order, ct).ConfigureAwait(false) is { } upgraded)
+                    {
+                        return upgraded;
+                    }
+                }
+
                 var fingerprint = new ServiceFingerprint
                 {
                     Ip = endpoint.Address.ToString(),
@@ -162,7 +203,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
                     Tls = layer,
                     Http = HttpResponseFacts.Parse(text),
                 };
-                return new Attempt(outcome, new Found(fingerprint, probe.Order, Certain: match.Version is not null));
+                return new Attempt(outcome, new Found(fingerprint, probe.Order, Certain: !match.Rule.Fallback));
             }
         }
         catch (OperationCanceledException)
@@ -176,6 +217,27 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             connected?.TrySetResult(ConnectOutcome.Filtered);
             throw;
         }
+    }
+
+    // TLS was spoken (or a reply asked for it): the probes run again inside it, and what they find is final.
+    private async Task<Found> IdentifyInsideAsync(TlsFacts facts, int order, CancellationToken ct)
+    {
+        var inner = new Evidence();
+        var found = await IdentifyAsync(facts, inner, ct).ConfigureAwait(false) ?? Unidentified(inner, facts);
+        return new Found(found, order, Certain: true);
+    }
+
+    private async Task<Attempt?> InsideTlsAsync(int order, CancellationToken ct)
+    {
+        var (connection, outcome) = await ProbeConnection.OpenAsync(gate, endpoint, tls: true, options, ct).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return null;
+        }
+
+        var facts = connection.Tls!;
+        await connection.DisposeAsync().ConfigureAwait(false);
+        return new Attempt(outcome, await IdentifyInsideAsync(facts, order, ct).ConfigureAwait(false));
     }
 
     // STARTTLS on a fresh connection: the dialogue's steps, then a handshake, for the certificate's facts. A server
@@ -230,7 +292,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
 
     private sealed record Attempt(ConnectOutcome Outcome, Found? Found);
 
-    /// <summary>A match; <see cref="Certain"/> ends the race (it names a version, or TLS was spoken).</summary>
+    /// <summary>A match; <see cref="Certain"/> ends the race (a specific rule matched, or TLS was spoken).</summary>
     private sealed record Found(ServiceFingerprint Fingerprint, int Order, bool Certain);
 
     /// <summary>What the probes of one layer saw without a match: the earliest probe's bytes, silent closes.</summary>

@@ -28,6 +28,7 @@ internal sealed class ProbeConnection : IAsyncDisposable
 
     private readonly Socket _socket;
     private Stream _stream;
+    private int _disposed;
     private readonly ConnectionGate.Slot _slot;
 
     private ProbeConnection(Socket socket, Stream stream, ConnectionGate.Slot slot, TlsFacts? tls)
@@ -190,8 +191,14 @@ internal sealed class ProbeConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the connection and frees its slot; safe to call twice (the slot is freed once).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
         _slot.Dispose();

@@ -21,6 +21,7 @@ public sealed class MatchRule
         Version = spec.Version;
         Cpe = spec.Cpe;
         Fallback = spec.Fallback;
+        UpgradeToTls = spec.Upgrade == "tls";
         Sample = spec.Sample;
         _pattern = pattern;
         _probes = spec.Probes.ToFrozenSet(StringComparer.Ordinal);
@@ -36,7 +37,14 @@ public sealed class MatchRule
 
     public IReadOnlyList<string> Cpe { get; }
 
+    /// <summary>
+    /// A weak match (e.g. "some HTTP server"): it loses to any specific rule, on any probe's reply, and does not end
+    /// the race of probes. A specific rule's match ends it.
+    /// </summary>
     public bool Fallback { get; }
+
+    /// <summary>The reply means "speak TLS to me": the engine continues inside TLS and identifies from there.</summary>
+    public bool UpgradeToTls { get; }
 
     /// <summary>The rule's sample reply (Latin-1 text, one char per byte).</summary>
     public string Sample { get; }
@@ -85,6 +93,11 @@ public sealed class MatchRule
         if (!string.Equals(spec.Service, spec.Service.ToLowerInvariant(), StringComparison.Ordinal))
         {
             throw new FormatException($"{file}: rule '{spec.Id}' names service '{spec.Service}'; service names are lower case.");
+        }
+
+        if (spec.Upgrade is not (null or "tls"))
+        {
+            throw new FormatException($"{file}: rule '{spec.Id}' upgrades to '{spec.Upgrade}'; only 'tls' is known.");
         }
 
         if (spec.Sample.Length == 0)

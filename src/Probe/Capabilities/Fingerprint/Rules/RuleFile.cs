@@ -30,6 +30,15 @@ internal sealed class ProbeSpec
     /// <summary>Ports where this probe is tried first.</summary>
     public List<int> Ports { get; set; } = [];
 
+    /// <summary>Ports where this probe is tried first inside TLS.</summary>
+    public List<int> TlsPorts { get; set; } = [];
+
+    /// <summary>Tried first inside TLS on ports no probe lists in tlsPorts (most TLS services are HTTPS).</summary>
+    public bool TlsDefault { get; set; }
+
+    /// <summary>Races from the start on ports without a hint; the others join once the banner wait had its moment.</summary>
+    public bool Eager { get; set; }
+
     /// <summary>Read the reply until the server closes (HTTP with Connection: close), up to the read limit.</summary>
     public bool ReadToEnd { get; set; }
 
@@ -53,6 +62,9 @@ internal sealed class MatchSpec
     public string? Version { get; set; }
 
     public List<string> Cpe { get; set; } = [];
+
+    /// <summary>"tls": the reply says the port wants TLS (plain HTTP sent to an HTTPS port); continue inside TLS.</summary>
+    public string? Upgrade { get; set; }
 
     /// <summary>Consulted only when no specific rule matched (e.g. "any HTTP response").</summary>
     public bool Fallback { get; set; }

@@ -6,15 +6,19 @@ namespace Outpost.Probe.Capabilities.Fingerprint.Rules;
 /// <summary>One probe: bytes to send (or nothing: wait for a banner), or a TLS handshake; the ports it is tried first on.</summary>
 public sealed class ServiceProbe
 {
-    private ServiceProbe(string id, string send, bool tls, FrozenSet<int> ports, bool readToEnd, int order)
+    private ServiceProbe(ProbeSpec spec)
     {
-        Id = id;
-        Template = send;
-        Tls = tls;
-        Ports = ports;
-        ReadToEnd = readToEnd;
-        Order = order;
+        Id = spec.Id;
+        Template = spec.Send;
+        Tls = spec.Tls;
+        Ports = spec.Ports.ToFrozenSet();
+        TlsPorts = spec.TlsPorts.ToFrozenSet();
+        TlsDefault = spec.TlsDefault;
+        ReadToEnd = spec.ReadToEnd;
+        Eager = spec.Eager;
+        Order = spec.Order;
     }
+
 
     public string Id { get; }
 
@@ -27,9 +31,19 @@ public sealed class ServiceProbe
     /// <summary>Sends nothing: waits for the service to speak first.</summary>
     public bool IsBannerWait => !Tls && Template.Length == 0;
 
+    /// <summary>Ports where this probe is tried first (in plain TCP).</summary>
     public FrozenSet<int> Ports { get; }
 
+    /// <summary>Ports where this probe is tried first inside TLS.</summary>
+    public FrozenSet<int> TlsPorts { get; }
+
+    /// <summary>Tried first inside TLS on a port that no probe lists in <see cref="TlsPorts"/>.</summary>
+    public bool TlsDefault { get; }
+
     public bool ReadToEnd { get; }
+
+    /// <summary>Races from the start on a port without a hint (the others join after a short grace).</summary>
+    public bool Eager { get; }
 
     public int Order { get; }
 
@@ -49,7 +63,7 @@ public sealed class ServiceProbe
             throw new FormatException($"{file}: probe '{spec.Id}' is a TLS handshake and cannot also send a payload.");
         }
 
-        if (spec.Ports.FirstOrDefault(p => p is < 1 or > 65535) is var bad && bad != 0)
+        if (spec.Ports.Concat(spec.TlsPorts).FirstOrDefault(p => p is < 1 or > 65535) is var bad && bad != 0)
         {
             throw new FormatException($"{file}: probe '{spec.Id}' lists port {bad}.");
         }
@@ -59,6 +73,6 @@ public sealed class ServiceProbe
             throw new FormatException($"{file}: probe '{spec.Id}' sends a character above \\xff; write bytes.");
         }
 
-        return new ServiceProbe(spec.Id, spec.Send, spec.Tls, spec.Ports.ToFrozenSet(), spec.ReadToEnd, spec.Order);
+        return new ServiceProbe(spec);
     }
 }
