@@ -201,16 +201,12 @@ public static class ScannerApi
 
     /// <summary>
     /// One screenshot, as the PNG body (docs/capabilities.md): <c>ip</c>, <c>port</c> and <c>url</c> say what was
-    /// rendered. A body over the daemon's 1 MiB limit is refused with 413 before it is read whole.
+    /// rendered. Another Content-Type than image/png is refused with 415 (the route's Accepts), a body over the
+    /// daemon's 1 MiB limit with 413 before it is read whole.
     /// </summary>
     private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ScreenshotAsync(HttpContext context,
         long jobId, string? ip, string? port, string? url, CapabilityUploads uploads)
     {
-        if (context.Request.ContentType?.Split(';')[0].Trim() is not "image/png")
-        {
-            return new BadRequestError("Content-Type must be image/png.");
-        }
-
         if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var portNumber))
         {
             return new BadRequestError("port must be a whole number from 1 to 65535.");
