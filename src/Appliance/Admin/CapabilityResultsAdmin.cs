@@ -34,7 +34,7 @@ public static class CapabilityResultsAdmin
         var services = await results.ListServicesAsync(id, ct);
         var shots = await results.ListScreenshotsAsync(id, ct);
         return TypedResults.Ok(new ScanServicesResponse(id,
-            [.. services.Select(s => new ServiceResponse(FingerprintJson.Deserialize(s.Record.Facts)!, s.JobId, s.SeenAt))],
+            [.. services.Select(s => new ServiceResponse(CapabilityUploads.Complete(FingerprintJson.Deserialize(s.Record.Facts)!), s.JobId, s.SeenAt))],
             [.. shots.Select(s => new ScreenshotResponse(s.Ip, s.Port, s.Url, s.Bytes, s.JobId, s.SeenAt, $"/api/scans/{id}/screenshots/{s.Ip}/{s.Port}"))]));
     }
 

@@ -46,7 +46,7 @@ public sealed class CapabilityUploads(IOutpostStore store, CapabilityResults res
                 return (StoreStatus.Ok, $"services[{i}]: service must be 1 to 64 characters, product, version and banner at most {MaxText}.");
             }
 
-            records[i] = new ServiceRecord(s.Ip, s.Port, s.Service, s.Product, s.Version, FingerprintJson.Serialize(s));
+            records[i] = new ServiceRecord(s.Ip, s.Port, s.Service, s.Product, s.Version, FingerprintJson.Serialize(Complete(s)));
         }
 
         if (Active(scannerId, jobId) is not { } job)
@@ -123,6 +123,17 @@ public sealed class CapabilityUploads(IOutpostStore store, CapabilityResults res
 
         await results.PutScreenshotAsync(job.ScanId, jobId, ip!, port, url, png, clock.GetUtcNow(), ct);
         return (StoreStatus.Ok, null);
+    }
+
+    /// <summary>
+    /// The service with its lists present: the JSON readers leave a list the sender omitted (an empty <c>cpe</c> is
+    /// omitted by design) null rather than empty, and the wire writers refuse a null where the type says none.
+    /// </summary>
+    public static ServiceFingerprint Complete(ServiceFingerprint service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var tls = service.Tls is { Sans: null } facts ? facts with { Sans = [] } : service.Tls;
+        return service.Cpe is null || !ReferenceEquals(tls, service.Tls) ? service with { Cpe = service.Cpe ?? [], Tls = tls } : service;
     }
 
     /// <summary>The forms of a page as stored (and shown): [{"action","method","inputs":[…]}].</summary>
