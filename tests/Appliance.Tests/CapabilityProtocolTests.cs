@@ -151,6 +151,25 @@ public sealed class CapabilityProtocolTests
         (await PutScreenshotAsync(api, key, jobId, "10.0.0.7", 80, url, Png, "image/png")).AssertError(409, "INVALID_TRANSITION");
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_the_typed_uploads_and_the_admin_endpoints()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        var openApi = (await daemon.Api.SendAsync(Get, "/openapi/v1.json", null)).AssertOk().Json;
+        var paths = openApi.GetProperty("paths");
+        foreach (var path in new[] { "/scanner/jobs/{jobId}/screenshots", "/api/scans/{id}/services", "/api/scans/{id}/pages", "/api/scans/{id}/screenshots/{ip}/{port}" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+
+        Assert.True(paths.GetProperty("/scanner/jobs/{jobId}/screenshots").GetProperty("put").GetProperty("requestBody").GetProperty("content").TryGetProperty("image/png", out _));
+        var schemas = openApi.GetProperty("components").GetProperty("schemas");
+        Assert.True(schemas.GetProperty("HeartbeatRequest").GetProperty("properties").TryGetProperty("capabilities", out _));
+        Assert.True(schemas.GetProperty("ResultsRequest").GetProperty("properties").TryGetProperty("services", out _));
+        Assert.True(schemas.GetProperty("ResultsRequest").GetProperty("properties").TryGetProperty("pages", out _));
+        Assert.True(schemas.GetProperty("CreateScanRequest").GetProperty("properties").TryGetProperty("capability", out _));
+    }
+
     private static async Task HeartbeatAsync(Api api, string key, string[] capabilities) =>
         (await api.ScannerAsync(key, Post, "/scanner/heartbeat", new
         {
