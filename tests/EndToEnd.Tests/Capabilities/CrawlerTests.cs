@@ -3,7 +3,7 @@ using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Crawler;
 using Outpost.Probe.Node;
 
-namespace Outpost.Probe.Tests.Capabilities;
+namespace Outpost.EndToEnd.Tests.Capabilities;
 
 /// <summary>The crawler against a small site Kestrel serves on loopback: what it visits, what it records, what it leaves alone.</summary>
 public sealed class CrawlerTests

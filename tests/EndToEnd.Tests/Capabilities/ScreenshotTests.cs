@@ -2,7 +2,7 @@ using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Screenshot;
 using Outpost.Probe.Node;
 
-namespace Outpost.Probe.Tests.Capabilities;
+namespace Outpost.EndToEnd.Tests.Capabilities;
 
 /// <summary>The screenshot capability rendering a page Kestrel serves on loopback in Debian's headless Chromium.</summary>
 public sealed class ScreenshotTests

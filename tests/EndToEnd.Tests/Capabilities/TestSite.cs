@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Outpost.Probe.Tests.Capabilities;
+namespace Outpost.EndToEnd.Tests.Capabilities;
 
 /// <summary>
 /// A small web site on a loopback address, served by Kestrel, that records every request it gets (path, attribution

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace Outpost.Probe.Tests.Capabilities;
+namespace Outpost.EndToEnd.Tests.Capabilities;
 
 /// <summary>
 /// Just enough of a PNG decoder to read pixels back from a screenshot: 8-bit RGB or RGBA, not interlaced (what

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Engine;
 
-namespace Outpost.Probe.Tests.Capabilities;
+namespace Outpost.EndToEnd.Tests.Capabilities;
 
 /// <summary>An <see cref="IJobReport"/> that keeps everything a capability reports, for assertions.</summary>
 internal sealed class CollectingReport : IJobReport
