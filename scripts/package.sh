@@ -161,6 +161,8 @@ build_deb() { # pkg sub bin config other summary
     # The bundled .NET runtime needs libc, libgcc, libstdc++ and OpenSSL (TLS); the probe engine needs libpcap;
     # the maintainer scripts need useradd (passwd).
     echo "Depends: libc6 (>= 2.27), libgcc-s1, libstdc++6, libssl3 | libssl1.1, libpcap0.8 (>= 1.9), passwd"
+    # Screenshots need Debian's chromium (docs/capabilities.md); without it the scanner does not advertise them.
+    echo "Suggests: chromium"
     echo "Section: net"
     echo "Priority: optional"
     echo "Homepage: https://outpost.example.com/"

@@ -27,7 +27,9 @@ public interface IOutpostStore : IAsyncDisposable
     /// <summary>Replaces the key hash: the old key stops working as soon as this returns.</summary>
     ValueTask<(StoreStatus Status, Scanner? Scanner)> RotateScannerKeyAsync(long scannerId, byte[] newApiKeyHash, CancellationToken ct = default);
 
-    ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version, CancellationToken ct = default);
+    /// <summary>Records a heartbeat; a null <paramref name="capabilities"/> leaves the advertised capabilities as they were.</summary>
+    ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version,
+        IReadOnlyList<ScannerCapability>? capabilities = null, CancellationToken ct = default);
 
     // ---- Scans ----------------------------------------------------------------------------------------------
 
@@ -63,9 +65,12 @@ public interface IOutpostStore : IAsyncDisposable
     /// Claims up to <paramref name="max"/> of the scanner's queued jobs, oldest first; each moves queued → claimed
     /// in one atomic step, so no job is ever handed to two claimers. Jobs of manual scans come first; jobs of
     /// automated (scheduled, recurring) scans only when <paramref name="automatedAllowed"/> — outside the scan
-    /// windows, or while scheduling is paused, they wait in the queue.
+    /// windows, or while scheduling is paused, they wait in the queue. With <paramref name="jobNames"/>, only jobs of
+    /// those names (the capabilities the scanner advertised) are handed out; the others wait for a scanner that can
+    /// run them. Null hands out jobs of any name.
     /// </summary>
-    ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default);
+    ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true,
+        IReadOnlyList<string>? jobNames = null, CancellationToken ct = default);
 
     /// <summary>claimed → running; repeated on a running job it is an idempotent success.</summary>
     ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default);

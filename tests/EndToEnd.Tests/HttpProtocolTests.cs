@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Outpost.EndToEnd.Tests.Infrastructure;
 using Outpost.Probe.Jobs;
+using Outpost.Probe.Capabilities;
 using Outpost.Probe.Node;
 
 namespace Outpost.EndToEnd.Tests;
@@ -15,7 +16,7 @@ public sealed class HttpProtocolTests
         using var appliance = new StubAppliance(200, """{"ok":true,"serverTime":"2026-11-21T00:00:00Z","stopJobs":[5]}""");
         using var protocol = new HttpScannerProtocol(appliance.Address, "osk_key", attribution: "Example Corp scanning; abuse@example.test");
 
-        Assert.Equal([5L], await protocol.HeartbeatAsync([5], CancellationToken.None));
+        Assert.Equal([5L], await protocol.HeartbeatAsync([5], CapabilityRegistry.Create(new CapabilitySettings()).Available(), CancellationToken.None));
 
         var request = await appliance.Requests.Task;
         Assert.Equal("/scanner/heartbeat", request.Url!.AbsolutePath);

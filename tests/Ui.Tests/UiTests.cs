@@ -12,7 +12,7 @@ namespace Outpost.Ui.Tests;
 /// web-first assertion (it retries until the condition holds or the timeout passes); nothing
 /// sleeps. Tests share one seeded daemon, so each one finds its data by its own /28.
 /// </summary>
-public sealed class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
+public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
 {
     private readonly UiFixture _f = fixture;
 

@@ -13,6 +13,7 @@ public static class AdminApi
         var api = routes.MapGroup("/api").RequireAuthorization(AuthPolicies.Admin).AddEndpointFilter(Csrf.Filter);
         api.MapScannerAdmin();
         api.MapScanAdmin();
+        api.MapCapabilityResultsAdmin();
         api.MapJobAdmin();
         api.MapScheduleAdmin();
         api.MapSchedulerAdmin();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Planning;
@@ -86,9 +87,16 @@ public static class ScanAdmin
             return new BadRequestError($"maxProbesPerSecond must be from 1 to {ProbeRate.Max}.");
         }
 
+        var capability = body.Capability?.Trim() ?? ScanSpec.DefaultCapability;
+        if (!ScannerCapabilities.Known.Contains(capability))
+        {
+            return new BadRequestError($"capability must be one of {string.Join(", ", ScannerCapabilities.Known)}.");
+        }
+
         var spec = new ScanSpec
         {
             Name = name,
+            Capability = capability,
             Targets = targets,
             Ports = ports,
             ScannerIds = scanners.ConvertAll(s => s.Id),
@@ -196,7 +204,10 @@ public static class ScanAdmin
             spec.ScheduledAt ?? next, spec.Automated, scan.CreatedAt, scan.StartedAt, scan.FinishedAt,
             new JobCountsResponse(jobs.Queued, jobs.Claimed, jobs.Running, jobs.Completed, jobs.Failed, jobs.Cancelled),
             scan.ProgressCount, scan.ResultCount, addresses, spec.ScheduleId,
-            schedule is null ? null : new RecurrenceResponse(schedule.Cron, schedule.TimeZone, next));
+            schedule is null ? null : new RecurrenceResponse(schedule.Cron, schedule.TimeZone, next))
+        {
+            Capability = spec.Capability,
+        };
     }
 
     private static NotFoundError NotFound(long id) => new($"Scan {id} does not exist.");

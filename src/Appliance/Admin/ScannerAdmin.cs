@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Http;
@@ -107,7 +108,11 @@ public static class ScannerAdmin
 
     public static ScannerResponse ToResponse(Store.Model.Scanner scanner, DateTimeOffset now, OutpostOptions options) =>
         new(scanner.Id, scanner.Name, scanner.Enabled, scanner.AllowedCidrs, scanner.MaxProbesPerSecond,
-            ScannerPresence.IsOnline(scanner, now, options.Scanners), scanner.LastHeartbeatAt, scanner.SourceIp, scanner.Version, scanner.CreatedAt);
+            ScannerPresence.IsOnline(scanner, now, options.Scanners), scanner.LastHeartbeatAt, scanner.SourceIp, scanner.Version, scanner.CreatedAt)
+        {
+            Capabilities = ScannerCapabilities.Describe(scanner),
+            CapabilitiesReported = scanner.Capabilities is not null,
+        };
 
     private static NotFoundError NotFound(long id) => new($"Scanner {id} does not exist.");
 

@@ -2,15 +2,19 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Alarms;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Jobs;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Node;
 using Outpost.Store;
 using Outpost.Store.Model;
+using Outpost.Store.Records.Capabilities;
 
 namespace Outpost.Appliance.BuiltInScanner;
 
@@ -101,7 +105,7 @@ public sealed partial class LocalScanner : LoopService
             await store.ClearAlarmAsync(AlarmKinds.ScannerUnhealthy, ScannerSupervisor.ScannerSubject(_scannerId), ct);
         }
 
-        foreach (var jobId in await _protocol!.HeartbeatAsync(_runner!.RunningJobs, ct))
+        foreach (var jobId in await _protocol!.HeartbeatAsync(_runner!.RunningJobs, _runner.Capabilities.Available(), ct))
         {
             _runner.RequestStop(jobId);
         }
@@ -141,8 +145,11 @@ public sealed partial class LocalScanner : LoopService
             LogRegistered(_logger, created.Id);
         }
 
-        _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _clock, _scannerId, _version);
-        _runner = new JobRunner(_protocol, new ProbeScanner(), new JobRunnerOptions { Interface = _options.Interface }, _clock, _logger);
+        _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _clock, _scannerId, _version,
+            new CapabilityUploads(store, new CapabilityResults(_storeLifetime.Records), _clock));
+        // The appliance's attribution text comes with each claimed job (the scan settings may change meanwhile).
+        var capabilities = CapabilityRegistry.Create(new CapabilitySettings { Portscan = new PortscanOptions { Interface = _options.Interface }, Time = _clock });
+        _runner = new JobRunner(_protocol, capabilities, new JobRunnerOptions(), _clock, _logger);
 
         // Whatever this scanner still holds is from an earlier run of the appliance: nothing is probing it any more.
         foreach (var job in store.ListActiveJobs(_scannerId))

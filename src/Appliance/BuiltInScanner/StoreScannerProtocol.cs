@@ -1,6 +1,10 @@
+using Outpost.Appliance.Admin;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
@@ -15,16 +19,21 @@ namespace Outpost.Appliance.BuiltInScanner;
 /// directly. Claims obey the same dispatch rule as <c>GET /scanner/jobs</c> (<see cref="DispatchGate"/>), and like the
 /// HTTP handlers, a store change once begun is not cancelled, so no call leaves an ambiguous half-state.
 /// </summary>
-public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, TimeProvider clock, long scannerId, string version)
+public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, TimeProvider clock, long scannerId, string version,
+    CapabilityUploads uploads)
     : IScannerProtocol
 {
+    // What the last heartbeat advertised; claims hand out only those (nothing before the first heartbeat).
+    private IReadOnlyList<string> _capabilities = [];
+
     private IOutpostStore Store => storeLifetime.Store;
 
     public async ValueTask<IReadOnlyList<JobAssignment>> ClaimAsync(int limit, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         // No source IP: the probes leave by whichever interface routes to the targets, not by one address.
-        var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), CancellationToken.None);
+        var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), _capabilities, CancellationToken.None);
+        var attribution = Documents.ReadScanSettings(Store).AttributionHeader;
         var assignments = new JobAssignment[jobs.Count];
         for (var i = 0; i < assignments.Length; i++)
         {
@@ -35,16 +44,25 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
                 targets[t] = new JobTargetSpec(job.Targets[t].Cidr, job.Targets[t].Ports);
             }
 
-            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond);
+            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond) { Attribution = attribution };
         }
 
         return assignments;
     }
 
     /// <summary>Records the heartbeat; returns the jobs of a stopping scan. (It knows its own runs, so nothing else needs stopping.)</summary>
-    public async ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, CancellationToken ct)
+    public async ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, IReadOnlyList<ICapability> capabilities, CancellationToken ct)
     {
-        await Store.RecordHeartbeatAsync(scannerId, clock.GetUtcNow(), null, version, CancellationToken.None);
+        var advertised = new ScannerCapability[capabilities.Count];
+        var names = new string[capabilities.Count];
+        for (var i = 0; i < advertised.Length; i++)
+        {
+            advertised[i] = new ScannerCapability(capabilities[i].Name, capabilities[i].Version);
+            names[i] = capabilities[i].Name;
+        }
+
+        _capabilities = names;
+        await Store.RecordHeartbeatAsync(scannerId, clock.GetUtcNow(), null, version, advertised, CancellationToken.None);
         var stop = new List<long>();
         foreach (var job in Store.ListActiveJobs(scannerId))
         {
@@ -80,6 +98,37 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
             FindingsOutcome.CapReached => JobReply.Stop,
             _ => JobReply.Gone,
         };
+    }
+
+    /// <summary>Typed results go where the HTTP protocol's go (<see cref="CapabilityUploads"/>), under the same rules.</summary>
+    public async ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<CapabilityResult> results, CancellationToken ct)
+    {
+        if (results.Count == 0)
+        {
+            return JobReply.Ok;
+        }
+
+        var (status, error) = results[0] switch
+        {
+            ServiceFound => await uploads.PutServicesAsync(scannerId, jobId, [.. results.Select(r => ((ServiceFound)r).Fingerprint)], CancellationToken.None),
+            CrawledPage => await uploads.PutPagesAsync(scannerId, jobId, [.. results.Cast<CrawledPage>()], CancellationToken.None),
+            _ => await PutScreenshotsAsync(jobId, results),
+        };
+        return error is not null ? throw new ScannerProtocolException("the appliance refused the results: " + error, transient: false) : Reply(new JobUpdate(status));
+    }
+
+    private async Task<(StoreStatus, string?)> PutScreenshotsAsync(long jobId, IReadOnlyList<CapabilityResult> results)
+    {
+        foreach (var shot in results.Cast<ServiceScreenshot>())
+        {
+            var outcome = await uploads.PutScreenshotAsync(scannerId, jobId, shot.Ip, shot.Port, shot.Url, shot.Png, CancellationToken.None);
+            if (outcome.Status != StoreStatus.Ok || outcome.Error is not null)
+            {
+                return outcome;
+            }
+        }
+
+        return (StoreStatus.Ok, null);
     }
 
     public async ValueTask<JobReply> CompleteAsync(long jobId, bool failed, long resultCount, string? errorMessage, CancellationToken ct) =>

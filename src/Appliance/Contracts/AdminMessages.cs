@@ -33,7 +33,18 @@ public sealed record ScannerResponse(long Id, string Name, bool Enabled, IReadOn
     /// <summary>The plain API key: present only in the replies to create and rotate-key, the one time it is shown.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ApiKey { get; init; }
+
+    /// <summary>
+    /// What the scanner said in its last heartbeat it can run, with versions (docs/capabilities.md); a scanner that
+    /// never said is listed with <c>portscan</c> alone and <see cref="CapabilitiesReported"/> false.
+    /// </summary>
+    public IReadOnlyList<CapabilityResponse> Capabilities { get; init; } = [];
+
+    public bool CapabilitiesReported { get; init; }
 }
+
+/// <summary>One capability of a scanner: the job name it runs and its version ("" when not reported).</summary>
+public sealed record CapabilityResponse(string Name, string Version);
 
 public sealed record ScannerListResponse(IReadOnlyList<ScannerResponse> Scanners);
 
@@ -46,6 +57,11 @@ public sealed record CreateScanRequest
     public required IReadOnlyList<long> ScannerIds { get; init; }
     public int? MaxProbesPerSecond { get; init; }
     public ScheduleRequest? Schedule { get; init; }
+    /// <summary>
+    /// The capability (job name) the scan runs: <c>portscan</c> (default), <c>fingerprint</c>, <c>screenshot</c> or
+    /// <c>crawler</c> (docs/capabilities.md). The others visit each address of the targets on each of the ports.
+    /// </summary>
+    public string? Capability { get; init; }
 }
 
 /// <summary>
@@ -69,7 +85,11 @@ public sealed record JobCountsResponse(long Queued, long Claimed, long Running, 
 public sealed record ScanResponse(long Id, string Name, string Status, IReadOnlyList<string> Targets, string Ports,
     IReadOnlyList<long> ScannerIds, int? MaxProbesPerSecond, DateTimeOffset? ScheduledAt, bool Automated,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, JobCountsResponse JobCounts,
-    long ProgressCount, long ResultCount, ulong AddressCount, long? ScheduleId, RecurrenceResponse? Recurring);
+    long ProgressCount, long ResultCount, ulong AddressCount, long? ScheduleId, RecurrenceResponse? Recurring)
+{
+    /// <summary>The capability (job name) the scan's jobs run.</summary>
+    public string Capability { get; init; } = Store.Model.ScanSpec.DefaultCapability;
+}
 
 /// <summary>How a recurring scan repeats.</summary>
 public sealed record RecurrenceResponse(string Cron, string TimeZone, DateTimeOffset? NextRunAt);
@@ -89,6 +109,21 @@ public sealed record FindingResponse(string Ip, int Port, string Proto, string S
 
 /// <summary>One page of a scan's findings in (ip, port, proto) order; <c>NextCursor</c> fetches the next page, null after the last.</summary>
 public sealed record ScanResultsResponse(long ScanId, IReadOnlyList<FindingResponse> Results, string? NextCursor);
+
+/// <summary>A scan's identified services and screenshots (docs/capabilities.md).</summary>
+public sealed record ScanServicesResponse(long ScanId, IReadOnlyList<ServiceResponse> Services, IReadOnlyList<ScreenshotResponse> Screenshots);
+
+/// <summary>One service: what <c>outpost-probe fingerprint --json</c> prints for it, the job that found it and when.</summary>
+public sealed record ServiceResponse(Outpost.Probe.Capabilities.Fingerprint.ServiceFingerprint Service, long JobId, DateTimeOffset SeenAt);
+
+/// <summary>One screenshot's metadata; <see cref="Href"/> serves the PNG.</summary>
+public sealed record ScreenshotResponse(string Ip, int Port, string Url, int Bytes, long JobId, DateTimeOffset SeenAt, string Href);
+
+/// <summary>A scan's crawled pages.</summary>
+public sealed record ScanPagesResponse(long ScanId, IReadOnlyList<PageResponse> Pages);
+
+public sealed record PageResponse(string Url, string Ip, int Port, int Depth, int Status, string? Title, string? ContentType,
+    IReadOnlyList<Outpost.Probe.Capabilities.PageForm> Forms, string? Error, long JobId, DateTimeOffset SeenAt);
 
 public sealed record JobResponse(long JobId, long ScanId, long ScannerId, string? ScannerName, string Name,
     IReadOnlyList<JobTarget> Targets, string Status, int Attempts, long ProgressCount, long ResultCount, string? SourceIp,

@@ -28,6 +28,8 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(ScanListResponse))]
 [JsonSerializable(typeof(ScanResultsResponse))]
 [JsonSerializable(typeof(FindingResponse))]
+[JsonSerializable(typeof(ScanServicesResponse))]
+[JsonSerializable(typeof(ScanPagesResponse))]
 [JsonSerializable(typeof(JobResponse))]
 [JsonSerializable(typeof(JobListResponse))]
 [JsonSerializable(typeof(SchedulerResponse))]
@@ -42,4 +44,5 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(LoginRequest))]
 [JsonSerializable(typeof(SessionResponse))]
 [JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(List<Outpost.Probe.Capabilities.PageForm>))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

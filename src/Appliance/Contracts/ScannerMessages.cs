@@ -24,9 +24,16 @@ public sealed record CompleteRequest
     public string? ErrorMessage { get; init; }
 }
 
+/// <summary>
+/// One upload of findings, of exactly one kind (docs/capabilities.md): <c>results</c> (open ports, the port scan's),
+/// <c>services</c> (the fingerprint's, in the shape of <c>outpost-probe fingerprint --json</c>) or <c>pages</c> (the
+/// crawler's). Screenshots are binary uploads of their own.
+/// </summary>
 public sealed record ResultsRequest
 {
-    public required IReadOnlyList<ResultItem> Results { get; init; }
+    public IReadOnlyList<ResultItem>? Results { get; init; }
+    public IReadOnlyList<Outpost.Probe.Capabilities.Fingerprint.ServiceFingerprint?>? Services { get; init; }
+    public IReadOnlyList<Outpost.Probe.Capabilities.CrawledPage?>? Pages { get; init; }
 }
 
 public sealed record ResultItem
@@ -42,6 +49,10 @@ public sealed record HeartbeatRequest
 {
     public string? Version { get; init; }
     public IReadOnlyList<long>? RunningJobs { get; init; }
+    /// <summary>The job names the scanner can run (docs/capabilities.md); absent: leave what it said before.</summary>
+    public IReadOnlyList<string>? Capabilities { get; init; }
+    /// <summary>The version of each capability, by job name.</summary>
+    public IReadOnlyDictionary<string, string>? CapabilityVersions { get; init; }
 }
 
 /// <summary><c>{"ok":true}</c>, with <c>"stop":true</c> only when the scanner must stop the job.</summary>

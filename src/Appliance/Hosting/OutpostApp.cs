@@ -1,3 +1,5 @@
+using Outpost.Appliance.Capabilities;
+using Outpost.Store.Records.Capabilities;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -140,6 +142,8 @@ public static partial class OutpostApp
         services.AddSingleton(sp => new FindingsTable(sp.GetRequiredService<RecordsDatabase>()));
         services.AddSingleton<FindingsIntake>();
         services.AddSingleton<ScannerSupervisor>();
+        services.AddSingleton<CapabilityResults>();
+        services.AddSingleton<CapabilityUploads>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();
         services.AddSingleton<ScanScheduler>();

@@ -49,7 +49,7 @@ public static class ErrorCodes
         StatusCodes.Status404NotFound => "No such resource.",
         StatusCodes.Status405MethodNotAllowed => "This method is not allowed on this path.",
         StatusCodes.Status413PayloadTooLarge => "The request body is larger than 1 MiB.",
-        StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
+        StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json), or image/png for a screenshot upload.",
         StatusCodes.Status503ServiceUnavailable => "The daemon is not ready.",
         >= 500 => "An internal error occurred; the change, if any, was not applied.",
         _ => "The request was refused.",

@@ -1,3 +1,4 @@
+using Outpost.Appliance.Capabilities;
 using Outpost.Probe.Targets;
 using Outpost.Store.Model;
 
@@ -9,7 +10,9 @@ namespace Outpost.Appliance.Planning;
 /// Size: a job covers at most <see cref="JobAddresses"/> addresses, so a lost scanner costs little rework and progress
 /// moves visibly; pieces are cut at multiples of the job size, so a /16 becomes clean /24 jobs. A huge scan would
 /// make a huge number of jobs, so past <see cref="MaxJobs"/> the job size doubles until it fits.
-/// Scanners: jobs go round-robin over the scan's scanners, in address order.
+/// Scanners: jobs go round-robin over the scan's scanners, in address order — over those of them that advertise the
+/// scan's capability when any do (docs/capabilities.md); when none do yet, over all of them, and the jobs wait in the
+/// queue until their scanner can run them.
 /// Rate: each job's <c>maxProbesPerSecond</c> is the slowest of its scanner's limit, every subnet limit that overlaps
 /// the job's addresses, the limit of the port list the scan uses, and the scan's own limit; with none of those, the
 /// settings' default.
@@ -18,9 +21,6 @@ public static class ScanPlanner
 {
     public const ulong JobAddresses = 256;
     public const int MaxJobs = 4096;
-    /// <summary>The capability every job of a scan runs (the Jobs page's "Job Name").</summary>
-    public const string JobName = "portscan";
-
     /// <summary>
     /// Resolves the scan's ports: the name of a port list in the settings, or ports and ranges. Returns the canonical
     /// port text, or null with an error.
@@ -67,6 +67,12 @@ public static class ScanPlanner
         var ports = set.Ports.ToString();
         int? scanRate = ProbeRate.Slowest(spec.MaxProbesPerSecond, PortListRate(ports, settings));
 
+        var able = scanners.Where(s => ScannerCapabilities.CanRun(s, spec.Capability)).ToList();
+        if (able.Count > 0)
+        {
+            scanners = able;
+        }
+
         var jobs = new List<NewJob>();
         var pieces = new List<Ipv4Range>();
         ulong used = 0;
@@ -112,7 +118,7 @@ public static class ScanPlanner
                 }
             }
 
-            jobs.Add(new NewJob(scanner.Id, JobName, targets, rate ?? settings.DefaultMaxProbesPerSecond));
+            jobs.Add(new NewJob(scanner.Id, spec.Capability, targets, rate ?? settings.DefaultMaxProbesPerSecond));
             pieces.Clear();
             used = 0;
         }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
@@ -37,6 +38,7 @@ public static class ScannerApi
         group.MapPost("/jobs/{jobId:long}/progress", ProgressAsync);
         group.MapPost("/jobs/{jobId:long}/complete", CompleteAsync);
         group.MapPost("/jobs/{jobId:long}/results", ResultsAsync);
+        group.MapPut("/jobs/{jobId:long}/screenshots", ScreenshotAsync).Accepts<byte[]>("image/png");
         group.MapPost("/heartbeat", HeartbeatAsync);
         return group;
     }
@@ -66,7 +68,7 @@ public static class ScannerApi
         // The gate answers from memory (it re-reads its two documents at most once a second).
         var now = clock.GetUtcNow();
         var started = TimeProvider.System.GetTimestamp();
-        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), now, gate.AutomatedAllowed(now));
+        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), now, gate.AutomatedAllowed(now), ScannerCapabilities.JobNames(scanner));
         metrics.Committed("claim", started);
         metrics.Claimed(jobs.Count);
         var wire = new ScannerJob[jobs.Count];
@@ -138,12 +140,26 @@ public static class ScannerApi
     }
 
     private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ResultsAsync(HttpContext context,
-        long jobId, ResultsRequest body, FindingsIntake intake, TimeProvider clock, ApplianceMetrics metrics)
+        long jobId, ResultsRequest body, FindingsIntake intake, CapabilityUploads uploads, TimeProvider clock, ApplianceMetrics metrics)
     {
-        var findings = new Finding[body.Results.Count];
+        if ((body.Results is null ? 0 : 1) + (body.Services is null ? 0 : 1) + (body.Pages is null ? 0 : 1) != 1)
+        {
+            return new BadRequestError("Send exactly one of results (open ports), services or pages.");
+        }
+
+        if (body.Results is not { } results)
+        {
+            // Typed results of the other capabilities (docs/capabilities.md): off the port scan's hot path.
+            var (typedStatus, error) = body.Services is { } services
+                ? await uploads.PutServicesAsync(Caller(context).Id, jobId, services)
+                : await uploads.PutPagesAsync(Caller(context).Id, jobId, body.Pages!);
+            return error is not null ? new BadRequestError(error) : Accepted(typedStatus, body.Services?.Count ?? body.Pages!.Count, jobId);
+        }
+
+        var findings = new Finding[results.Count];
         for (var i = 0; i < findings.Length; i++)
         {
-            var item = body.Results[i];
+            var item = results[i];
             if (item is null)
             {
                 return new BadRequestError($"results[{i}] is null.");
@@ -192,6 +208,35 @@ public static class ScannerApi
         };
     }
 
+    /// <summary>
+    /// One screenshot, as the PNG body (docs/capabilities.md): <c>ip</c>, <c>port</c> and <c>url</c> say what was
+    /// rendered. Another Content-Type than image/png is refused with 415 (the route's Accepts), a body over the
+    /// daemon's 1 MiB limit with 413 before it is read whole.
+    /// </summary>
+    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ScreenshotAsync(HttpContext context,
+        long jobId, string? ip, string? port, string? url, CapabilityUploads uploads)
+    {
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var portNumber))
+        {
+            return new BadRequestError("port must be a whole number from 1 to 65535.");
+        }
+
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        var (status, error) = await uploads.PutScreenshotAsync(Caller(context).Id, jobId, ip, portNumber, url, body.ToArray());
+        return error is not null ? new BadRequestError(error) : Accepted(status, 1, jobId);
+    }
+
+    private static Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError> Accepted(StoreStatus status, int count, long jobId) =>
+        status switch
+        {
+            // Accepted counts what the scanner sent, not what was new: a repeated batch gets the same reply.
+            StoreStatus.Ok => TypedResults.Ok(new ResultsResponse(true, count)),
+            StoreStatus.NotFound => JobNotFound(jobId),
+            StoreStatus.NotOwned => JobNotOwned(jobId),
+            _ => NotActive(jobId),
+        };
+
     private static async Task<Results<Ok<HeartbeatResponse>, BadRequestError>> HeartbeatAsync(HttpContext context, HeartbeatRequest? body,
         IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
     {
@@ -201,10 +246,16 @@ public static class ScannerApi
             return new BadRequestError($"version must be at most {MaxVersionLength} characters.");
         }
 
+        var capabilities = ScannerCapabilities.Parse(body?.Capabilities, body?.CapabilityVersions, out var capabilitiesError);
+        if (capabilitiesError is not null)
+        {
+            return new BadRequestError(capabilitiesError);
+        }
+
         var scanner = Caller(context);
         var now = clock.GetUtcNow();
         var started = TimeProvider.System.GetTimestamp();
-        await store.RecordHeartbeatAsync(scanner.Id, now, RemoteAddress(context)?.ToString(), version);
+        await store.RecordHeartbeatAsync(scanner.Id, now, RemoteAddress(context)?.ToString(), version, capabilities);
         metrics.Committed("heartbeat", started);
 
         // Stop what the scanner holds for a stopping scan, and whatever it reports running that is no longer its own

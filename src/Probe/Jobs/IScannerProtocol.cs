@@ -1,3 +1,4 @@
+using Outpost.Probe.Capabilities;
 using Outpost.Probe.Engine;
 
 namespace Outpost.Probe.Jobs;
@@ -15,8 +16,11 @@ public interface IScannerProtocol
     /// <summary>Claims up to <paramref name="limit"/> queued jobs of this scanner.</summary>
     ValueTask<IReadOnlyList<JobAssignment>> ClaimAsync(int limit, CancellationToken ct);
 
-    /// <summary>Reports that the scanner is alive and what it runs; returns the jobs it must stop.</summary>
-    ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, CancellationToken ct);
+    /// <summary>
+    /// Reports that the scanner is alive, what it runs and which capabilities it can run (the claim then hands it
+    /// only jobs of those); returns the jobs it must stop.
+    /// </summary>
+    ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, IReadOnlyList<ICapability> capabilities, CancellationToken ct);
 
     ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct);
 
@@ -24,6 +28,12 @@ public interface IScannerProtocol
 
     /// <summary>Appends findings; repeating a batch is harmless (the appliance de-duplicates).</summary>
     ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct);
+
+    /// <summary>
+    /// Appends typed findings, all of one kind (services, pages or screenshots); repeating a batch is harmless (the
+    /// appliance keeps one of each per job, address, port and URL).
+    /// </summary>
+    ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<CapabilityResult> results, CancellationToken ct);
 
     ValueTask<JobReply> CompleteAsync(long jobId, bool failed, long resultCount, string? errorMessage, CancellationToken ct);
 }
@@ -42,7 +52,14 @@ public enum JobReply
 }
 
 /// <summary>One claimed job: its immutable spec as the claim returned it.</summary>
-public sealed record JobAssignment(long JobId, long ScanId, string Name, IReadOnlyList<JobTargetSpec> Targets, int MaxProbesPerSecond);
+public sealed record JobAssignment(long JobId, long ScanId, string Name, IReadOnlyList<JobTargetSpec> Targets, int MaxProbesPerSecond)
+{
+    /// <summary>The attribution text the capability announces itself with (overrides the scanner's own when set).</summary>
+    public string? Attribution { get; init; }
+
+    /// <summary>Connections a connection-based capability keeps open to one address at once.</summary>
+    public int MaxConnectionsPerHost { get; init; } = Capabilities.ConnectionPacer.DefaultConnectionsPerHost;
+}
 
 /// <summary>One block of a job: addresses (CIDR, single address or range) and the ports to probe on them.</summary>
 public sealed record JobTargetSpec(string Cidr, string Ports);

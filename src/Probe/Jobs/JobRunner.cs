@@ -1,11 +1,13 @@
 // Runs claimed jobs to the end, for both kinds of scanner: the remote node (HTTP) and the appliance's built-in one
-// (direct store calls). Everything the protocol asks of a scanner between a claim and a completion lives here once.
+// (direct store calls). Everything the protocol asks of a scanner between a claim and a completion lives here once;
+// what a job does is its capability's business (docs/capabilities.md), found by the job's name in the registry.
 //
-// One job is three activities. The engine probes on its own threads and hands each open port to the observer, which
-// only queues it (the engine's receive thread must not wait on the network). A reporter wakes every upload interval,
-// uploads what is queued in batches and, every progress interval, reports progress; a "stop" reply (or a heartbeat's
-// stopJobs, or shutdown) cancels the engine. When the engine returns, the rest of the findings are uploaded, the final
-// progress is sent and the job is completed.
+// One job is three activities. The capability works on its own threads (the probe engine's, or its connections) and
+// hands each finding to the report, which only queues it (the engine's receive thread must not wait on the network).
+// A reporter wakes every upload interval, uploads what is queued in batches and, every progress interval, reports
+// progress; a "stop" reply (or a heartbeat's stopJobs, or shutdown) cancels the capability. When it returns, the
+// rest of the findings are uploaded, the final progress is sent and the job is completed. A job whose name this
+// scanner has no capability for (the claim should never hand one out) fails saying so.
 //
 // Findings are never dropped while the appliance is away: a batch leaves the runner's list only once the appliance
 // accepted it, and every call is repeated with backoff until it succeeds. The one limit is shutdown: after SIGTERM the
@@ -19,10 +21,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Outpost.Probe.Capture;
+using Outpost.Probe.Capabilities;
 using Outpost.Probe.Engine;
-using Outpost.Probe.Routing;
-using Outpost.Probe.Targets;
 
 namespace Outpost.Probe.Jobs;
 
@@ -35,27 +35,28 @@ public sealed record JobRunnerOptions
     /// <summary>How often queued findings are uploaded.</summary>
     public TimeSpan UploadInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Findings per upload; 1 000 is about 70 KB of JSON, far below the appliance's 1 MiB limit.</summary>
+    /// <summary>Open ports per upload; 1 000 is about 70 KB of JSON, far below the appliance's 1 MiB limit.</summary>
     public int UploadBatch { get; init; } = 1000;
 
-    /// <summary>Send on this interface instead of the routed one.</summary>
-    public string? Interface { get; init; }
-
-    /// <summary>How long replies are collected after the last probe of a job.</summary>
-    public TimeSpan ReplyWait { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Services or pages per upload: a page with its forms is larger than an open port.</summary>
+    public int TypedUploadBatch { get; init; } = 100;
 
     /// <summary>After shutdown is requested, how long the runner still tries to deliver findings and completions.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
-/// Runs claimed jobs with the probe engine over an <see cref="IScannerProtocol"/>: start, probing at the job's rate,
+/// Runs claimed jobs with their capability over an <see cref="IScannerProtocol"/>: start, work at the job's rate,
 /// findings uploaded in batches as they come, progress, stop handling and completion. Several jobs may run at once.
 /// </summary>
-public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner engine, JobRunnerOptions options, TimeProvider time, ILogger logger)
+public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegistry capabilities, JobRunnerOptions options, TimeProvider time,
+    ILogger logger)
 {
     private readonly ConcurrentDictionary<long, Run> _running = new();
     private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What this runner can run (the heartbeat advertises its available part).</summary>
+    public CapabilityRegistry Capabilities => capabilities;
 
     /// <summary>Jobs running now.</summary>
     public int Count => _running.Count;
@@ -119,29 +120,31 @@ public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner en
             return;
         }
 
-        LogStarted(logger, job.JobId, job.ScanId, job.Targets.Count, job.MaxProbesPerSecond);
+        LogStarted(logger, job.JobId, job.ScanId, job.Name, job.Targets.Count, job.MaxProbesPerSecond);
         if (started == JobReply.Stop)
         {
             run.RequestStop();
         }
 
-        var plan = Plan(job, out var failure);
-        var totalHosts = 0UL;
-        foreach (var set in plan)
-        {
-            totalHosts += set.HostCount;
-        }
-
-        var findings = new Findings();
+        var findings = new Report(options, logger, job.JobId);
         using var scanStop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, run.Stopping);
         using var scanEnded = new CancellationTokenSource();
         var reporter = ReportAsync(run, findings, scanStop, scanEnded.Token);
-        var finished = false;
-        if (failure is null && !scanStop.IsCancellationRequested)
+        var outcome = new CapabilityOutcome(false, null, 0);
+        if (capabilities.Find(job.Name) is not { } capability)
         {
-            (finished, failure) = await ProbeAsync(job, plan, findings, scanStop.Token).ConfigureAwait(false);
+            outcome = CapabilityOutcome.Failed($"this scanner cannot run {job.Name} jobs (it runs {string.Join(", ", capabilities.All.Select(c => c.Name))})");
+        }
+        else if (capability.Unavailable is { } unavailable)
+        {
+            outcome = CapabilityOutcome.Failed($"{job.Name} cannot run on this scanner: {unavailable}");
+        }
+        else if (!scanStop.IsCancellationRequested)
+        {
+            outcome = await capability.RunAsync(job, findings, scanStop.Token).ConfigureAwait(false);
         }
 
+        var (finished, failure, total) = outcome;
         await scanEnded.CancelAsync().ConfigureAwait(false);
         await reporter.ConfigureAwait(false);
         if (run.Gone)
@@ -154,8 +157,7 @@ public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner en
         // findings are all in when the scan rolls up.
         while (findings.HasUnsent)
         {
-            var batch = findings.NextBatch(options.UploadBatch);
-            var reply = await RepeatAsync(ct => protocol.UploadAsync(job.JobId, batch, ct), job.JobId, "results", delivery).ConfigureAwait(false);
+            var reply = await RepeatAsync(ct => findings.UploadNextAsync(protocol, job.JobId, ct), job.JobId, "results", delivery).ConfigureAwait(false);
             if (reply is null)
             {
                 LogUndelivered(logger, job.JobId, findings.UnsentCount);
@@ -167,11 +169,9 @@ public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner en
                 LogDropped(logger, job.JobId, "results");
                 return;
             }
-
-            findings.Delivered(batch.Count);
         }
 
-        var hosts = finished ? (long)totalHosts : findings.HostsProbed;
+        var hosts = finished ? total : findings.Done;
         var progressed = await RepeatAsync(ct => protocol.ProgressAsync(job.JobId, hosts, findings.Found, ct), job.JobId, "progress", delivery).ConfigureAwait(false);
         if (progressed is JobReply.Gone)
         {
@@ -182,7 +182,7 @@ public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner en
         if (failure is null && !finished && shutdown.IsCancellationRequested && !run.StopRequested)
         {
             failure = string.Create(CultureInfo.InvariantCulture,
-                $"interrupted: the scanner shut down after probing {hosts} of {totalHosts} addresses; re-run the job to finish it");
+                $"interrupted: the scanner shut down after {hosts} of {total} targets of this {job.Name} job; re-run the job to finish it");
         }
 
         var failed = failure is not null;
@@ -202,76 +202,8 @@ public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner en
         }
     }
 
-    /// <summary>The job's targets as engine target sets, one per distinct port list (a job normally has one).</summary>
-    private static List<TargetSet> Plan(JobAssignment job, out string? failure)
-    {
-        failure = null;
-        var sets = new List<TargetSet>();
-        foreach (var group in job.Targets.GroupBy(t => t.Ports, StringComparer.Ordinal))
-        {
-            if (!TargetSet.TryParse(group.Select(t => t.Cidr), group.Key, out var set, out var error))
-            {
-                failure = "bad job targets: " + error;
-                return [];
-            }
-
-            sets.Add(set!);
-        }
-
-        if (sets.Count == 0)
-        {
-            failure = "bad job targets: the job has none";
-        }
-
-        return sets;
-    }
-
-    /// <summary>Runs the engine over each target set; returns whether every probe was sent, or why the job failed.</summary>
-    private async Task<(bool Finished, string? Failure)> ProbeAsync(JobAssignment job, List<TargetSet> plan, Findings findings, CancellationToken stop)
-    {
-        var observer = new Observer(findings, job.JobId, logger);
-        foreach (var set in plan)
-        {
-            var request = new ScanRequest(set)
-            {
-                ProbesPerSecond = job.MaxProbesPerSecond,
-                Interface = options.Interface,
-                Wait = options.ReplyWait,
-            };
-            findings.BeginSet(set.Ports.Count);
-            try
-            {
-                var summary = await engine.RunAsync(request, observer, stop).ConfigureAwait(false);
-                if (summary.Cancelled)
-                {
-                    return (false, null);
-                }
-
-                findings.EndSet(set.HostCount);
-            }
-            catch (PacketDeviceException ex) when (ex.PermissionDenied)
-            {
-                return (false, "pcap: permission denied (needs CAP_NET_RAW): " + ex.Message);
-            }
-            catch (PacketDeviceException ex)
-            {
-                return (false, "pcap: " + ex.Message);
-            }
-            catch (RouteException ex)
-            {
-                return (false, "route: " + ex.Message);
-            }
-            catch (ArgumentException ex)
-            {
-                return (false, "bad job: " + ex.Message);
-            }
-        }
-
-        return (true, null);
-    }
-
-    /// <summary>While the engine runs: uploads queued findings every upload interval, reports progress every progress interval.</summary>
-    private async Task ReportAsync(Run run, Findings findings, CancellationTokenSource scanStop, CancellationToken scanEnded)
+    /// <summary>While the capability runs: uploads queued findings every upload interval, reports progress every progress interval.</summary>
+    private async Task ReportAsync(Run run, Report findings, CancellationTokenSource scanStop, CancellationToken scanEnded)
     {
         var job = run.Job;
         var backoff = Backoff.ForAppliance();
@@ -297,18 +229,13 @@ public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner en
                     var reply = JobReply.Ok;
                     if (findings.HasUnsent)
                     {
-                        var batch = findings.NextBatch(options.UploadBatch);
-                        reply = await protocol.UploadAsync(job.JobId, batch, scanEnded).ConfigureAwait(false);
-                        if (reply != JobReply.Gone)
-                        {
-                            findings.Delivered(batch.Count);
-                        }
+                        reply = await findings.UploadNextAsync(protocol, job.JobId, scanEnded).ConfigureAwait(false);
                     }
 
                     if (reply != JobReply.Gone && time.GetElapsedTime(progressAt) >= options.ProgressInterval)
                     {
                         progressAt = time.GetTimestamp();
-                        reply = await protocol.ProgressAsync(job.JobId, findings.HostsProbed, findings.Found, scanEnded).ConfigureAwait(false);
+                        reply = await protocol.ProgressAsync(job.JobId, findings.Done, findings.Found, scanEnded).ConfigureAwait(false);
                     }
 
                     backoff.Reset();
@@ -338,7 +265,7 @@ public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner en
         }
         catch (OperationCanceledException) when (scanEnded.IsCancellationRequested)
         {
-            // The engine is done: the final delivery takes over.
+            // The capability is done: the final delivery takes over.
         }
         finally
         {
@@ -421,81 +348,110 @@ public sealed partial class JobRunner(IScannerProtocol protocol, ProbeScanner en
     }
 
     /// <summary>
-    /// A job's findings on their way to the appliance. The engine's receive thread adds (a lock-free enqueue); the
-    /// reporter, and after it the final delivery, take batches — one consumer at a time, so the unsent list needs no lock.
+    /// A job's findings on their way to the appliance. The capability adds from any thread (a lock-free enqueue); the
+    /// reporter, and after it the final delivery, upload batches — one consumer at a time, so the unsent lists need no
+    /// lock. Open ports go first, then typed results in batches of one kind (screenshots one at a time: each is an
+    /// upload of its own). A batch leaves its list only once the appliance accepted it.
     /// </summary>
-    private sealed class Findings
+    private sealed class Report(JobRunnerOptions options, ILogger logger, long jobId) : IJobReport
     {
-        private readonly ConcurrentQueue<ScanResult> _queue = new();
-        private readonly List<ScanResult> _unsent = [];
+        private readonly ConcurrentQueue<ScanResult> _ports = new();
+        private readonly List<ScanResult> _unsentPorts = [];
+        private readonly ConcurrentQueue<CapabilityResult> _typed = new();
+        private readonly List<CapabilityResult> _unsentTyped = [];
         private long _found;
-        private long _probesSent;
-        private long _hostsDone;
-        private int _ports = 1;
+        private long _done;
 
         public long Found => Interlocked.Read(ref _found);
 
-        /// <summary>Addresses probed so far: finished target sets plus the current one's probes over its ports.</summary>
-        public long HostsProbed => Interlocked.Read(ref _hostsDone) + (Interlocked.Read(ref _probesSent) / Volatile.Read(ref _ports));
+        public long Done => Interlocked.Read(ref _done);
 
-        public bool HasUnsent => _unsent.Count > 0 || !_queue.IsEmpty;
+        public bool HasUnsent => _unsentPorts.Count > 0 || !_ports.IsEmpty || _unsentTyped.Count > 0 || !_typed.IsEmpty;
 
-        public int UnsentCount => _unsent.Count + _queue.Count;
+        public int UnsentCount => _unsentPorts.Count + _ports.Count + _unsentTyped.Count + _typed.Count;
 
-        public void Add(in ScanResult result)
+        public void OpenPort(in ScanResult result)
         {
-            _queue.Enqueue(result);
+            _ports.Enqueue(result);
             Interlocked.Increment(ref _found);
         }
 
-        public void Progress(long probesSent) => Interlocked.Exchange(ref _probesSent, probesSent);
-
-        public void BeginSet(int ports)
+        public void Add(CapabilityResult result)
         {
-            Interlocked.Exchange(ref _probesSent, 0);
-            Volatile.Write(ref _ports, Math.Max(1, ports));
+            _typed.Enqueue(result);
+            Interlocked.Increment(ref _found);
         }
 
-        public void EndSet(ulong hosts)
+        public void Progress(long done)
         {
-            Interlocked.Exchange(ref _probesSent, 0);
-            Interlocked.Add(ref _hostsDone, (long)hosts);
-        }
-
-        /// <summary>The oldest unsent findings, at most <paramref name="max"/>; they stay unsent until <see cref="Delivered"/>.</summary>
-        public List<ScanResult> NextBatch(int max)
-        {
-            while (_unsent.Count < max && _queue.TryDequeue(out var result))
+            // Never backwards: a late progress callback must not undo a later one.
+            var seen = Interlocked.Read(ref _done);
+            while (done > seen)
             {
-                _unsent.Add(result);
-            }
+                var was = Interlocked.CompareExchange(ref _done, done, seen);
+                if (was == seen)
+                {
+                    return;
+                }
 
-            return _unsent.GetRange(0, Math.Min(max, _unsent.Count));
-        }
-
-        public void Delivered(int count) => _unsent.RemoveRange(0, count);
-    }
-
-    /// <summary>The engine's observer: open ports are queued for upload, closed ones are not reported (findings are open ports).</summary>
-    private sealed class Observer(Findings findings, long jobId, ILogger logger) : IScanObserver
-    {
-        public void OnResult(in ScanResult result)
-        {
-            if (result.State == PortState.Open)
-            {
-                findings.Add(result);
+                seen = was;
             }
         }
 
-        public void OnProgress(in ScanProgress progress) => findings.Progress(progress.ProbesSent);
+        public void Warning(string message) => LogWarning(logger, jobId, message);
 
-        public void OnWarning(string message) => LogWarning(logger, jobId, message);
+        /// <summary>Uploads the oldest unsent batch; it stays unsent unless the appliance took it.</summary>
+        public async ValueTask<JobReply> UploadNextAsync(IScannerProtocol protocol, long jobId, CancellationToken ct)
+        {
+            while (_unsentPorts.Count < options.UploadBatch && _ports.TryDequeue(out var port))
+            {
+                _unsentPorts.Add(port);
+            }
+
+            if (_unsentPorts.Count > 0)
+            {
+                var ports = _unsentPorts.GetRange(0, Math.Min(options.UploadBatch, _unsentPorts.Count));
+                var reply = await protocol.UploadAsync(jobId, ports, ct).ConfigureAwait(false);
+                if (reply != JobReply.Gone)
+                {
+                    _unsentPorts.RemoveRange(0, ports.Count);
+                }
+
+                return reply;
+            }
+
+            while (_unsentTyped.Count < options.TypedUploadBatch && _typed.TryDequeue(out var result))
+            {
+                _unsentTyped.Add(result);
+            }
+
+            if (_unsentTyped.Count == 0)
+            {
+                return JobReply.Ok;
+            }
+
+            var kind = _unsentTyped[0].GetType();
+            var count = 1;
+            while (kind != typeof(ServiceScreenshot) && count < _unsentTyped.Count && _unsentTyped[count].GetType() == kind)
+            {
+                count++;
+            }
+
+            var batch = _unsentTyped.GetRange(0, count);
+            var typedReply = await protocol.UploadAsync(jobId, batch, ct).ConfigureAwait(false);
+            if (typedReply != JobReply.Gone)
+            {
+                _unsentTyped.RemoveRange(0, count);
+            }
+
+            return typedReply;
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId} (scan {ScanId}): started, {Targets} target blocks at {Rate} probes/s")]
-    private static partial void LogStarted(ILogger logger, long jobId, long scanId, int targets, int rate);
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId} (scan {ScanId}): {Name} started, {Targets} target blocks at {Rate} probes/s")]
+    private static partial void LogStarted(ILogger logger, long jobId, long scanId, string name, int targets, int rate);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId}: completed, {Found} open ports on {Hosts} addresses probed (stopped by the appliance: {Stopped})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId}: completed, {Found} findings on {Hosts} targets (stopped by the appliance: {Stopped})")]
     private static partial void LogCompleted(ILogger logger, long jobId, long found, long hosts, bool stopped);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "job {JobId}: failed: {Reason}")]

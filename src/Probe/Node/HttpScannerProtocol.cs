@@ -7,6 +7,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Jobs;
 using Outpost.Probe.Targets;
@@ -122,9 +124,17 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
         return jobs;
     }
 
-    public async ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, CancellationToken ct)
+    public async ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, IReadOnlyList<ICapability> capabilities, CancellationToken ct)
     {
-        var body = JsonContent.Create(new WireHeartbeat(_version, runningJobs), NodeJsonContext.Default.WireHeartbeat);
+        var names = new string[capabilities.Count];
+        var versions = new Dictionary<string, string>(capabilities.Count, StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = capabilities[i].Name;
+            versions[names[i]] = capabilities[i].Version;
+        }
+
+        var body = JsonContent.Create(new WireHeartbeat(_version, runningJobs, names, versions), NodeJsonContext.Default.WireHeartbeat);
         var reply = await SendAsync(HttpMethod.Post, "scanner/heartbeat", body, NodeJsonContext.Default.WireHeartbeatReply, jobCall: false, ct).ConfigureAwait(false);
         return reply.Body?.StopJobs ?? [];
     }
@@ -146,16 +156,68 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
         return JobCallAsync(jobId, "results", JsonContent.Create(new WireResults(items), NodeJsonContext.Default.WireResults), ct);
     }
 
+    /// <summary>
+    /// Pages and services go to <c>POST /scanner/jobs/{id}/results</c> in their own field; each screenshot is a
+    /// binary <c>PUT /scanner/jobs/{id}/screenshots</c> (docs/capabilities.md).
+    /// </summary>
+    public async ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<CapabilityResult> results, CancellationToken ct)
+    {
+        if (results.Count == 0)
+        {
+            return JobReply.Ok;
+        }
+
+        switch (results[0])
+        {
+            case CrawledPage:
+                var pages = new CrawledPage[results.Count];
+                for (var i = 0; i < pages.Length; i++)
+                {
+                    pages[i] = (CrawledPage)results[i];
+                }
+
+                return await JobCallAsync(jobId, "results", JsonContent.Create(new WirePages(pages), NodeJsonContext.Default.WirePages), ct).ConfigureAwait(false);
+            case ServiceFound:
+                var services = new ServiceFingerprint[results.Count];
+                for (var i = 0; i < services.Length; i++)
+                {
+                    services[i] = ((ServiceFound)results[i]).Fingerprint;
+                }
+
+                return await JobCallAsync(jobId, "results", JsonContent.Create(new WireServices(services), NodeJsonContext.Default.WireServices), ct)
+                    .ConfigureAwait(false);
+            case ServiceScreenshot:
+                var reply = JobReply.Ok;
+                foreach (var result in results)
+                {
+                    var shot = (ServiceScreenshot)result;
+                    var query = string.Create(CultureInfo.InvariantCulture,
+                        $"screenshots?ip={Uri.EscapeDataString(shot.Ip)}&port={shot.Port}&url={Uri.EscapeDataString(shot.Url)}");
+                    using var png = new ByteArrayContent(shot.Png);
+                    png.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+                    reply = await JobCallAsync(jobId, query, png, ct, HttpMethod.Put).ConfigureAwait(false);
+                    if (reply == JobReply.Gone)
+                    {
+                        return reply;
+                    }
+                }
+
+                return reply;
+            default:
+                throw new ScannerProtocolException($"no upload for {results[0].GetType().Name} results", transient: false);
+        }
+    }
+
     public ValueTask<JobReply> CompleteAsync(long jobId, bool failed, long resultCount, string? errorMessage, CancellationToken ct) =>
         JobCallAsync(jobId, "complete", JsonContent.Create(new WireComplete(failed ? "failed" : "completed", resultCount, errorMessage),
             NodeJsonContext.Default.WireComplete), ct);
 
     public void Dispose() => _http.Dispose();
 
-    private async ValueTask<JobReply> JobCallAsync(long jobId, string action, HttpContent? body, CancellationToken ct)
+    private async ValueTask<JobReply> JobCallAsync(long jobId, string action, HttpContent? body, CancellationToken ct, HttpMethod? method = null)
     {
         var path = string.Create(CultureInfo.InvariantCulture, $"scanner/jobs/{jobId}/{action}");
-        var reply = await SendAsync(HttpMethod.Post, path, body ?? new ByteArrayContent([]), NodeJsonContext.Default.WireOkReply, jobCall: true, ct)
+        var reply = await SendAsync(method ?? HttpMethod.Post, path, body ?? new ByteArrayContent([]), NodeJsonContext.Default.WireOkReply, jobCall: true, ct)
             .ConfigureAwait(false);
         return reply.Gone ? JobReply.Gone : reply.Body?.Stop == true ? JobReply.Stop : JobReply.Ok;
     }

@@ -7,6 +7,8 @@ using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Jobs;
 using Outpost.Probe.Systemd;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Portscan;
 
 namespace Outpost.Probe.Node;
 
@@ -85,7 +87,12 @@ public static partial class NodeCommand
             }
 
             using var protocol = new HttpScannerProtocol(settings.Appliance, settings.ApiKey, settings.TlsFingerprint, settings.Attribution, settings.SourceIp);
-            var runner = new JobRunner(protocol, new ProbeScanner(), new JobRunnerOptions { Interface = settings.Interface }, TimeProvider.System, log);
+            var capabilities = CapabilityRegistry.Create(new CapabilitySettings
+            {
+                Portscan = new PortscanOptions { Interface = settings.Interface },
+                Attribution = settings.Attribution,
+            });
+            var runner = new JobRunner(protocol, capabilities, new JobRunnerOptions(), TimeProvider.System, log);
             await new ScannerNode(protocol, runner, settings, TimeProvider.System, log, watchdog).RunAsync(stoppingToken).ConfigureAwait(false);
         }
     }

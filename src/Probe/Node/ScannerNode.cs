@@ -44,7 +44,7 @@ public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner run
             {
                 if (heartbeatAt is not { } last || time.GetElapsedTime(last) >= HeartbeatInterval)
                 {
-                    foreach (var jobId in await protocol.HeartbeatAsync(runner.RunningJobs, shutdown).ConfigureAwait(false))
+                    foreach (var jobId in await protocol.HeartbeatAsync(runner.RunningJobs, runner.Capabilities.Available(), shutdown).ConfigureAwait(false))
                     {
                         LogStopRequested(logger, jobId);
                         runner.RequestStop(jobId);

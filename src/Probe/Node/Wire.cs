@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Fingerprint;
 
 namespace Outpost.Probe.Node;
 
@@ -30,7 +32,15 @@ internal sealed record WireResults(IReadOnlyList<WireResult> Results);
 
 internal sealed record WireResult(string Ip, int Port, string Proto, string State, int? Ttl);
 
-internal sealed record WireHeartbeat(string Version, IReadOnlyList<long> RunningJobs);
+/// <summary>The heartbeat: <c>capabilities</c> lists the job names the node can run, <c>capabilityVersions</c> their versions.</summary>
+internal sealed record WireHeartbeat(string Version, IReadOnlyList<long> RunningJobs, IReadOnlyList<string> Capabilities,
+    IReadOnlyDictionary<string, string> CapabilityVersions);
+
+/// <summary>Crawled pages, uploaded to the results endpoint next to the port scan's <c>results</c>.</summary>
+internal sealed record WirePages(IReadOnlyList<CrawledPage> Pages);
+
+/// <summary>Identified services (the shape of <c>outpost-probe fingerprint --json</c>), next to the port scan's <c>results</c>.</summary>
+internal sealed record WireServices(IReadOnlyList<ServiceFingerprint> Services);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
 [JsonSerializable(typeof(WireClaimReply))]
@@ -41,5 +51,7 @@ internal sealed record WireHeartbeat(string Version, IReadOnlyList<long> Running
 [JsonSerializable(typeof(WireComplete))]
 [JsonSerializable(typeof(WireResults))]
 [JsonSerializable(typeof(WireHeartbeat))]
+[JsonSerializable(typeof(WirePages))]
+[JsonSerializable(typeof(WireServices))]
 [JsonSerializable(typeof(NodeConfigFile))]
 internal sealed partial class NodeJsonContext : JsonSerializerContext;

@@ -55,14 +55,22 @@ public sealed partial class FasterOutpostStore
     /// the last-seen time is at most that old. Online and offline transitions are durable as alarms, which the
     /// supervisor raises and clears.
     /// </summary>
-    public async ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version, CancellationToken ct = default)
+    public async ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version,
+        IReadOnlyList<ScannerCapability>? capabilities = null, CancellationToken ct = default)
     {
         var until = 0L;
         lock (catalog.Mutation)
         {
             if (catalog.Scanner(scannerId) is not { } scanner) return StoreStatus.NotFound;
-            var changed = scanner with { LastHeartbeatAt = at, SourceIp = sourceIp ?? scanner.SourceIp, Version = version ?? scanner.Version };
+            var changed = scanner with
+            {
+                LastHeartbeatAt = at,
+                SourceIp = sourceIp ?? scanner.SourceIp,
+                Version = version ?? scanner.Version,
+                Capabilities = capabilities ?? scanner.Capabilities,
+            };
             var durable = changed.SourceIp != scanner.SourceIp || changed.Version != scanner.Version
+                || !SameCapabilities(changed.Capabilities, scanner.Capabilities)
                 || !_heartbeatsLogged.TryGetValue(scannerId, out var logged) || (at - logged).Duration() >= options.HeartbeatPersistInterval;
             if (durable)
             {
@@ -78,6 +86,9 @@ public sealed partial class FasterOutpostStore
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
         return StoreStatus.Ok;
     }
+
+    private static bool SameCapabilities(IReadOnlyList<ScannerCapability>? a, IReadOnlyList<ScannerCapability>? b) =>
+        a is null ? b is null : b is not null && a.SequenceEqual(b);
 
     private async ValueTask<(StoreStatus Status, Scanner? Scanner)> ChangeScannerAsync(long scannerId, Func<Scanner, Scanner> change, CancellationToken ct)
     {

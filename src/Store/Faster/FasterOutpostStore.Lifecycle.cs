@@ -9,15 +9,16 @@ namespace Outpost.Store.Faster;
 // of one scanner share a lock-free queue of candidate ids and the RMW decides who gets each job.
 public sealed partial class FasterOutpostStore
 {
-    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default)
+    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true,
+        IReadOnlyList<string>? jobNames = null, CancellationToken ct = default)
     {
         EnsureWritable();
         var queue = queues.For(scannerId);
         var command = new JobCommand { Op = JobOp.Claim, ScannerId = scannerId, Now = Ticks.Of(now), SourceIp = IpBytes.From(sourceIp) };
         List<Job>? claimed = null;
         long until = 0;
-        // Manual scans first, then, when allowed, automated ones: each queue is oldest first.
-        while ((claimed?.Count ?? 0) < max && (queue.Manual.TryDequeue(out var jobId) || (automatedAllowed && queue.Automated.TryDequeue(out jobId))))
+        // Manual scans first, then, when allowed, automated ones, of the capabilities asked for: each queue is oldest first.
+        while ((claimed?.Count ?? 0) < max && queue.TryDequeue(jobNames, automatedAllowed, out var jobId))
         {
             var outcome = jobs.Execute(jobId, ref command);
             // Refused: the job was cancelled (its scan stopped) after it was queued. Drop the id.
@@ -94,7 +95,7 @@ public sealed partial class FasterOutpostStore
             until = Math.Max(until, outcome.WalUntil);
             if (outcome.Record.Status == JobStatus.Queued)
             {
-                queue.For(in outcome.Record).Retry.Enqueue(jobId);
+                queue.For(in outcome.Record, CapabilityOf(outcome.Record.ScanId)).Retry.Enqueue(jobId);
                 requeued++;
             }
             else
@@ -105,6 +106,9 @@ public sealed partial class FasterOutpostStore
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
         return new RequeueResult(requeued, failed);
     }
+
+    /// <summary>The job name a scan's jobs run: the queue they wait in.</summary>
+    private string CapabilityOf(long scanId) => catalog.Scan(scanId)?.Spec.Capability ?? ScanSpec.DefaultCapability;
 
     public Job? GetJob(long jobId) => jobs.TryRead(jobId, out var record) ? ToJob(in record) : null;
 

@@ -105,8 +105,7 @@ public sealed partial class FasterOutpostStore
             var first = scan.JobRanges[^1].First;
             for (var i = 0; i < newJobs.Count; i++)
             {
-                var queue = queues.For(newJobs[i].ScannerId);
-                (scan.Spec.Automated ? queue.Automated : queue.Manual).Fresh.Enqueue(first + i);
+                queues.For(newJobs[i].ScannerId).For(scan.Spec.Capability, scan.Spec.Automated).Fresh.Enqueue(first + i);
             }
         }
         return until;

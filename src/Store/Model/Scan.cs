@@ -3,7 +3,18 @@ namespace Outpost.Store.Model;
 /// <summary>What an admin asked for: immutable once created.</summary>
 public sealed record ScanSpec
 {
+    /// <summary>The capability of a scan that names none.</summary>
+    public const string DefaultCapability = "portscan";
+
+    private readonly string? _capability;
+
     public required string Name { get; init; }
+    /// <summary>
+    /// The capability (job name) every job of the scan runs (docs/capabilities.md); scans stored before there were
+    /// capabilities are port scans (the JSON readers set a missing init-only member to null, hence the fallback in
+    /// the getter rather than an initializer).
+    /// </summary>
+    public string Capability { get => _capability ?? DefaultCapability; init => _capability = value; }
     /// <summary>Targets as entered: CIDRs, single IPs, ranges.</summary>
     public required IReadOnlyList<string> Targets { get; init; }
     public required string Ports { get; init; }

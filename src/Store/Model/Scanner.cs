@@ -14,7 +14,15 @@ public sealed record Scanner
     public DateTimeOffset? LastHeartbeatAt { get; init; }
     public string? SourceIp { get; init; }
     public string? Version { get; init; }
+    /// <summary>
+    /// What the scanner said in its last heartbeat it can run (docs/capabilities.md); null until it has said: such a
+    /// scanner (one that predates capabilities) is handed port scans only.
+    /// </summary>
+    public IReadOnlyList<ScannerCapability>? Capabilities { get; init; }
 }
+
+/// <summary>One capability a scanner advertises: the job name it runs and its version.</summary>
+public sealed record ScannerCapability(string Name, string Version);
 
 /// <summary>Fields an admin may change on a scanner; null leaves a field as it is.</summary>
 public sealed record ScannerPatch(string? Name = null, bool? Enabled = null, IReadOnlyList<string>? AllowedCidrs = null,

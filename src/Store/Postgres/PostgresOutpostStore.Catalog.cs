@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Outpost.Store.Model;
@@ -8,7 +9,7 @@ namespace Outpost.Store.Postgres;
 // cache, because another node may have changed them a moment ago (a rotated key must stop working on every node).
 public sealed partial class PostgresOutpostStore
 {
-    private const string ScannerColumns = "id, name, api_key_hash, allowed_cidrs, max_pps, enabled, created_at, last_heartbeat_at, source_ip, version";
+    private const string ScannerColumns = "id, name, api_key_hash, allowed_cidrs, max_pps, enabled, created_at, last_heartbeat_at, source_ip, version, capabilities";
 
     public ValueTask<Scanner> CreateScannerAsync(string name, byte[] apiKeyHash, IReadOnlyList<string> allowedCidrs,
         int? maxProbesPerSecond, DateTimeOffset now, CancellationToken ct = default) =>
@@ -76,14 +77,19 @@ public sealed partial class PostgresOutpostStore
         ChangeScannerAsync("UPDATE scanners SET api_key_hash = $2 WHERE id = $1 RETURNING " + ScannerColumns, scannerId,
             command => command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = newApiKeyHash }), ct);
 
-    public async ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version, CancellationToken ct = default) =>
+    public async ValueTask<StoreStatus> RecordHeartbeatAsync(long scannerId, DateTimeOffset at, string? sourceIp, string? version,
+        IReadOnlyList<ScannerCapability>? capabilities = null, CancellationToken ct = default) =>
         (await ChangeScannerAsync(
-            "UPDATE scanners SET last_heartbeat_at = $2, source_ip = coalesce($3, source_ip), version = coalesce($4, version) WHERE id = $1 RETURNING " + ScannerColumns,
+            "UPDATE scanners SET last_heartbeat_at = $2, source_ip = coalesce($3, source_ip), version = coalesce($4, version), " +
+            "capabilities = coalesce($5, capabilities) WHERE id = $1 RETURNING " + ScannerColumns,
             scannerId, command =>
             {
                 command.Parameters.Add(At(at));
                 command.Parameters.Add(Text(sourceIp));
                 command.Parameters.Add(Text(version));
+                command.Parameters.Add(capabilities is null
+                    ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb }
+                    : Jsonb(JsonSerializer.Serialize([.. capabilities], PostgresJson.Default.ListScannerCapability)));
             }, ct).ConfigureAwait(false)).Status;
 
     private ValueTask<(StoreStatus Status, Scanner? Scanner)> ChangeScannerAsync(string sql, long scannerId, Action<NpgsqlCommand> parameters, CancellationToken ct) =>
@@ -108,6 +114,7 @@ public sealed partial class PostgresOutpostStore
         LastHeartbeatAt = Time(r, 7),
         SourceIp = r.IsDBNull(8) ? null : r.GetString(8),
         Version = r.IsDBNull(9) ? null : r.GetString(9),
+        Capabilities = r.IsDBNull(10) ? null : JsonSerializer.Deserialize(r.GetString(10), PostgresJson.Default.ListScannerCapability),
     };
 
     // ---- Documents ------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ public sealed partial class PostgresOutpostStore
     // (which does not know n) chose a hash join over a sequential scan of all jobs for "id IN (SELECT …)".
     internal const string ClaimSql =
         "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE scanner_id = $1 AND status = 'queued' AND (NOT automated OR $3) " +
+        "AND ($6::text[] IS NULL OR name = ANY ($6::text[])) " +
         "ORDER BY automated, id LIMIT $2 FOR UPDATE SKIP LOCKED) " +
         "UPDATE jobs SET status = 'claimed', claimed_at = $4, source_ip = $5, updated_at = $4 " +
         "WHERE id = ANY (ARRAY(SELECT id FROM picked)) AND status = 'queued' " +
@@ -105,7 +106,8 @@ public sealed partial class PostgresOutpostStore
     /// </summary>
     private const string RollUpOfJobSql = RollUpWhereIdIs + "(" + ScanIfStripeDone + ")";
 
-    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true, CancellationToken ct = default)
+    public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true,
+        IReadOnlyList<string>? jobNames = null, CancellationToken ct = default)
     {
         if (max <= 0) return [];
         var ip = NormalizeIp(sourceIp);
@@ -118,6 +120,10 @@ public sealed partial class PostgresOutpostStore
             claim.Parameters.Add(Bool(automatedAllowed));
             claim.Parameters.Add(At(now));
             claim.Parameters.Add(Text(ip));
+            // The capabilities the scanner advertised: jobs of other names stay queued for a scanner that can run them.
+            claim.Parameters.Add(jobNames is null
+                ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text }
+                : new NpgsqlParameter<string[]> { TypedValue = jobNames as string[] ?? [.. jobNames], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
             List<Job>? claimed = null;
             await using (var reader = await claim.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {

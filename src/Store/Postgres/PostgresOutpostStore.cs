@@ -298,4 +298,5 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ScanSpec))]
 [JsonSerializable(typeof(List<JobTarget>))]
+[JsonSerializable(typeof(List<ScannerCapability>))]
 internal sealed partial class PostgresJson : JsonSerializerContext;

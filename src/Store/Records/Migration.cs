@@ -29,5 +29,6 @@ public static class RecordsSchema
     public static IReadOnlyList<Migration> All { get; } =
     [
         .. Findings.FindingsSchema.Migrations,
+        .. Capabilities.CapabilityResultsSchema.Migrations,
     ];
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Jobs;
@@ -17,8 +19,7 @@ public sealed class JobRunnerTests
 {
     private static readonly Route Route = new("sim0", new Ipv4H(0x0A4D0001), new MacAddress(1), new MacAddress(2), null, false);
 
-    private static readonly JobRunnerOptions Fast = new() { UploadInterval = TimeSpan.FromMilliseconds(20), ProgressInterval = TimeSpan.FromMilliseconds(50),
-        ReplyWait = TimeSpan.FromMilliseconds(50) };
+    private static readonly JobRunnerOptions Fast = new() { UploadInterval = TimeSpan.FromMilliseconds(20), ProgressInterval = TimeSpan.FromMilliseconds(50) };
 
     [Fact]
     public async Task Findings_outlive_an_outage_and_all_arrive_before_the_completion()
@@ -26,7 +27,7 @@ public sealed class JobRunnerTests
         // 16 hosts × ports 1-200, open on 22 and 80: 32 findings. The first six uploads fail as if the appliance were down.
         var protocol = new FlakyProtocol(failUploads: 6);
         var network = new SimulatedNetworkDevice((_, port) => port.Value is 22 or 80 ? SimulatedAnswer.Open : SimulatedAnswer.Closed);
-        var runner = new JobRunner(protocol, new ProbeScanner(network, new FixedRouteResolver(Route), TimeProvider.System, SystemSleeper.Instance), Fast,
+        var runner = new JobRunner(protocol, Capabilities(network), Fast,
             TimeProvider.System, NullLogger.Instance);
 
         await runner.Start(new JobAssignment(7, 1, "portscan", [new JobTargetSpec("10.0.0.0/28", "1-200")], 20_000), CancellationToken.None)
@@ -46,7 +47,7 @@ public sealed class JobRunnerTests
     {
         var protocol = new FlakyProtocol(failUploads: 0) { StopOnProgress = true };
         var network = new SimulatedNetworkDevice((_, port) => port.Value == 1 ? SimulatedAnswer.Open : SimulatedAnswer.Silent);
-        var runner = new JobRunner(protocol, new ProbeScanner(network, new FixedRouteResolver(Route), TimeProvider.System, SystemSleeper.Instance), Fast,
+        var runner = new JobRunner(protocol, Capabilities(network), Fast,
             TimeProvider.System, NullLogger.Instance);
 
         // 256 hosts × 60 000 ports at 10 000 probes/s would take 25 minutes; the stop must end it at once.
@@ -62,7 +63,7 @@ public sealed class JobRunnerTests
     {
         var protocol = new FlakyProtocol(failUploads: 0) { GoneOnStart = true };
         var network = new SimulatedNetworkDevice((_, _) => SimulatedAnswer.Open);
-        var runner = new JobRunner(protocol, new ProbeScanner(network, new FixedRouteResolver(Route), TimeProvider.System, SystemSleeper.Instance), Fast,
+        var runner = new JobRunner(protocol, Capabilities(network), Fast,
             TimeProvider.System, NullLogger.Instance);
 
         await runner.Start(new JobAssignment(9, 1, "portscan", [new JobTargetSpec("10.0.0.1", "1-10")], 1000), CancellationToken.None)
@@ -71,6 +72,13 @@ public sealed class JobRunnerTests
         Assert.Equal(["start"], protocol.Calls);
         Assert.Equal(0, network.SentFrames);
     }
+
+    /// <summary>The registry with the port scan on the in-memory network, answering 50 ms after the last probe.</summary>
+    private static CapabilityRegistry Capabilities(SimulatedNetworkDevice network) => CapabilityRegistry.Create(new CapabilitySettings
+    {
+        Engine = new ProbeScanner(network, new FixedRouteResolver(Route), TimeProvider.System, SystemSleeper.Instance),
+        Portscan = new PortscanOptions { ReplyWait = TimeSpan.FromMilliseconds(50) },
+    });
 
     /// <summary>Records every call; fails the first uploads transiently, and can answer stop or gone.</summary>
     private sealed class FlakyProtocol(int failUploads) : IScannerProtocol
@@ -89,7 +97,10 @@ public sealed class JobRunnerTests
 
         public ValueTask<IReadOnlyList<JobAssignment>> ClaimAsync(int limit, CancellationToken ct) => throw new NotSupportedException();
 
-        public ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, CancellationToken ct) => throw new NotSupportedException();
+        public ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, IReadOnlyList<ICapability> capabilities, CancellationToken ct) =>
+            throw new NotSupportedException();
+
+        public ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<CapabilityResult> results, CancellationToken ct) => throw new NotSupportedException();
 
         public ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) => Record("start", GoneOnStart ? JobReply.Gone : JobReply.Ok);
 

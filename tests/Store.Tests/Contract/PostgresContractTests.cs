@@ -86,6 +86,8 @@ public sealed class PostgresContractTests(PostgresDatabase database) : StoreCont
         explain.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = true });
         explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = Now.UtcDateTime });
         explain.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        // The job names of the scanner's capabilities (docs/capabilities.md): the filter rides on the same index.
+        explain.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ["portscan", "fingerprint"], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         var plan = new List<string>();
         await using (var reader = await explain.ExecuteReaderAsync())
         {

@@ -9,7 +9,7 @@ namespace Outpost.Store.Tests.Contract;
 /// of its kind per test. A test that fails for one backend only is a difference between the two implementations.
 /// Concurrency tests release their threads with a <see cref="Barrier"/> and check the union of what they got.
 /// </summary>
-public abstract class StoreContract : IAsyncLifetime
+public abstract partial class StoreContract : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
 

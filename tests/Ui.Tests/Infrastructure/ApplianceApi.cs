@@ -53,7 +53,7 @@ public sealed class ApplianceApi : IDisposable
 
     public Task<JsonNode> PutAsync(string path, JsonNode body) => SendAsync(HttpMethod.Put, path, body, HttpStatusCode.OK);
 
-    private async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, HttpStatusCode expected, string? apiKey = null)
+    public async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, HttpStatusCode expected, string? apiKey = null)
     {
         using var req = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
         if (body is not null)

@@ -1,7 +1,8 @@
 // Scanners: the remote nodes (and the built-in one) that pull jobs. Create one and its API key
 // is shown exactly once, with a copy button and the outpost-probe command to run; the key is
 // dropped from memory when the dialog closes. Enable/disable, rotate the key, edit limits;
-// online state, last heartbeat, source IP and version at a glance.
+// online state, last heartbeat, source IP, version and the capabilities (job names, with
+// versions) the scanner advertised at a glance (docs/capabilities.md).
 
 import { api, listOf, isAbort } from '../api.js';
 import { h, icon, statusBadge, fmtNum, timeEl, tickTimes, toast, confirmDialog, openDialog, copyButton, setTitle, preserveFocus, REFRESH_MS } from '../ui.js';
@@ -21,7 +22,7 @@ export function mount(root) {
     h('button', { type: 'button', class: 'btn btn-sm', onclick: () => openCreate() }, icon('plus', { size: 14 }), 'Add scanner'));
   const table = h('table', { class: 'data', 'data-testid': 'scanners-table' },
     h('thead', {}, h('tr', {},
-      ['State', 'Name', 'Source IP', 'Version', 'Last heartbeat', 'Allowed networks', 'Rate limit'].map(t => h('th', { scope: 'col' }, t)),
+      ['State', 'Name', 'Source IP', 'Version', 'Capabilities', 'Last heartbeat', 'Allowed networks', 'Rate limit'].map(t => h('th', { scope: 'col' }, t)),
       h('th', { scope: 'col', class: 'num' }, h('span', { class: 'sr-only' }, 'Actions')))),
     tbody);
 
@@ -67,6 +68,7 @@ export function mount(root) {
       h('td', {}, h('div', { class: 'cell-main', 'data-testid': 'scanner-name' }, s.name), h('div', { class: 'cell-sub' }, `Scanner #${s.id}`)),
       h('td', { class: 'mono' }, s.sourceIp || h('span', { class: 'faint' }, '—')),
       h('td', { class: 'mono' }, s.version || h('span', { class: 'faint' }, '—')),
+      h('td', { 'data-testid': 'scanner-capabilities' }, renderCapabilities(s)),
       h('td', { class: 'small nowrap' }, s.lastHeartbeatAt ? timeEl(s.lastHeartbeatAt) : h('span', { class: 'faint' }, 'never')),
       h('td', { class: 'mono small' }, cidrs.length ? cidrs.join(', ') : h('span', { class: 'faint', style: 'font-family:var(--font)' }, 'anywhere')),
       h('td', { class: 'nowrap' }, s.maxProbesPerSecond ? `${fmtNum(s.maxProbesPerSecond)} pps` : h('span', { class: 'faint' }, 'none')),
@@ -76,6 +78,17 @@ export function mount(root) {
             icon('power', { size: 14 }), s.enabled === false ? 'Enable' : 'Disable'),
           h('button', { type: 'button', class: 'btn btn-sm', 'data-testid': 'scanner-rotate', 'data-focus-key': `rot-${s.id}`, onclick: () => rotate(s) }, icon('key', { size: 14 }), 'Rotate key'),
           h('button', { type: 'button', class: 'btn btn-sm btn-icon btn-ghost', 'aria-label': `Edit ${s.name}`, title: 'Edit', 'data-testid': 'scanner-edit', 'data-focus-key': `ed-${s.id}`, onclick: () => openEdit(s) }, icon('edit', { size: 14 })))));
+  }
+
+  /** One chip per capability, its version in the tooltip; a scanner that never said runs port scans only. */
+  function renderCapabilities(s) {
+    const caps = s.capabilities ?? [];
+    return h('div', { class: 'row', style: 'gap:4px;flex-wrap:wrap' },
+      ...caps.map(c => h('span', {
+        class: 'cap', 'data-testid': 'capability', 'data-capability': c.name,
+        title: c.version ? `${c.name} ${c.version}` : `${c.name} (version not reported)`,
+      }, c.version ? `${c.name} ${c.version}` : c.name)),
+      s.capabilitiesReported ? null : h('span', { class: 'faint small', title: 'This scanner has not reported its capabilities' }, '(assumed)'));
   }
 
   async function toggle(s) {

@@ -59,6 +59,7 @@ export function mount(root, ctx) {
     loaded: false,
     error: null,
     results: null,
+    typed: null,
     resultsFor: null,
     resultsError: null,
   };
@@ -129,6 +130,11 @@ export function mount(root, ctx) {
       state.results = listOf(data, 'results');
       // The first page only: a next cursor means there are more (the exports carry the whole set).
       state.resultsMore = Boolean(data && data.nextCursor);
+      // The typed results of the other capabilities (docs/capabilities.md): services and screenshots, or pages.
+      const cap = scan.capability ?? 'portscan';
+      state.typed = cap === 'portscan' ? null
+        : cap === 'crawler' ? { pages: listOf(await api(`/api/scans/${id}/pages`, { signal: c.signal }), 'pages') }
+        : await api(`/api/scans/${id}/services`, { signal: c.signal });
       state.resultsFor = id;
       state.resultsError = null;
     } catch (e) {
@@ -263,6 +269,7 @@ export function mount(root, ctx) {
       ['Finished', timeEl(s.finishedAt)],
       ['Duration', duration],
       ['Targets', h('span', { class: 'target' }, (s.targets ?? []).join(', ') || '—')],
+      ['Capability', h('span', { class: 'cap', 'data-testid': 'scan-capability' }, s.capability ?? 'portscan')],
       ['Ports', h('span', { class: 'target' }, s.ports ?? '—')],
       ['Scanners', (s.scannerIds ?? []).map(scannerName).join(', ') || '—'],
       ['Rate limit', s.maxProbesPerSecond ? `${fmtNum(s.maxProbesPerSecond)} probes/s` : 'Scanner and subnet limits'],
@@ -307,6 +314,8 @@ export function mount(root, ctx) {
   function resultsTable(s) {
     if (state.resultsFor !== s.id) return h('div', { class: 'empty small' }, 'Loading results…');
     if (state.resultsError) return h('div', { class: 'form-error', style: 'margin:12px 18px' }, `Could not load results: ${state.resultsError}`);
+    if (state.typed?.pages) return pagesTable(state.typed.pages);
+    if (state.typed) return servicesTable(state.typed.services ?? [], state.typed.screenshots ?? []);
     const rows = state.results ?? [];
     if (rows.length === 0) return h('div', { class: 'empty small', 'data-testid': 'results-empty' }, icon('inbox', { size: 26 }), s.status === 'scheduled' ? 'Results appear once the scan runs.' : 'No open or closed ports found yet.');
     return h('div', { class: 'results-wrap' }, h('table', { class: 'data', 'data-testid': 'results-table' },
@@ -315,6 +324,43 @@ export function mount(root, ctx) {
         h('td', { class: 'mono' }, r.ip), h('td', { class: 'mono' }, String(r.port)), h('td', {}, r.proto ?? 'tcp'),
         h('td', {}, h('span', { class: `status status--${r.state === 'open' ? 'ok' : 'muted'}` }, icon(r.state === 'open' ? 'check' : 'ban', { size: 14 }), h('span', { class: 'label' }, r.state))),
         h('td', { class: 'mono' }, r.ttl ?? '—'), h('td', { class: 'mono' }, r.jobId ?? '—'), h('td', { class: 'small' }, timeEl(r.seenAt)))))));
+  }
+
+  /** One row per (ip, port): the service, its product and version, its certificate, its HTTP answer and its screenshot. */
+  function servicesTable(services, screenshots) {
+    const key = (ip, port) => `${ip}:${port}`;
+    const rows = new Map();
+    for (const x of services) rows.set(key(x.service.ip, x.service.port), { ip: x.service.ip, port: x.service.port, svc: x.service, seenAt: x.seenAt });
+    for (const shot of screenshots) {
+      const k = key(shot.ip, shot.port);
+      rows.set(k, { ...(rows.get(k) ?? { ip: shot.ip, port: shot.port, seenAt: shot.seenAt }), shot });
+    }
+    if (rows.size === 0) return h('div', { class: 'empty small', 'data-testid': 'results-empty' }, icon('inbox', { size: 26 }), 'No services found yet.');
+    const tls = (t) => t ? h('div', { class: 'small' },
+      h('div', { class: 'mono' }, t.subject), h('div', { class: 'cell-sub' }, `issuer ${t.issuer}${t.selfSigned ? ' (self-signed)' : ''}`),
+      h('div', { class: 'cell-sub' }, `${t.version} · ${t.keyType} ${t.keyBits} · until `, timeEl(t.notAfter))) : h('span', { class: 'faint' }, '—');
+    const http = (x) => x ? h('div', { class: 'small' }, h('span', { class: 'mono' }, String(x.status)), ' ', x.title ?? '', x.server ? h('div', { class: 'cell-sub' }, x.server) : null)
+      : h('span', { class: 'faint' }, '—');
+    return h('div', { class: 'results-wrap' }, h('table', { class: 'data', 'data-testid': 'services-table' },
+      h('thead', {}, h('tr', {}, ['IP', 'Port', 'Service', 'Product', 'Certificate', 'HTTP', 'Screenshot'].map(t => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, [...rows.values()].slice(0, 500).map(r => h('tr', { 'data-testid': 'service-row', 'data-endpoint': key(r.ip, r.port) },
+        h('td', { class: 'mono' }, r.ip), h('td', { class: 'mono' }, String(r.port)),
+        h('td', { 'data-testid': 'service-name' }, r.svc?.service ?? h('span', { class: 'faint' }, '—')),
+        h('td', { 'data-testid': 'service-product' }, r.svc?.product ? `${r.svc.product}${r.svc.version ? ' ' + r.svc.version : ''}` : h('span', { class: 'faint' }, r.svc?.banner ?? '—')),
+        h('td', {}, tls(r.svc?.tls)), h('td', {}, http(r.svc?.http)),
+        h('td', {}, r.shot ? h('a', { href: r.shot.href, target: '_blank', rel: 'noopener' },
+          h('img', { class: 'shot', src: r.shot.href, alt: `Screenshot of ${r.shot.url}`, loading: 'lazy', 'data-testid': 'screenshot' })) : h('span', { class: 'faint' }, '—')))))));
+  }
+
+  /** The crawler's pages: URL, status, title, depth and the forms found. */
+  function pagesTable(pages) {
+    if (pages.length === 0) return h('div', { class: 'empty small', 'data-testid': 'results-empty' }, icon('inbox', { size: 26 }), 'No pages crawled yet.');
+    return h('div', { class: 'results-wrap' }, h('table', { class: 'data', 'data-testid': 'pages-table' },
+      h('thead', {}, h('tr', {}, ['URL', 'Status', 'Title', 'Depth', 'Forms'].map(t => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, pages.slice(0, 500).map(p => h('tr', { 'data-testid': 'page-row' },
+        h('td', { class: 'mono small' }, p.url), h('td', { class: 'mono' }, p.status ? String(p.status) : (p.error ?? '—')),
+        h('td', {}, p.title ?? h('span', { class: 'faint' }, '—')), h('td', { class: 'mono' }, String(p.depth)),
+        h('td', { class: 'small' }, (p.forms ?? []).length ? p.forms.map(f => h('div', { class: 'mono' }, `${f.method} ${f.action} (${f.inputs.join(', ')})`)) : h('span', { class: 'faint' }, '—')))))));
   }
 
   // ---------- actions ----------
@@ -337,7 +383,7 @@ export function mount(root, ctx) {
 
   function select(id) {
     state.selected = id;
-    if (id !== null && state.resultsFor !== id) { state.results = null; state.resultsFor = null; }
+    if (id !== null && state.resultsFor !== id) { state.results = null; state.typed = null; state.resultsFor = null; }
     syncUrl();
     renderList();
     renderCard();
@@ -401,6 +447,9 @@ export function mount(root, ctx) {
     const name = h('input', { type: 'text', id: 'scan-name', required: true, 'data-testid': 'scan-name', placeholder: 'e.g. DMZ weekly sweep' });
     const targets = h('textarea', { id: 'scan-targets', required: true, 'data-testid': 'scan-targets', placeholder: '10.0.0.0/24\n10.0.1.5\n10.0.2.1-10.0.2.50', 'aria-describedby': 'scan-targets-hint' });
     const ports = h('input', { type: 'text', id: 'scan-ports', value: '22,80,443', required: true, 'data-testid': 'scan-ports', class: 'mono', 'aria-describedby': 'scan-ports-hint' });
+    const capability = h('select', { id: 'scan-capability', 'data-testid': 'scan-capability-select', 'aria-describedby': 'scan-capability-hint' },
+      [['portscan', 'Port scan'], ['fingerprint', 'Service fingerprint'], ['screenshot', 'Screenshots of web services'], ['crawler', 'Web crawl']]
+        .map(([v, label]) => h('option', { value: v }, label)));
     const rate = h('input', { type: 'number', id: 'scan-rate', min: '1', step: '1', placeholder: 'No extra limit', 'data-testid': 'scan-rate' });
     const estimate = h('span', { class: 'hint', 'data-testid': 'scan-estimate', 'aria-live': 'polite' });
     const at = h('input', { type: 'datetime-local', id: 'scan-at', 'data-testid': 'scan-at' });
@@ -434,6 +483,8 @@ export function mount(root, ctx) {
           h('span', { class: 'hint', id: 'scan-targets-hint' }, 'One per line or comma-separated: CIDRs, single IPs or ranges.'), estimate),
         h('div', { class: 'field' }, h('label', { for: 'scan-ports' }, 'Ports'), ports, portSelect,
           h('span', { class: 'hint', id: 'scan-ports-hint' }, 'e.g. 22,80,443,8000-8100')),
+        h('div', { class: 'field' }, h('label', { for: 'scan-capability' }, 'Capability'), capability,
+          h('span', { class: 'hint', id: 'scan-capability-hint' }, 'Beyond the port scan, each address is visited on each port.')),
         h('div', { class: 'field' }, h('label', { for: 'scan-rate' }, 'Max probes per second'), rate, h('span', { class: 'hint' }, 'Optional; the slowest of scanner, subnet and port-list limits wins.')),
         h('div', { class: 'field span2' }, h('span', { id: 'scan-scanners-label', class: 'label', style: 'font-weight:560;font-size:.9rem' }, 'Scanners'), scannerList),
         h('div', { class: 'field span2' }, h('span', { style: 'font-weight:560;font-size:.9rem' }, 'When'),
@@ -476,7 +527,7 @@ export function mount(root, ctx) {
         (problems[0][0] ?? form.querySelector('input[name="scanner"]'))?.focus();
         return;
       }
-      const body = { name: name.value.trim(), targets: targetList, ports: ports.value.replace(/\s+/g, ''), scannerIds };
+      const body = { name: name.value.trim(), targets: targetList, ports: ports.value.replace(/\s+/g, ''), scannerIds, capability: capability.value };
       if (rate.value) body.maxProbesPerSecond = Number(rate.value);
       if (when === 'at') body.schedule = { at: new Date(at.value).toISOString() };
       if (when === 'cron') body.schedule = { cron: cron.value.trim() };
