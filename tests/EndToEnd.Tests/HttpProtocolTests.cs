@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using Outpost.EndToEnd.Tests.Infrastructure;
-using Outpost.Probe.Jobs;
 using Outpost.Probe.Capabilities;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 
 namespace Outpost.EndToEnd.Tests;

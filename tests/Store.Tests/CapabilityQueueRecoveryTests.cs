@@ -48,10 +48,10 @@ public sealed class ScanSpecCompatibilityTests
     [Fact]
     public void A_spec_without_a_capability_reads_as_a_port_scan()
     {
-        const string old = """{"name":"old","targets":["10.0.0.0/24"],"ports":"22","scannerIds":[1],"automated":false}""";
-        Assert.Equal(ScanSpec.DefaultCapability, System.Text.Json.JsonSerializer.Deserialize(old, Outpost.Store.Postgres.PostgresJson.Default.ScanSpec)!.Capability);
+        const string Old = """{"name":"old","targets":["10.0.0.0/24"],"ports":"22","scannerIds":[1],"automated":false}""";
+        Assert.Equal(ScanSpec.DefaultCapability, System.Text.Json.JsonSerializer.Deserialize(Old, Outpost.Store.Postgres.PostgresJson.Default.ScanSpec)!.Capability);
         var change = System.Text.Json.JsonSerializer.Deserialize(
-            """{"t":"scan","scan":{"id":1,"spec":""" + old + ""","status":1,"createdAt":1,"startedAt":0,"finishedAt":0,"jobRanges":[]}}""",
+            """{"t":"scan","scan":{"id":1,"spec":""" + Old + ""","status":1,"createdAt":1,"startedAt":0,"finishedAt":0,"jobRanges":[]}}""",
             Outpost.Store.Faster.StoreJson.Default.CatalogChange);
         Assert.Equal(ScanSpec.DefaultCapability, Assert.IsType<Outpost.Store.Faster.ScanPut>(change).Scan.Spec.Capability);
     }

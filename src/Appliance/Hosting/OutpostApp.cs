@@ -1,5 +1,3 @@
-using Outpost.Appliance.Capabilities;
-using Outpost.Store.Records.Capabilities;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -11,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Outpost.Appliance.Admin;
 using Outpost.Appliance.Alarms;
 using Outpost.Appliance.BuiltInScanner;
+using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
@@ -20,6 +19,7 @@ using Outpost.Appliance.Web;
 using Outpost.Probe.Systemd;
 using Outpost.Store;
 using Outpost.Store.Records;
+using Outpost.Store.Records.Capabilities;
 using Outpost.Store.Records.Findings;
 
 namespace Outpost.Appliance.Hosting;

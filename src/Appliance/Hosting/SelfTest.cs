@@ -80,10 +80,10 @@ public static partial class SelfTest
 
     public static Check CheckLibpcap()
     {
-        const string name = "libpcap";
+        const string Name = "libpcap";
         if (!Outpost.Probe.Capture.PcapLibrary.TryLoad(out var handle, out var library))
         {
-            return new Check(name, false, $"{library} could not be loaded, so no scan can capture replies. "
+            return new Check(Name, false, $"{library} could not be loaded, so no scan can capture replies. "
                 + "Install the libpcap0.8 package (Debian, Ubuntu) or libpcap (RHEL, Fedora, SUSE).");
         }
 
@@ -91,13 +91,13 @@ public static partial class SelfTest
         {
             if (!NativeLibrary.TryGetExport(handle, "pcap_lib_version", out var export))
             {
-                return new Check(name, false, $"{library} loaded but has no pcap_lib_version: it is not a usable libpcap.");
+                return new Check(Name, false, $"{library} loaded but has no pcap_lib_version: it is not a usable libpcap.");
             }
 
             unsafe
             {
                 var version = Marshal.PtrToStringUTF8(((delegate* unmanaged<nint>)export)());
-                return new Check(name, true, version ?? library);
+                return new Check(Name, true, version ?? library);
             }
         }
         finally
@@ -108,7 +108,7 @@ public static partial class SelfTest
 
     public static Check CheckCapabilities(OutpostOptions options)
     {
-        const string name = "capabilities";
+        const string Name = "capabilities";
         ulong effective;
         try
         {
@@ -116,7 +116,7 @@ public static partial class SelfTest
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {
-            return new Check(name, false, $"cannot read this process's capabilities from /proc/self/status: {ex.Message}");
+            return new Check(Name, false, $"cannot read this process's capabilities from /proc/self/status: {ex.Message}");
         }
 
         var problems = new List<string>();
@@ -133,17 +133,17 @@ public static partial class SelfTest
         }
 
         return problems.Count == 0
-            ? new Check(name, true, lowPorts.Count > 0 ? "CAP_NET_RAW and CAP_NET_BIND_SERVICE are effective" : "CAP_NET_RAW is effective")
-            : new Check(name, false, string.Join("; ", problems) + ". outpost.service grants them (AmbientCapabilities); "
+            ? new Check(Name, true, lowPorts.Count > 0 ? "CAP_NET_RAW and CAP_NET_BIND_SERVICE are effective" : "CAP_NET_RAW is effective")
+            : new Check(Name, false, string.Join("; ", problems) + ". outpost.service grants them (AmbientCapabilities); "
                 + "outside the service run this as root.");
     }
 
     public static Check CheckDataDirectory(string dataDirectory)
     {
-        const string name = "data directory";
+        const string Name = "data directory";
         if (!Directory.Exists(dataDirectory))
         {
-            return new Check(name, false, $"{dataDirectory} does not exist. The package creates it (systemd-tmpfiles); "
+            return new Check(Name, false, $"{dataDirectory} does not exist. The package creates it (systemd-tmpfiles); "
                 + "recreate it with: systemd-tmpfiles --create outpost.conf, or install -d -o outpost -g outpost -m 0750 "
                 + dataDirectory);
         }
@@ -156,25 +156,25 @@ public static partial class SelfTest
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new Check(name, false, $"{dataDirectory} is not writable by this user ({Environment.UserName}): {ex.Message}");
+            return new Check(Name, false, $"{dataDirectory} is not writable by this user ({Environment.UserName}): {ex.Message}");
         }
 
         var token = Path.Combine(dataDirectory, AdminToken.FileName);
         if (!OperatingSystem.IsWindows() && File.Exists(token) && (File.GetUnixFileMode(token) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
         {
-            return new Check(name, false, $"{token} can be read by other users; make it private with: chmod 600 {token}");
+            return new Check(Name, false, $"{token} can be read by other users; make it private with: chmod 600 {token}");
         }
 
-        return new Check(name, true, $"{dataDirectory} exists and is writable");
+        return new Check(Name, true, $"{dataDirectory} exists and is writable");
     }
 
     public static async Task<Check> CheckStoreAsync(OutpostOptions options, StoreOpener openStore, CancellationToken ct)
     {
-        const string name = "store";
+        const string Name = "store";
         var store = options.StoreDirectory;
         if (!Directory.Exists(store))
         {
-            return new Check(name, true, $"{store} does not exist yet; the daemon creates it on its first start");
+            return new Check(Name, true, $"{store} does not exist yet; the daemon creates it on its first start");
         }
 
         List<FileInfo> files;
@@ -184,18 +184,18 @@ public static partial class SelfTest
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new Check(name, false, $"cannot list {store}: {ex.Message}");
+            return new Check(Name, false, $"cannot list {store}: {ex.Message}");
         }
 
         if (FilesProblem(options.DataDirectory, files) is { } problem)
         {
-            return new Check(name, false, problem);
+            return new Check(Name, false, problem);
         }
 
         var bytes = files.Sum(f => f.Length);
         if (RunningDaemon() is { } pid)
         {
-            return new Check(name, true, string.Create(CultureInfo.InvariantCulture,
+            return new Check(Name, true, string.Create(CultureInfo.InvariantCulture,
                 $"the daemon is running (pid {pid}): checked the {files.Count} files of {store} without opening them"));
         }
 
@@ -204,7 +204,7 @@ public static partial class SelfTest
         {
             if (new DriveInfo(temp.FullName).AvailableFreeSpace < bytes * 2)
             {
-                return new Check(name, true, string.Create(CultureInfo.InvariantCulture,
+                return new Check(Name, true, string.Create(CultureInfo.InvariantCulture,
                     $"{files.Count} files readable; the store ({bytes >> 20} MiB) is too large to open a copy in {temp.Parent?.FullName}"));
             }
 
@@ -214,13 +214,13 @@ public static partial class SelfTest
             var opened = await openStore(copy, NullLoggerFactory.Instance, ct);
             await using (opened.ConfigureAwait(false))
             {
-                return new Check(name, true, string.Create(CultureInfo.InvariantCulture,
+                return new Check(Name, true, string.Create(CultureInfo.InvariantCulture,
                     $"a copy of {store} opened and recovered ({opened.Store.ListScanners().Count} scanners); the store itself was not touched"));
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return new Check(name, false, $"a copy of {store} does not open: {ex.Message}. Keep a copy of the directory before repairing it.");
+            return new Check(Name, false, $"a copy of {store} does not open: {ex.Message}. Keep a copy of the directory before repairing it.");
         }
         finally
         {
@@ -386,20 +386,20 @@ public static partial class SelfTest
         public uint Mode;
         public uint Uid;
         public uint Gid;
-        private readonly int pad0;
+        private readonly int _pad0;
         public ulong Rdev;
         public long Size;
         public long Blksize;
         public long Blocks;
-        private readonly long atime;
-        private readonly long atimeNsec;
-        private readonly long mtime;
-        private readonly long mtimeNsec;
-        private readonly long ctime;
-        private readonly long ctimeNsec;
-        private readonly long reserved0;
-        private readonly long reserved1;
-        private readonly long reserved2;
+        private readonly long _atime;
+        private readonly long _atimeNsec;
+        private readonly long _mtime;
+        private readonly long _mtimeNsec;
+        private readonly long _ctime;
+        private readonly long _ctimeNsec;
+        private readonly long _reserved0;
+        private readonly long _reserved1;
+        private readonly long _reserved2;
     }
 
     // x86-64 struct stat layout (the packages are built for linux-x64 only).

@@ -1,4 +1,5 @@
 using Outpost.Probe.Engine;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 
 namespace Outpost.Probe.Capabilities;

@@ -3,12 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Outpost.Probe.Capabilities;
+using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Jobs;
 using Outpost.Probe.Systemd;
-using Outpost.Probe.Capabilities;
-using Outpost.Probe.Capabilities.Portscan;
 
 namespace Outpost.Probe.Node;
 

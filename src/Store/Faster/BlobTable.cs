@@ -11,30 +11,30 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed class BlobTable : IDisposable
 {
-    private readonly IDevice device;
-    private readonly FasterKV<SpanByte, SpanByte> kv;
-    private readonly SessionPool<BlobSession> sessions;
+    private readonly IDevice _device;
+    private readonly FasterKV<SpanByte, SpanByte> _kv;
+    private readonly SessionPool<BlobSession> _sessions;
 
     public BlobTable(string directory, FasterStoreOptions options)
     {
-        device = FasterKvTables.Device(directory, "blobs");
-        kv = new FasterKV<SpanByte, SpanByte>(FasterKvTables.Settings<SpanByte, SpanByte>(options, "blobs", device, options.BlobMemorySizeBits, options.BlobIndexBuckets));
+        _device = FasterKvTables.Device(directory, "blobs");
+        _kv = new FasterKV<SpanByte, SpanByte>(FasterKvTables.Settings<SpanByte, SpanByte>(options, "blobs", _device, options.BlobMemorySizeBits, options.BlobIndexBuckets));
         var functions = new SpanByteFunctions_ByteArrayOutput<Empty>();
-        sessions = new SessionPool<BlobSession>(() => kv.For(functions).NewSession<SpanByteFunctions_ByteArrayOutput<Empty>>());
+        _sessions = new SessionPool<BlobSession>(() => _kv.For(functions).NewSession<SpanByteFunctions_ByteArrayOutput<Empty>>());
     }
 
     public void Put(long jobId, BlobKind kind, ReadOnlySpan<byte> data)
     {
         Span<byte> key = stackalloc byte[9];
         WriteKey(key, jobId, kind);
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             session.Upsert(key, data);
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
@@ -42,7 +42,7 @@ internal sealed class BlobTable : IDisposable
     {
         Span<byte> keyBytes = stackalloc byte[9];
         WriteKey(keyBytes, jobId, kind);
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             var key = SpanByte.FromFixedSpan(keyBytes);
@@ -63,7 +63,7 @@ internal sealed class BlobTable : IDisposable
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
@@ -71,7 +71,7 @@ internal sealed class BlobTable : IDisposable
     {
         Span<byte> keyBytes = stackalloc byte[9];
         WriteKey(keyBytes, jobId, kind);
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             var key = SpanByte.FromFixedSpan(keyBytes);
@@ -79,30 +79,30 @@ internal sealed class BlobTable : IDisposable
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
-    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(kv, withIndex, "blob", ct);
+    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(_kv, withIndex, "blob", ct);
 
     /// <summary>Restores the latest checkpoint (the store has one: see <see cref="FasterOutpostStore"/>).</summary>
-    public void Recover(string directory) => FasterKvTables.Recover(kv, directory, "blobs");
+    public void Recover(string directory) => FasterKvTables.Recover(_kv, directory, "blobs");
 
-    public long LogBegin => kv.Log.BeginAddress;
+    public long LogBegin => _kv.Log.BeginAddress;
 
-    public long LogTail => kv.Log.TailAddress;
+    public long LogTail => _kv.Log.TailAddress;
 
     /// <summary>Copies the live records of the read-only part of the log forward; the next checkpoint drops the files before them.</summary>
     public long Compact()
     {
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
-            return FasterKvTables.Compact(kv, session);
+            return FasterKvTables.Compact(_kv, session);
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
@@ -114,8 +114,8 @@ internal sealed class BlobTable : IDisposable
 
     public void Dispose()
     {
-        sessions.Dispose();
-        kv.Dispose();
-        device.Dispose();
+        _sessions.Dispose();
+        _kv.Dispose();
+        _device.Dispose();
     }
 }

@@ -12,49 +12,49 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed class Catalog
 {
-    private readonly Lock mutation = new();
-    private readonly ConcurrentDictionary<long, Scanner> scanners = new();
-    private readonly ConcurrentDictionary<KeyHash, long> scannerByKey = new();
-    private readonly ConcurrentDictionary<long, ScanEntry> scans = new();
-    private readonly ConcurrentDictionary<(string Collection, string Key), string> documents = new();
-    private readonly ConcurrentDictionary<(string Kind, string Subject), Alarm> alarms = new();
-    private long lastScannerId;
-    private long lastScanId;
-    private long jobIdHighWater;
+    private readonly Lock _mutation = new();
+    private readonly ConcurrentDictionary<long, Scanner> _scanners = new();
+    private readonly ConcurrentDictionary<KeyHash, long> _scannerByKey = new();
+    private readonly ConcurrentDictionary<long, ScanEntry> _scans = new();
+    private readonly ConcurrentDictionary<(string Collection, string Key), string> _documents = new();
+    private readonly ConcurrentDictionary<(string Kind, string Subject), Alarm> _alarms = new();
+    private long _lastScannerId;
+    private long _lastScanId;
+    private long _jobIdHighWater;
 
-    public Lock Mutation => mutation;
+    public Lock Mutation => _mutation;
 
-    public long NextScannerId() => Interlocked.Increment(ref lastScannerId);
+    public long NextScannerId() => Interlocked.Increment(ref _lastScannerId);
 
-    public long NextScanId() => Interlocked.Increment(ref lastScanId);
+    public long NextScanId() => Interlocked.Increment(ref _lastScanId);
 
     /// <summary>Reserves <paramref name="count"/> consecutive job ids; callers hold <see cref="Mutation"/>.</summary>
     public JobIdRange ReserveJobIds(int count)
     {
-        var first = jobIdHighWater + 1;
-        jobIdHighWater += count;
-        return new JobIdRange(first, jobIdHighWater);
+        var first = _jobIdHighWater + 1;
+        _jobIdHighWater += count;
+        return new JobIdRange(first, _jobIdHighWater);
     }
 
-    public long JobIdHighWater => Volatile.Read(ref jobIdHighWater);
+    public long JobIdHighWater => Volatile.Read(ref _jobIdHighWater);
 
-    public Scanner? Scanner(long id) => scanners.GetValueOrDefault(id);
+    public Scanner? Scanner(long id) => _scanners.GetValueOrDefault(id);
 
     public Scanner? ScannerByKey(ReadOnlySpan<byte> hash) =>
-        hash.Length == 32 && scannerByKey.TryGetValue(KeyHash.From(hash), out var id) ? scanners.GetValueOrDefault(id) : null;
+        hash.Length == 32 && _scannerByKey.TryGetValue(KeyHash.From(hash), out var id) ? _scanners.GetValueOrDefault(id) : null;
 
-    public IEnumerable<Scanner> Scanners => scanners.Values;
+    public IEnumerable<Scanner> Scanners => _scanners.Values;
 
-    public ScanEntry? Scan(long id) => scans.GetValueOrDefault(id);
+    public ScanEntry? Scan(long id) => _scans.GetValueOrDefault(id);
 
-    public IEnumerable<ScanEntry> Scans => scans.Values;
+    public IEnumerable<ScanEntry> Scans => _scans.Values;
 
-    public string? Document(string collection, string key) => documents.GetValueOrDefault((collection, key));
+    public string? Document(string collection, string key) => _documents.GetValueOrDefault((collection, key));
 
     public IEnumerable<KeyValuePair<string, string>> Documents(string collection) =>
-        documents.Where(d => d.Key.Collection == collection).Select(d => KeyValuePair.Create(d.Key.Key, d.Value));
+        _documents.Where(d => d.Key.Collection == collection).Select(d => KeyValuePair.Create(d.Key.Key, d.Value));
 
-    public IEnumerable<Alarm> Alarms => alarms.Values;
+    public IEnumerable<Alarm> Alarms => _alarms.Values;
 
     /// <summary>Applies a change to memory: the same code serves live changes and recovery's replay.</summary>
     public void Apply(CatalogChange change)
@@ -65,62 +65,62 @@ internal sealed class Catalog
                 // Readers look scanners up by key hash without a lock: the mapping is never briefly absent. The
                 // new key is mapped before the old one is dropped, and only a rotation touches the mapping at all.
                 var newKey = KeyHash.From(put.Scanner.ApiKeyHash);
-                var previous = scanners.GetValueOrDefault(put.Scanner.Id);
-                scanners[put.Scanner.Id] = put.Scanner;
-                scannerByKey[newKey] = put.Scanner.Id;
+                var previous = _scanners.GetValueOrDefault(put.Scanner.Id);
+                _scanners[put.Scanner.Id] = put.Scanner;
+                _scannerByKey[newKey] = put.Scanner.Id;
                 if (previous is not null && KeyHash.From(previous.ApiKeyHash) is var oldKey && oldKey != newKey)
-                    scannerByKey.TryRemove(KeyValuePair.Create(oldKey, put.Scanner.Id));
-                InterlockedMax(ref lastScannerId, put.Scanner.Id);
+                    _scannerByKey.TryRemove(KeyValuePair.Create(oldKey, put.Scanner.Id));
+                InterlockedMax(ref _lastScannerId, put.Scanner.Id);
                 break;
             case ScanPut put:
                 ApplyScan(put.Scan);
                 break;
             case ScanRemoved removed:
-                scans.TryRemove(removed.ScanId, out _);
+                _scans.TryRemove(removed.ScanId, out _);
                 break;
             case DocumentPut put:
-                documents[(put.Collection, put.Key)] = put.Json;
+                _documents[(put.Collection, put.Key)] = put.Json;
                 break;
             case DocumentRemoved removed:
-                documents.TryRemove((removed.Collection, removed.Key), out _);
+                _documents.TryRemove((removed.Collection, removed.Key), out _);
                 break;
             case AlarmPut put:
-                alarms[(put.Alarm.Kind, put.Alarm.Subject)] = put.Alarm;
+                _alarms[(put.Alarm.Kind, put.Alarm.Subject)] = put.Alarm;
                 break;
             case AlarmRemoved removed:
-                alarms.TryRemove((removed.Kind, removed.Subject), out _);
+                _alarms.TryRemove((removed.Kind, removed.Subject), out _);
                 break;
         }
     }
 
     public ScanEntry ApplyScan(ScanState state)
     {
-        var entry = scans.GetOrAdd(state.Id, _ => new ScanEntry(state.Id, state.Spec, state.Status, state.CreatedAt));
+        var entry = _scans.GetOrAdd(state.Id, _ => new ScanEntry(state.Id, state.Spec, state.Status, state.CreatedAt));
         entry.Set(state.Status);
         entry.StartedAt = state.StartedAt;
         entry.FinishedAt = state.FinishedAt;
         entry.SetJobRanges(state.JobRanges);
-        foreach (var range in state.JobRanges) InterlockedMax(ref jobIdHighWater, range.Last);
-        InterlockedMax(ref lastScanId, state.Id);
+        foreach (var range in state.JobRanges) InterlockedMax(ref _jobIdHighWater, range.Last);
+        InterlockedMax(ref _lastScanId, state.Id);
         return entry;
     }
 
     /// <summary>Replays a roll-up logged with a job's completion.</summary>
     public void ApplyScanStatus(long scanId, ScanStatus status, long atTicks)
     {
-        if (!scans.TryGetValue(scanId, out var scan)) return;
+        if (!_scans.TryGetValue(scanId, out var scan)) return;
         scan.Set(status);
         if (status.IsFinished()) scan.FinishedAt = atTicks;
     }
 
     public CatalogSnapshot Snapshot()
     {
-        lock (mutation)
+        lock (_mutation)
         {
             var scanStates = new List<ScanState>();
-            foreach (var scan in scans.Values) scanStates.Add(scan.ToState());
-            return new CatalogSnapshot([.. scanners.Values], scanStates,
-                [.. documents.Select(d => new DocumentPut(d.Key.Collection, d.Key.Key, d.Value))], [.. alarms.Values], jobIdHighWater);
+            foreach (var scan in _scans.Values) scanStates.Add(scan.ToState());
+            return new CatalogSnapshot([.. _scanners.Values], scanStates,
+                [.. _documents.Select(d => new DocumentPut(d.Key.Collection, d.Key.Key, d.Value))], [.. _alarms.Values], _jobIdHighWater);
         }
     }
 
@@ -130,7 +130,7 @@ internal sealed class Catalog
         foreach (var scan in snapshot.Scans) ApplyScan(scan);
         foreach (var document in snapshot.Documents) Apply(document);
         foreach (var alarm in snapshot.Alarms) Apply(new AlarmPut(alarm));
-        InterlockedMax(ref jobIdHighWater, snapshot.JobIdHighWater);
+        InterlockedMax(ref _jobIdHighWater, snapshot.JobIdHighWater);
     }
 
     public static byte[] Serialize(CatalogChange change) => JsonSerializer.SerializeToUtf8Bytes(change, StoreJson.Default.CatalogChange);

@@ -19,14 +19,14 @@ public sealed partial class FasterOutpostStore
         try
         {
             await CheckpointAsync(withIndex: true, ct).ConfigureAwait(false);
-            var source = options.DataDirectory;
+            var source = _options.DataDirectory;
             var manifest = ReadManifest(source);
-            var committed = wal.CommittedUntilAddress;
+            var committed = _wal.CommittedUntilAddress;
             Directory.CreateDirectory(target);
             CopyTree(Path.Combine(source, "checkpoints"), Path.Combine(target, "checkpoints"));
             foreach (var file in Directory.EnumerateFiles(source, "*.log.*"))
                 File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-            var walStart = await wal.ExportAsync(manifest.WalStart, committed, Path.Combine(target, "wal"), options).ConfigureAwait(false);
+            var walStart = await _wal.ExportAsync(manifest.WalStart, committed, Path.Combine(target, "wal"), _options).ConfigureAwait(false);
             var catalog = await File.ReadAllBytesAsync(Path.Combine(source, manifest.CatalogFile), ct).ConfigureAwait(false);
             // Checked before it is written: a backup that would not open is an error now, not at restore time.
             JsonSerializer.Deserialize(catalog, StoreJson.Default.CatalogSnapshot);

@@ -12,11 +12,11 @@ public sealed partial class FasterOutpostStore
         EnsureWritable();
         Scanner scanner;
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
             scanner = new Scanner
             {
-                Id = catalog.NextScannerId(),
+                Id = _catalog.NextScannerId(),
                 Name = name,
                 ApiKeyHash = apiKeyHash,
                 AllowedCidrs = allowedCidrs,
@@ -30,11 +30,11 @@ public sealed partial class FasterOutpostStore
         return scanner;
     }
 
-    public Scanner? GetScanner(long scannerId) => catalog.Scanner(scannerId);
+    public Scanner? GetScanner(long scannerId) => _catalog.Scanner(scannerId);
 
-    public Scanner? FindScannerByKeyHash(ReadOnlySpan<byte> apiKeyHash) => catalog.ScannerByKey(apiKeyHash);
+    public Scanner? FindScannerByKeyHash(ReadOnlySpan<byte> apiKeyHash) => _catalog.ScannerByKey(apiKeyHash);
 
-    public IReadOnlyList<Scanner> ListScanners() => [.. catalog.Scanners.OrderBy(s => s.Id)];
+    public IReadOnlyList<Scanner> ListScanners() => [.. _catalog.Scanners.OrderBy(s => s.Id)];
 
     public ValueTask<(StoreStatus Status, Scanner? Scanner)> UpdateScannerAsync(long scannerId, ScannerPatch patch, CancellationToken ct = default) =>
         ChangeScannerAsync(scannerId, s => s with
@@ -59,9 +59,9 @@ public sealed partial class FasterOutpostStore
         IReadOnlyList<ScannerCapability>? capabilities = null, CancellationToken ct = default)
     {
         var until = 0L;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (catalog.Scanner(scannerId) is not { } scanner) return StoreStatus.NotFound;
+            if (_catalog.Scanner(scannerId) is not { } scanner) return StoreStatus.NotFound;
             var changed = scanner with
             {
                 LastHeartbeatAt = at,
@@ -71,7 +71,7 @@ public sealed partial class FasterOutpostStore
             };
             var durable = changed.SourceIp != scanner.SourceIp || changed.Version != scanner.Version
                 || !SameCapabilities(changed.Capabilities, scanner.Capabilities)
-                || !_heartbeatsLogged.TryGetValue(scannerId, out var logged) || (at - logged).Duration() >= options.HeartbeatPersistInterval;
+                || !_heartbeatsLogged.TryGetValue(scannerId, out var logged) || (at - logged).Duration() >= _options.HeartbeatPersistInterval;
             if (durable)
             {
                 EnsureWritable();
@@ -80,7 +80,7 @@ public sealed partial class FasterOutpostStore
             }
             else
             {
-                catalog.Apply(new ScannerPut(changed));
+                _catalog.Apply(new ScannerPut(changed));
             }
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -95,9 +95,9 @@ public sealed partial class FasterOutpostStore
         EnsureWritable();
         Scanner changed;
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (catalog.Scanner(scannerId) is not { } scanner) return (StoreStatus.NotFound, null);
+            if (_catalog.Scanner(scannerId) is not { } scanner) return (StoreStatus.NotFound, null);
             changed = change(scanner);
             until = LogCatalogChange(new ScannerPut(changed));
         }
@@ -105,9 +105,9 @@ public sealed partial class FasterOutpostStore
         return (StoreStatus.Ok, changed);
     }
 
-    public string? GetDocument(string collection, string key) => catalog.Document(collection, key);
+    public string? GetDocument(string collection, string key) => _catalog.Document(collection, key);
 
-    public IReadOnlyList<KeyValuePair<string, string>> ListDocuments(string collection) => [.. catalog.Documents(collection).OrderBy(d => d.Key, StringComparer.Ordinal)];
+    public IReadOnlyList<KeyValuePair<string, string>> ListDocuments(string collection) => [.. _catalog.Documents(collection).OrderBy(d => d.Key, StringComparer.Ordinal)];
 
     public ValueTask PutDocumentAsync(string collection, string key, string json, CancellationToken ct = default) =>
         CommitCatalogChangeAsync(new DocumentPut(collection, key, json), ct);
@@ -116,9 +116,9 @@ public sealed partial class FasterOutpostStore
     {
         EnsureWritable();
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (catalog.Document(collection, key) is null) return false;
+            if (_catalog.Document(collection, key) is null) return false;
             until = LogCatalogChange(new DocumentRemoved(collection, key));
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -131,9 +131,9 @@ public sealed partial class FasterOutpostStore
     {
         EnsureWritable();
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (!catalog.Alarms.Any(a => a.Kind == kind && a.Subject == subject)) return;
+            if (!_catalog.Alarms.Any(a => a.Kind == kind && a.Subject == subject)) return;
             until = LogCatalogChange(new AlarmRemoved(kind, subject));
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -142,10 +142,10 @@ public sealed partial class FasterOutpostStore
     /// <summary>The catalog's alarms, and <see cref="StoreAlarms.Unavailable"/> while the store cannot write (it cannot be logged then, so it is shown from memory).</summary>
     public IReadOnlyList<Alarm> ListAlarms()
     {
-        var alarms = catalog.Alarms.OrderBy(a => a.RaisedAt).ToList();
+        var alarms = _catalog.Alarms.OrderBy(a => a.RaisedAt).ToList();
         if (UnavailableReason is { } reason)
         {
-            _unavailableSince ??= options.Clock.GetUtcNow();
+            _unavailableSince ??= _options.Clock.GetUtcNow();
             alarms.Add(new Alarm(StoreAlarms.Unavailable, "store", "The store cannot write: " + reason + ".", _unavailableSince.Value));
         }
         else
@@ -159,16 +159,16 @@ public sealed partial class FasterOutpostStore
     {
         EnsureWritable();
         long until;
-        lock (catalog.Mutation) until = LogCatalogChange(change);
+        lock (_catalog.Mutation) until = LogCatalogChange(change);
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
     }
 
     /// <summary>Applies a change and appends it to the log; the caller holds the lock that orders the entity's changes.</summary>
     private long LogCatalogChange(CatalogChange change)
     {
-        catalog.Apply(change);
+        _catalog.Apply(change);
         var entry = WalEntry.Begin();
         entry.AddCatalog(Catalog.Serialize(change));
-        return wal.Append(entry.Bytes);
+        return _wal.Append(entry.Bytes);
     }
 }

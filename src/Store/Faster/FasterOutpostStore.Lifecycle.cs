@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using System.Text;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;
@@ -13,14 +13,14 @@ public sealed partial class FasterOutpostStore
         IReadOnlyList<string>? jobNames = null, CancellationToken ct = default)
     {
         EnsureWritable();
-        var queue = queues.For(scannerId);
+        var queue = _queues.For(scannerId);
         var command = new JobCommand { Op = JobOp.Claim, ScannerId = scannerId, Now = Ticks.Of(now), SourceIp = IpBytes.From(sourceIp) };
         List<Job>? claimed = null;
         long until = 0;
         // Manual scans first, then, when allowed, automated ones, of the capabilities asked for: each queue is oldest first.
         while ((claimed?.Count ?? 0) < max && queue.TryDequeue(jobNames, automatedAllowed, out var jobId))
         {
-            var outcome = jobs.Execute(jobId, ref command);
+            var outcome = _jobs.Execute(jobId, ref command);
             // Refused: the job was cancelled (its scan stopped) after it was queued. Drop the id.
             if (outcome.Status != StoreStatus.Ok || !outcome.Changed) continue;
             queue.Active[jobId] = 0;
@@ -70,26 +70,26 @@ public sealed partial class FasterOutpostStore
     /// </summary>
     private void WriteErrorBeforeFailing(long scannerId, long jobId, string errorText)
     {
-        if (!jobs.TryRead(jobId, out var current) || current.ScannerId != scannerId || current.Status is not (JobStatus.Claimed or JobStatus.Running)) return;
-        blobs.Put(jobId, BlobKind.Error, Encoding.UTF8.GetBytes(errorText));
+        if (!_jobs.TryRead(jobId, out var current) || current.ScannerId != scannerId || current.Status is not (JobStatus.Claimed or JobStatus.Running)) return;
+        _blobs.Put(jobId, BlobKind.Error, Encoding.UTF8.GetBytes(errorText));
     }
 
     public async ValueTask<RequeueResult> RequeueScannerJobsAsync(long scannerId, int maxAttempts, DateTimeOffset now, CancellationToken ct = default)
     {
         EnsureWritable();
-        var queue = queues.For(scannerId);
-        var scannerName = catalog.Scanner(scannerId)?.Name ?? $"#{scannerId}";
+        var queue = _queues.For(scannerId);
+        var scannerName = _catalog.Scanner(scannerId)?.Name ?? $"#{scannerId}";
         int requeued = 0, failed = 0;
         long until = 0;
         foreach (var jobId in queue.Active.Keys.Order())
         {
             var command = new JobCommand { Op = JobOp.Requeue, ScannerId = scannerId, Now = Ticks.Of(now), MaxAttempts = maxAttempts };
-            if (jobs.TryRead(jobId, out var current) && current.Attempts >= maxAttempts)
+            if (_jobs.TryRead(jobId, out var current) && current.Attempts >= maxAttempts)
             {
                 command.ErrorText = $"scanner {scannerName} went offline while holding the job; gave up after {current.Attempts + 1} attempts";
                 WriteErrorBeforeFailing(scannerId, jobId, command.ErrorText);
             }
-            var outcome = jobs.Execute(jobId, ref command);
+            var outcome = _jobs.Execute(jobId, ref command);
             queue.Active.TryRemove(jobId, out _);
             if (!outcome.Changed) continue;
             until = Math.Max(until, outcome.WalUntil);
@@ -108,33 +108,33 @@ public sealed partial class FasterOutpostStore
     }
 
     /// <summary>The job name a scan's jobs run: the queue they wait in.</summary>
-    private string CapabilityOf(long scanId) => catalog.Scan(scanId)?.Spec.Capability ?? ScanSpec.DefaultCapability;
+    private string CapabilityOf(long scanId) => _catalog.Scan(scanId)?.Spec.Capability ?? ScanSpec.DefaultCapability;
 
-    public Job? GetJob(long jobId) => jobs.TryRead(jobId, out var record) ? ToJob(in record) : null;
+    public Job? GetJob(long jobId) => _jobs.TryRead(jobId, out var record) ? ToJob(in record) : null;
 
     public IReadOnlyList<Job> ListActiveJobs(long scannerId)
     {
         var result = new List<Job>();
-        foreach (var jobId in queues.For(scannerId).Active.Keys.Order())
-            if (jobs.TryRead(jobId, out var record) && record.Status is JobStatus.Claimed or JobStatus.Running) result.Add(ToJob(in record));
+        foreach (var jobId in _queues.For(scannerId).Active.Keys.Order())
+            if (_jobs.TryRead(jobId, out var record) && record.Status is JobStatus.Claimed or JobStatus.Running) result.Add(ToJob(in record));
         return result;
     }
 
     private ValueTask<JobUpdate> ExecuteAsync(long jobId, ref JobCommand command, CancellationToken ct)
     {
-        var outcome = jobs.Execute(jobId, ref command);
-        if (outcome.Changed && outcome.Record.Status.IsFinished()) queues.For(outcome.Record.ScannerId).Active.TryRemove(jobId, out _);
+        var outcome = _jobs.Execute(jobId, ref command);
+        if (outcome.Changed && outcome.Record.Status.IsFinished()) _queues.For(outcome.Record.ScannerId).Active.TryRemove(jobId, out _);
         var update = new JobUpdate(outcome.Status, outcome.Record.Has(JobFlags.StopRequested));
         if (outcome.Status == StoreStatus.NotFound) return ValueTask.FromResult(update);
         // An answer that changed nothing (an idempotent repeat, a refusal) still rests on state some earlier,
         // maybe uncommitted, entry produced: wait for everything logged so far before answering.
-        var until = outcome.Changed ? outcome.WalUntil : wal.TailAddress;
-        return wal.CommittedUntilAddress >= until ? ValueTask.FromResult(update) : AwaitDurable(until, update, ct);
+        var until = outcome.Changed ? outcome.WalUntil : _wal.TailAddress;
+        return _wal.CommittedUntilAddress >= until ? ValueTask.FromResult(update) : AwaitDurable(until, update, ct);
     }
 
     private async ValueTask<JobUpdate> AwaitDurable(long until, JobUpdate update, CancellationToken ct)
     {
-        await wal.WaitCommittedAsync(until, ct).ConfigureAwait(false);
+        await _wal.WaitCommittedAsync(until, ct).ConfigureAwait(false);
         return update;
     }
 }

@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using System.Text;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;
@@ -15,11 +15,11 @@ public sealed partial class FasterOutpostStore
         var specs = EncodeSpecs(newJobs);
         ScanEntry scan;
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
             var ticks = Ticks.Of(now);
             var status = newJobs.Count > 0 ? ScanStatus.Running : ScanStatus.Scheduled;
-            scan = catalog.ApplyScan(new ScanState(catalog.NextScanId(), spec, status, ticks, newJobs.Count > 0 ? ticks : 0, 0, []));
+            scan = _catalog.ApplyScan(new ScanState(_catalog.NextScanId(), spec, status, ticks, newJobs.Count > 0 ? ticks : 0, 0, []));
             until = EnqueueJobs(scan, newJobs, specs, ticks, rerunOf: 0);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -32,9 +32,9 @@ public sealed partial class FasterOutpostStore
         var specs = EncodeSpecs(newJobs);
         ScanEntry? scan;
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            scan = catalog.Scan(scanId);
+            scan = _catalog.Scan(scanId);
             if (scan is null) return (StoreStatus.NotFound, null);
             if (newJobs.Count == 0 || !scan.TryMove(ScanStatus.Scheduled, ScanStatus.Running)) return (StoreStatus.InvalidTransition, scan.ToModel());
             scan.StartedAt = Ticks.Of(now);
@@ -65,7 +65,7 @@ public sealed partial class FasterOutpostStore
     {
         if (newJobs.Count > 0)
         {
-            var range = catalog.ReserveJobIds(newJobs.Count);
+            var range = _catalog.ReserveJobIds(newJobs.Count);
             var entry = WalEntry.Begin();
             for (var i = 0; i < newJobs.Count; i++)
             {
@@ -85,17 +85,17 @@ public sealed partial class FasterOutpostStore
                 var spec = specs[i];
                 if (entry.Length > 0 && entry.Length + WalEntry.JobPartsBytes(spec.Length) > WriteAheadLog.MaxEntryBytes)
                 {
-                    wal.Append(entry.Bytes);
+                    _wal.Append(entry.Bytes);
                     entry = WalEntry.Begin();
                 }
                 // The blob goes in before the entry that references it, so a checkpoint never holds one without the other.
-                blobs.Put(record.JobId, BlobKind.Spec, spec);
-                jobs.Upsert(in record);
+                _blobs.Put(record.JobId, BlobKind.Spec, spec);
+                _jobs.Upsert(in record);
                 scan.Tally.Add(in record);
                 entry.AddJobBlob(record.JobId, BlobKind.Spec, spec);
                 entry.AddJobImage(in record);
             }
-            if (entry.Length > 0) wal.Append(entry.Bytes);
+            if (entry.Length > 0) _wal.Append(entry.Bytes);
             scan.AddJobRange(range);
         }
         long until;
@@ -105,20 +105,20 @@ public sealed partial class FasterOutpostStore
             var first = scan.JobRanges[^1].First;
             for (var i = 0; i < newJobs.Count; i++)
             {
-                queues.For(newJobs[i].ScannerId).For(scan.Spec.Capability, scan.Spec.Automated).Fresh.Enqueue(first + i);
+                _queues.For(newJobs[i].ScannerId).For(scan.Spec.Capability, scan.Spec.Automated).Fresh.Enqueue(first + i);
             }
         }
         return until;
     }
 
-    public Scan? GetScan(long scanId) => catalog.Scan(scanId)?.ToModel();
+    public Scan? GetScan(long scanId) => _catalog.Scan(scanId)?.ToModel();
 
-    public IReadOnlyList<Scan> ListScans() => [.. catalog.Scans.OrderByDescending(s => s.Id).Select(s => s.ToModel())];
+    public IReadOnlyList<Scan> ListScans() => [.. _catalog.Scans.OrderByDescending(s => s.Id).Select(s => s.ToModel())];
 
     public async ValueTask<(StoreStatus Status, Scan? Scan)> StopScanAsync(long scanId, DateTimeOffset now, CancellationToken ct = default)
     {
         EnsureWritable();
-        if (catalog.Scan(scanId) is not { } scan) return (StoreStatus.NotFound, null);
+        if (_catalog.Scan(scanId) is not { } scan) return (StoreStatus.NotFound, null);
         var ticks = Ticks.Of(now);
         long until;
         lock (scan.Gate)
@@ -140,7 +140,7 @@ public sealed partial class FasterOutpostStore
         var command = new JobCommand { Op = JobOp.StopOrCancel, Now = ticks };
         foreach (var jobId in JobIdsOf(scan))
         {
-            var outcome = jobs.Execute(jobId, ref command);
+            var outcome = _jobs.Execute(jobId, ref command);
             until = Math.Max(until, outcome.WalUntil);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -151,9 +151,9 @@ public sealed partial class FasterOutpostStore
     {
         EnsureWritable();
         long until;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            if (catalog.Scan(scanId) is not { } scan) return StoreStatus.NotFound;
+            if (_catalog.Scan(scanId) is not { } scan) return StoreStatus.NotFound;
             if (scan.Status != ScanStatus.Scheduled) return StoreStatus.InvalidTransition;
             until = LogCatalogChange(new ScanRemoved(scanId));
         }
@@ -163,25 +163,25 @@ public sealed partial class FasterOutpostStore
 
     public IReadOnlyList<Job> ListScanJobs(long scanId)
     {
-        if (catalog.Scan(scanId) is not { } scan) return [];
+        if (_catalog.Scan(scanId) is not { } scan) return [];
         var result = new List<Job>();
         foreach (var jobId in JobIdsOf(scan))
-            if (jobs.TryRead(jobId, out var record)) result.Add(ToJob(in record));
+            if (_jobs.TryRead(jobId, out var record)) result.Add(ToJob(in record));
         return result;
     }
 
     public async ValueTask<(StoreStatus Status, Job? Job)> RerunAsync(long jobId, DateTimeOffset now, CancellationToken ct = default)
     {
         EnsureWritable();
-        if (!jobs.TryRead(jobId, out var old)) return (StoreStatus.NotFound, null);
-        if (!old.Status.IsFinished() || catalog.Scan(old.ScanId) is not { } scan) return (StoreStatus.InvalidTransition, ToJob(in old));
+        if (!_jobs.TryRead(jobId, out var old)) return (StoreStatus.NotFound, null);
+        if (!old.Status.IsFinished() || _catalog.Scan(old.ScanId) is not { } scan) return (StoreStatus.InvalidTransition, ToJob(in old));
         var ticks = Ticks.Of(now);
         long until;
         long newId;
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
             var supersede = new JobCommand { Op = JobOp.Supersede, ScannerId = old.ScannerId, Now = ticks };
-            var superseded = jobs.Execute(jobId, ref supersede);
+            var superseded = _jobs.Execute(jobId, ref supersede);
             if (superseded.Status != StoreStatus.Ok) return (superseded.Status, ToJob(in superseded.Record));
             lock (scan.Gate)
             {
@@ -192,9 +192,9 @@ public sealed partial class FasterOutpostStore
                     scan.FinishedAt = 0;
                 }
             }
-            var spec = blobs.Get(jobId, BlobKind.Spec) ?? JobSpecCodec.Encode("", []);
+            var spec = _blobs.Get(jobId, BlobKind.Spec) ?? JobSpecCodec.Encode("", []);
             var (name, targets) = JobSpecCodec.Decode(spec);
-            newId = catalog.JobIdHighWater + 1;
+            newId = _catalog.JobIdHighWater + 1;
             until = EnqueueJobs(scan, [new NewJob(old.ScannerId, name, targets, old.MaxProbesPerSecond)], [spec], ticks, rerunOf: jobId);
             until = Math.Max(until, superseded.WalUntil);
         }
@@ -207,12 +207,12 @@ public sealed partial class FasterOutpostStore
         EnsureWritable();
         var cutoffTicks = Ticks.Of(cutoff);
         var removed = new List<long>();
-        var highWater = catalog.JobIdHighWater;
-        var jobId = lowestJobId;
+        var highWater = _catalog.JobIdHighWater;
+        var jobId = _lowestJobId;
         var firstKept = 0L;
         for (; jobId <= highWater; jobId++)
         {
-            if (!jobs.TryRead(jobId, out var record)) continue;
+            if (!_jobs.TryRead(jobId, out var record)) continue;
             if (record.CreatedAt >= cutoffTicks) break;
             if (!record.Status.IsFinished())
             {
@@ -221,20 +221,20 @@ public sealed partial class FasterOutpostStore
                 continue;
             }
             RemoveJobRecord(jobId);
-            catalog.Scan(record.ScanId)?.Tally.Remove(in record);
+            _catalog.Scan(record.ScanId)?.Tally.Remove(in record);
             removed.Add(jobId);
         }
-        lowestJobId = firstKept != 0 ? firstKept : jobId;
+        _lowestJobId = firstKept != 0 ? firstKept : jobId;
         long until = 0;
         for (var i = 0; i < removed.Count; i += 100_000)
         {
             var entry = WalEntry.Begin();
             entry.AddJobsRemoved(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed).Slice(i, Math.Min(100_000, removed.Count - i)));
-            until = wal.Append(entry.Bytes);
+            until = _wal.Append(entry.Bytes);
         }
-        lock (catalog.Mutation)
+        lock (_catalog.Mutation)
         {
-            foreach (var scan in catalog.Scans.ToList())
+            foreach (var scan in _catalog.Scans.ToList())
                 if (scan.Status.IsFinished() && scan.FinishedAt < cutoffTicks && scan.Tally.Counts.Total == 0)
                     until = LogCatalogChange(new ScanRemoved(scan.Id));
         }
@@ -249,12 +249,12 @@ public sealed partial class FasterOutpostStore
     }
 
     private (string Name, IReadOnlyList<JobTarget> Targets) ReadSpec(long jobId) =>
-        blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JobSpecCodec.Decode(bytes) : ("", []);
+        _blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JobSpecCodec.Decode(bytes) : ("", []);
 
     private Job ToJob(in JobRecord record)
     {
         var (name, targets) = ReadSpec(record.JobId);
-        var error = record.Status == JobStatus.Failed && blobs.Get(record.JobId, BlobKind.Error) is { } text ? Encoding.UTF8.GetString(text) : null;
+        var error = record.Status == JobStatus.Failed && _blobs.Get(record.JobId, BlobKind.Error) is { } text ? Encoding.UTF8.GetString(text) : null;
         return new Job
         {
             JobId = record.JobId,

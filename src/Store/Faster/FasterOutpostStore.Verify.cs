@@ -35,8 +35,8 @@ public sealed partial class FasterOutpostStore
         try
         {
             var report = store.Recovery;
-            var scans = store.catalog.Scans.Count();
-            var scanners = store.catalog.Scanners.Count();
+            var scans = store._catalog.Scans.Count();
+            var scanners = store._catalog.Scanners.Count();
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  checkpoint: restored; {report.EntriesReplayed:N0} write-ahead log entries after it replayed")).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

@@ -1,6 +1,6 @@
-using Outpost.Store.Lifecycle;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 
 namespace Outpost.Store.Faster;
@@ -22,18 +22,18 @@ namespace Outpost.Store.Faster;
 /// </summary>
 public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
 {
-    private readonly FasterStoreOptions options;
-    private readonly ILogger logger;
+    private readonly FasterStoreOptions _options;
+    private readonly ILogger _logger;
     private readonly FileStream _lock;
     private readonly bool _isNew;
-    private readonly WriteAheadLog wal;
-    private readonly Catalog catalog = new();
-    private readonly JobTable jobs;
-    private readonly BlobTable blobs;
-    private readonly ScannerQueues queues = new();
+    private readonly WriteAheadLog _wal;
+    private readonly Catalog _catalog = new();
+    private readonly JobTable _jobs;
+    private readonly BlobTable _blobs;
+    private readonly ScannerQueues _queues = new();
     private readonly DiskGuard _diskGuard;
-    private readonly Checkpointer checkpointer;
-    private long lowestJobId = 1;
+    private readonly Checkpointer _checkpointer;
+    private long _lowestJobId = 1;
     /// <summary>When each scanner's heartbeat was last logged (guarded by the catalog lock); see RecordHeartbeatAsync.</summary>
     private readonly Dictionary<long, DateTimeOffset> _heartbeatsLogged = [];
     /// <summary>The tables' log tails at their last index checkpoint (-1: none since opening).</summary>
@@ -49,17 +49,17 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
 
     private FasterOutpostStore(FasterStoreOptions options, ILoggerFactory loggerFactory)
     {
-        this.options = options;
-        logger = loggerFactory.CreateLogger<FasterOutpostStore>();
+        this._options = options;
+        _logger = loggerFactory.CreateLogger<FasterOutpostStore>();
         _lock = StoreFiles.Lock(options.DataDirectory);
         try
         {
             _isNew = StoreFiles.PrepareNew(options.DataDirectory);
-            wal = OpenWal(options, loggerFactory);
-            jobs = new JobTable(options.DataDirectory, options, new JobFunctions(wal, catalog));
-            blobs = new BlobTable(options.DataDirectory, options);
+            _wal = OpenWal(options, loggerFactory);
+            _jobs = new JobTable(options.DataDirectory, options, new JobFunctions(_wal, _catalog));
+            _blobs = new BlobTable(options.DataDirectory, options);
             _diskGuard = new DiskGuard(options.DataDirectory, options.MinFreeBytes, options.Clock);
-            checkpointer = new Checkpointer(this, options, logger);
+            _checkpointer = new Checkpointer(this, options, _logger);
         }
         catch
         {
@@ -101,7 +101,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
                 await store.CheckpointAsync(withIndex: true, ct).ConfigureAwait(false);
                 StoreFiles.FinishCreation(options.DataDirectory);
             }
-            if (!verifyOnly) store.checkpointer.Start();
+            if (!verifyOnly) store._checkpointer.Start();
             return store;
         }
         catch
@@ -118,7 +118,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     public bool IsNew => _isNew;
 
     /// <summary>The store cannot take changes now: the disk is (nearly) full, or the write-ahead log cannot write.</summary>
-    public string? UnavailableReason => _diskGuard.Problem ?? wal.Failure;
+    public string? UnavailableReason => _diskGuard.Problem ?? _wal.Failure;
 
     /// <summary>
     /// Refuses a change before anything is touched while the disk guard says there is no room: the caller gets
@@ -137,37 +137,37 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     private void Recover()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var directory = options.DataDirectory;
+        var directory = _options.DataDirectory;
         if (_isNew)
         {
             Recovery = new RecoveryReport(false, 0, 0, 0, clock.Elapsed, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
-            LogCreated(logger, directory);
+            LogCreated(_logger, directory);
             return;
         }
         var manifest = ReadManifest(directory);
         // The two tables restore independently: side by side, on both cores.
         try
         {
-            Task.WaitAll(Task.Run(() => jobs.Recover(directory)), Task.Run(() => blobs.Recover(directory)));
+            Task.WaitAll(Task.Run(() => _jobs.Recover(directory)), Task.Run(() => _blobs.Recover(directory)));
         }
         catch (AggregateException e) when (e.InnerExceptions.OfType<StoreDamagedException>().FirstOrDefault() is { } damaged)
         {
             throw damaged;
         }
-        StoreFiles.CheckSegments(directory, "jobs.log", Math.Max(FasterKvTables.PageSizeBits, options.LogSegmentSizeBits), jobs.LogBegin, jobs.LogTail, "the job table");
-        StoreFiles.CheckSegments(directory, "blobs.log", Math.Max(FasterKvTables.PageSizeBits, options.LogSegmentSizeBits), blobs.LogBegin, blobs.LogTail, "the blob table");
+        StoreFiles.CheckSegments(directory, "jobs.log", Math.Max(FasterKvTables.PageSizeBits, _options.LogSegmentSizeBits), _jobs.LogBegin, _jobs.LogTail, "the job table");
+        StoreFiles.CheckSegments(directory, "blobs.log", Math.Max(FasterKvTables.PageSizeBits, _options.LogSegmentSizeBits), _blobs.LogBegin, _blobs.LogTail, "the blob table");
         var checkpointTime = clock.Elapsed;
         var snapshot = ReadCatalog(directory, manifest.CatalogFile);
-        catalog.Load(snapshot);
+        _catalog.Load(snapshot);
         var walDirectory = Path.Combine(directory, "wal");
-        if (wal.TailAddress < manifest.WalStart)
-            throw StoreDamagedException.Of(walDirectory, $"ends at address {wal.TailAddress}, before the checkpoint's start {manifest.WalStart}: acknowledged changes are missing");
-        StoreFiles.CheckSegments(walDirectory, "wal.log", Math.Max(22, options.WalSegmentSizeBits), Math.Max(manifest.WalStart, wal.BeginAddress), wal.TailAddress, "the write-ahead log");
-        var replayed = Replay(Math.Max(manifest.WalStart, wal.BeginAddress));
+        if (_wal.TailAddress < manifest.WalStart)
+            throw StoreDamagedException.Of(walDirectory, $"ends at address {_wal.TailAddress}, before the checkpoint's start {manifest.WalStart}: acknowledged changes are missing");
+        StoreFiles.CheckSegments(walDirectory, "wal.log", Math.Max(22, _options.WalSegmentSizeBits), Math.Max(manifest.WalStart, _wal.BeginAddress), _wal.TailAddress, "the write-ahead log");
+        var replayed = Replay(Math.Max(manifest.WalStart, _wal.BeginAddress));
         var replayTime = clock.Elapsed - checkpointTime;
         var (live, orphans) = RebuildIndexes(Math.Max(1, snapshot.JobIdFloor));
         Recovery = new RecoveryReport(true, replayed, live, orphans, clock.Elapsed, checkpointTime, replayTime, clock.Elapsed - checkpointTime - replayTime);
-        LogRecovered(logger, live, replayed, orphans, clock.Elapsed.TotalMilliseconds);
+        LogRecovered(_logger, live, replayed, orphans, clock.Elapsed.TotalMilliseconds);
     }
 
     private static Manifest ReadManifest(string directory)
@@ -204,7 +204,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     private long Replay(long from)
     {
         long entries = 0;
-        using var iterator = wal.Scan(from);
+        using var iterator = _wal.Scan(from);
         while (iterator.GetNext(out byte[] entry, out var length, out _))
         {
             var reader = new WalEntryReader(entry.AsSpan(0, length));
@@ -219,16 +219,16 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         switch (part)
         {
             case WalPart.JobImage:
-                jobs.Upsert(System.Runtime.InteropServices.MemoryMarshal.Read<JobRecord>(payload));
+                _jobs.Upsert(System.Runtime.InteropServices.MemoryMarshal.Read<JobRecord>(payload));
                 break;
             case WalPart.JobBlob:
-                blobs.Put(BitConverter.ToInt64(payload), (BlobKind)payload[8], payload[9..]);
+                _blobs.Put(BitConverter.ToInt64(payload), (BlobKind)payload[8], payload[9..]);
                 break;
             case WalPart.Catalog:
-                catalog.Apply(Catalog.Deserialize(payload));
+                _catalog.Apply(Catalog.Deserialize(payload));
                 break;
             case WalPart.ScanStatus:
-                catalog.ApplyScanStatus(BitConverter.ToInt64(payload), (ScanStatus)payload[8], BitConverter.ToInt64(payload[9..]));
+                _catalog.ApplyScanStatus(BitConverter.ToInt64(payload), (ScanStatus)payload[8], BitConverter.ToInt64(payload[9..]));
                 break;
             case WalPart.JobsRemoved:
                 foreach (var jobId in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(payload)) RemoveJobRecord(jobId);
@@ -246,12 +246,12 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     /// </summary>
     private (long Live, long Orphans) RebuildIndexes(long floor)
     {
-        var highWater = catalog.JobIdHighWater;
+        var highWater = _catalog.JobIdHighWater;
         var middle = floor + (highWater - floor) / 2;
         var halves = new[] { new RebuildHalf(floor, middle), new RebuildHalf(middle + 1, highWater) };
-        Parallel.ForEach(halves, half => jobs.ForEach(half.First, half.Last, (in JobRecord record) =>
+        Parallel.ForEach(halves, half => _jobs.ForEach(half.First, half.Last, (in JobRecord record) =>
         {
-            var scan = catalog.Scan(record.ScanId);
+            var scan = _catalog.Scan(record.ScanId);
             if (scan is null || !scan.OwnsJob(record.JobId))
             {
                 half.Orphans.Add(record.JobId);
@@ -261,18 +261,18 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
             half.Live++;
             half.TallyOf(scan).Add(in record);
             if (record.Status == JobStatus.Queued) half.Queued.Add((record.ScannerId, record.JobId, record.Has(JobFlags.Automated), scan.Spec.Capability));
-            else if (record.Status is JobStatus.Claimed or JobStatus.Running) queues.For(record.ScannerId).Active[record.JobId] = 0;
+            else if (record.Status is JobStatus.Claimed or JobStatus.Running) _queues.For(record.ScannerId).Active[record.JobId] = 0;
         }));
         foreach (var half in halves)
         {
             foreach (var (scannerId, jobId, automated, capability) in half.Queued)
             {
-                queues.For(scannerId).For(capability, automated).Fresh.Enqueue(jobId);
+                _queues.For(scannerId).For(capability, automated).Fresh.Enqueue(jobId);
             }
             foreach (var jobId in half.Orphans) RemoveJobRecord(jobId);
             foreach (var (scan, tally) in half.Tallies) scan.Tally.AddFrom(tally);
         }
-        lowestJobId = Math.Max(floor, halves[0].Lowest != 0 ? halves[0].Lowest : halves[1].Lowest != 0 ? halves[1].Lowest : highWater + 1);
+        _lowestJobId = Math.Max(floor, halves[0].Lowest != 0 ? halves[0].Lowest : halves[1].Lowest != 0 ? halves[1].Lowest : highWater + 1);
         return (halves.Sum(h => h.Live), halves.Sum(h => h.Orphans.Count));
     }
 
@@ -293,9 +293,9 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
 
     private void RemoveJobRecord(long jobId)
     {
-        jobs.Delete(jobId);
-        blobs.Delete(jobId, BlobKind.Spec);
-        blobs.Delete(jobId, BlobKind.Error);
+        _jobs.Delete(jobId);
+        _blobs.Delete(jobId, BlobKind.Spec);
+        _blobs.Delete(jobId, BlobKind.Error);
     }
 
     /// <summary>
@@ -321,16 +321,16 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     private async Task CompactAndCheckpointAsync(CancellationToken ct)
     {
         var compacted = false;
-        if (jobs.LogTail - jobs.LogBegin >= Math.Max(options.CompactionMinBytes, 2 * _compactedJobBytes))
+        if (_jobs.LogTail - _jobs.LogBegin >= Math.Max(_options.CompactionMinBytes, 2 * _compactedJobBytes))
         {
-            jobs.Compact();
-            _compactedJobBytes = jobs.LogTail - jobs.LogBegin;
+            _jobs.Compact();
+            _compactedJobBytes = _jobs.LogTail - _jobs.LogBegin;
             compacted = true;
         }
-        if (blobs.LogTail - blobs.LogBegin >= Math.Max(options.CompactionMinBytes, 2 * _compactedBlobBytes))
+        if (_blobs.LogTail - _blobs.LogBegin >= Math.Max(_options.CompactionMinBytes, 2 * _compactedBlobBytes))
         {
-            blobs.Compact();
-            _compactedBlobBytes = blobs.LogTail - blobs.LogBegin;
+            _blobs.Compact();
+            _compactedBlobBytes = _blobs.LogTail - _blobs.LogBegin;
             compacted = true;
         }
         // After a compaction the index is checkpointed too, so recovery never starts from an index that points
@@ -345,35 +345,35 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     /// </summary>
     internal async Task CheckpointAsync(bool? withIndex, CancellationToken ct)
     {
-        var walStart = wal.TailAddress;
+        var walStart = _wal.TailAddress;
         // The manifest must never point past what is on disk: entries before walStart are committed first.
-        await wal.WaitCommittedAsync(walStart, ct).ConfigureAwait(false);
-        var snapshot = catalog.Snapshot() with { JobIdFloor = lowestJobId };
-        var (jobTail, blobTail) = (jobs.LogTail, blobs.LogTail);
+        await _wal.WaitCommittedAsync(walStart, ct).ConfigureAwait(false);
+        var snapshot = _catalog.Snapshot() with { JobIdFloor = _lowestJobId };
+        var (jobTail, blobTail) = (_jobs.LogTail, _blobs.LogTail);
         var index = withIndex ?? (Grown(jobTail, _indexedJobTail) || Grown(blobTail, _indexedBlobTail));
-        await jobs.CheckpointAsync(index, ct).ConfigureAwait(false);
-        await blobs.CheckpointAsync(index, ct).ConfigureAwait(false);
+        await _jobs.CheckpointAsync(index, ct).ConfigureAwait(false);
+        await _blobs.CheckpointAsync(index, ct).ConfigureAwait(false);
         if (index) (_indexedJobTail, _indexedBlobTail) = (jobTail, blobTail);
-        Manifest.Write(options.DataDirectory, walStart, JsonSerializer.SerializeToUtf8Bytes(snapshot, StoreJson.Default.CatalogSnapshot));
-        wal.TruncateUntil(walStart);
+        Manifest.Write(_options.DataDirectory, walStart, JsonSerializer.SerializeToUtf8Bytes(snapshot, StoreJson.Default.CatalogSnapshot));
+        _wal.TruncateUntil(walStart);
     }
 
     private static bool Grown(long tail, long indexedTail) => indexedTail < 0 || tail - indexedTail >= Math.Max(64L << 20, indexedTail / 4);
 
-    internal long WalBytesSinceCheckpoint(long lastStart) => wal.TailAddress - lastStart;
+    internal long WalBytesSinceCheckpoint(long lastStart) => _wal.TailAddress - lastStart;
 
-    internal long WalTail => wal.TailAddress;
+    internal long WalTail => _wal.TailAddress;
 
-    internal long JobIdHighWater => catalog.JobIdHighWater;
+    internal long JobIdHighWater => _catalog.JobIdHighWater;
 
     private ValueTask WaitDurableAsync(long walUntil, CancellationToken ct) =>
-        walUntil == 0 ? ValueTask.CompletedTask : wal.WaitCommittedAsync(walUntil, ct);
+        walUntil == 0 ? ValueTask.CompletedTask : _wal.WaitCommittedAsync(walUntil, ct);
 
     public ValueTask DisposeAsync() => DisposeCoreAsync(checkpoint: true);
 
     private async ValueTask DisposeCoreAsync(bool checkpoint)
     {
-        await checkpointer.DisposeAsync().ConfigureAwait(false);
+        await _checkpointer.DisposeAsync().ConfigureAwait(false);
         if (checkpoint)
         {
             try
@@ -383,12 +383,12 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or StoreUnavailableException)
             {
-                LogShutdownCheckpointFailed(logger, e);
+                LogShutdownCheckpointFailed(_logger, e);
             }
         }
-        await wal.DisposeAsync().ConfigureAwait(false);
-        jobs.Dispose();
-        blobs.Dispose();
+        await _wal.DisposeAsync().ConfigureAwait(false);
+        _jobs.Dispose();
+        _blobs.Dispose();
         _diskGuard.Dispose();
         _maintenance.Dispose();
         await _lock.DisposeAsync().ConfigureAwait(false);

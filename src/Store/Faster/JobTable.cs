@@ -1,5 +1,5 @@
-using Outpost.Store.Lifecycle;
 using FASTER.core;
+using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
 using JobSession = FASTER.core.ClientSession<long, Outpost.Store.Lifecycle.JobRecord, Outpost.Store.Lifecycle.JobCommand, Outpost.Store.Lifecycle.JobOutcome, FASTER.core.Empty, Outpost.Store.Faster.JobFunctions>;
 
@@ -11,21 +11,21 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed class JobTable : IDisposable
 {
-    private readonly IDevice device;
-    private readonly FasterKV<long, JobRecord> kv;
-    private readonly SessionPool<JobSession> sessions;
+    private readonly IDevice _device;
+    private readonly FasterKV<long, JobRecord> _kv;
+    private readonly SessionPool<JobSession> _sessions;
 
     public JobTable(string directory, FasterStoreOptions options, JobFunctions functions)
     {
-        device = FasterKvTables.Device(directory, "jobs");
-        kv = new FasterKV<long, JobRecord>(FasterKvTables.Settings<long, JobRecord>(options, "jobs", device, options.JobMemorySizeBits, options.JobIndexBuckets));
-        sessions = new SessionPool<JobSession>(() => kv.For(functions).NewSession<JobFunctions>());
+        _device = FasterKvTables.Device(directory, "jobs");
+        _kv = new FasterKV<long, JobRecord>(FasterKvTables.Settings<long, JobRecord>(options, "jobs", _device, options.JobMemorySizeBits, options.JobIndexBuckets));
+        _sessions = new SessionPool<JobSession>(() => _kv.For(functions).NewSession<JobFunctions>());
     }
 
     /// <summary>Runs one lifecycle RMW. Synchronous: a record on disk is read in place of waiting asynchronously.</summary>
     public JobOutcome Execute(long jobId, ref JobCommand command)
     {
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             JobOutcome outcome = default;
@@ -34,27 +34,27 @@ internal sealed class JobTable : IDisposable
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
     public bool TryRead(long jobId, out JobRecord record)
     {
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             return TryRead(session, jobId, out record);
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
     /// <summary>Visits the records of ids <paramref name="first"/>..<paramref name="last"/> that exist, in id order, on one session.</summary>
     public void ForEach(long first, long last, JobVisitor visit)
     {
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             for (var jobId = first; jobId <= last; jobId++)
@@ -62,7 +62,7 @@ internal sealed class JobTable : IDisposable
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
@@ -87,7 +87,7 @@ internal sealed class JobTable : IDisposable
     /// <summary>Writes a whole record: a new job, or recovery's replay of a logged image.</summary>
     public void Upsert(in JobRecord record)
     {
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             var key = record.JobId;
@@ -96,43 +96,43 @@ internal sealed class JobTable : IDisposable
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
     public void Delete(long jobId)
     {
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
             session.Delete(ref jobId);
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
-    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(kv, withIndex, "job", ct);
+    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(_kv, withIndex, "job", ct);
 
     /// <summary>Restores the latest checkpoint (the store has one: see <see cref="FasterOutpostStore"/>).</summary>
-    public void Recover(string directory) => FasterKvTables.Recover(kv, directory, "jobs");
+    public void Recover(string directory) => FasterKvTables.Recover(_kv, directory, "jobs");
 
-    public long LogBegin => kv.Log.BeginAddress;
+    public long LogBegin => _kv.Log.BeginAddress;
 
-    public long LogTail => kv.Log.TailAddress;
+    public long LogTail => _kv.Log.TailAddress;
 
     /// <summary>Copies the live records of the read-only part of the log forward; the next checkpoint drops the files before them.</summary>
     public long Compact()
     {
-        var session = sessions.Rent();
+        var session = _sessions.Rent();
         try
         {
-            return FasterKvTables.Compact(kv, session);
+            return FasterKvTables.Compact(_kv, session);
         }
         finally
         {
-            sessions.Return(session);
+            _sessions.Return(session);
         }
     }
 
@@ -147,9 +147,9 @@ internal sealed class JobTable : IDisposable
 
     public void Dispose()
     {
-        sessions.Dispose();
-        kv.Dispose();
-        device.Dispose();
+        _sessions.Dispose();
+        _kv.Dispose();
+        _device.Dispose();
     }
 }
 

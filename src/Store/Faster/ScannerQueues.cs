@@ -22,9 +22,9 @@ internal sealed class ScannerQueues
 /// </summary>
 internal sealed class ScannerQueue
 {
-    private readonly object grow = new();
+    private readonly object _grow = new();
     // Copy-on-write: a capability is added once per scanner and name, claims read whichever array is current.
-    private volatile CapabilityQueues[] byName = [];
+    private volatile CapabilityQueues[] _byName = [];
 
     public ConcurrentDictionary<long, byte> Active { get; } = new();
 
@@ -43,7 +43,7 @@ internal sealed class ScannerQueue
     /// </summary>
     public bool TryDequeue(IReadOnlyList<string>? jobNames, bool automatedAllowed, out long jobId)
     {
-        var all = byName;
+        var all = _byName;
         foreach (var queues in all)
         {
             if (Allowed(jobNames, queues.Name) && queues.Manual.TryDequeue(out jobId)) return true;
@@ -71,18 +71,18 @@ internal sealed class ScannerQueue
 
     private CapabilityQueues Named(string jobName)
     {
-        foreach (var queues in byName)
+        foreach (var queues in _byName)
         {
             if (queues.Name == jobName) return queues;
         }
-        lock (grow)
+        lock (_grow)
         {
-            foreach (var queues in byName)
+            foreach (var queues in _byName)
             {
                 if (queues.Name == jobName) return queues;
             }
             var added = new CapabilityQueues(jobName);
-            byName = [.. byName, added];
+            _byName = [.. _byName, added];
             return added;
         }
     }

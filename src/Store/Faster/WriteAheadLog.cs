@@ -21,29 +21,29 @@ namespace Outpost.Store.Faster;
 /// </summary>
 internal sealed partial class WriteAheadLog : IAsyncDisposable
 {
-    private readonly IDevice device;
-    private readonly FasterLog log;
-    private readonly SemaphoreSlim wake = new(0);
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task committer;
-    private readonly ILogger logger;
+    private readonly IDevice _device;
+    private readonly FasterLog _log;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _committer;
+    private readonly ILogger _logger;
     private readonly TimeSpan _commitTimeout;
     private readonly ITimer _watchdog;
-    private int committerIdle;
+    private int _committerIdle;
     /// <summary>Timestamp (Stopwatch ticks) at which the commit in flight started, 0 when none is.</summary>
     private long _commitStartedAt;
     private volatile string? _failure;
     /// <summary>Completed (and replaced) after every commit: what acknowledgments wait on.</summary>
-    private TaskCompletionSource commitGeneration = NewGeneration();
+    private TaskCompletionSource _commitGeneration = NewGeneration();
 
     public WriteAheadLog(string directory, FasterStoreOptions options, ILogger logger)
     {
-        this.logger = logger;
+        this._logger = logger;
         _commitTimeout = options.CommitTimeout;
         Directory.CreateDirectory(directory);
-        device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        log = new FasterLog(Settings(device, directory, options), logger);
-        committer = Task.Run(CommitLoopAsync);
+        _device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
+        _log = new FasterLog(Settings(_device, directory, options), logger);
+        _committer = Task.Run(CommitLoopAsync);
         _watchdog = TimeProvider.System.CreateTimer(_ => CheckCommitDuration(), null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
     }
 
@@ -72,9 +72,9 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     {
         Directory.CreateDirectory(directory);
         using var copyDevice = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        using var copy = new FasterLog(Settings(copyDevice, directory, options), logger);
+        using var copy = new FasterLog(Settings(copyDevice, directory, options), _logger);
         var start = copy.TailAddress;
-        using (var iterator = log.Scan(from, until, scanUncommitted: false))
+        using (var iterator = _log.Scan(from, until, scanUncommitted: false))
         {
             while (iterator.GetNext(out byte[] entry, out var length, out _)) copy.Enqueue(entry.AsSpan(0, length));
         }
@@ -85,43 +85,43 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     /// <summary>Largest entry the log accepts (a page); larger batches are split by the caller.</summary>
     public const int MaxEntryBytes = 1 << 20;
 
-    public long TailAddress => log.TailAddress;
+    public long TailAddress => _log.TailAddress;
 
-    public long BeginAddress => log.BeginAddress;
+    public long BeginAddress => _log.BeginAddress;
 
-    public long CommittedUntilAddress => log.CommittedUntilAddress;
+    public long CommittedUntilAddress => _log.CommittedUntilAddress;
 
     /// <summary>Appends an entry and returns the address just past it: the address to wait for.</summary>
     public long Append(ReadOnlySpan<byte> entry)
     {
-        var address = log.Enqueue(entry);
-        if (Volatile.Read(ref committerIdle) == 1 && Interlocked.Exchange(ref committerIdle, 0) == 1)
-            wake.Release();
+        var address = _log.Enqueue(entry);
+        if (Volatile.Read(ref _committerIdle) == 1 && Interlocked.Exchange(ref _committerIdle, 0) == 1)
+            _wake.Release();
         return address + 1;
     }
 
     /// <summary>Completes once everything before <paramref name="untilAddress"/> is on disk.</summary>
     public ValueTask WaitCommittedAsync(long untilAddress, CancellationToken ct) =>
-        log.CommittedUntilAddress >= untilAddress ? ValueTask.CompletedTask : WaitForCommitsAsync(untilAddress, ct);
+        _log.CommittedUntilAddress >= untilAddress ? ValueTask.CompletedTask : WaitForCommitsAsync(untilAddress, ct);
 
     private async ValueTask WaitForCommitsAsync(long untilAddress, CancellationToken ct)
     {
         while (true)
         {
             // Take the generation before checking, so a commit finishing in between still wakes us.
-            var generation = Volatile.Read(ref commitGeneration);
-            if (log.CommittedUntilAddress >= untilAddress) return;
+            var generation = Volatile.Read(ref _commitGeneration);
+            if (_log.CommittedUntilAddress >= untilAddress) return;
             await (ct.CanBeCanceled ? generation.Task.WaitAsync(ct) : generation.Task).ConfigureAwait(false);
         }
     }
 
     private static TaskCompletionSource NewGeneration() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private void CompleteGeneration() => Interlocked.Exchange(ref commitGeneration, NewGeneration()).SetResult();
+    private void CompleteGeneration() => Interlocked.Exchange(ref _commitGeneration, NewGeneration()).SetResult();
 
     /// <summary>Releases everyone waiting for a commit with "unavailable": their outcome is unknown, not durable.</summary>
     private void FailGeneration() =>
-        Interlocked.Exchange(ref commitGeneration, NewGeneration()).SetException(new StoreUnavailableException(_failure ?? "the write-ahead log did not commit"));
+        Interlocked.Exchange(ref _commitGeneration, NewGeneration()).SetException(new StoreUnavailableException(_failure ?? "the write-ahead log did not commit"));
 
     /// <summary>The watchdog: a commit in flight for longer than the timeout fails its waiters (the disk hangs).</summary>
     private void CheckCommitDuration()
@@ -132,30 +132,30 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
         FailGeneration();
     }
 
-    public FasterLogScanIterator Scan(long from) => log.Scan(from, long.MaxValue, scanUncommitted: false);
+    public FasterLogScanIterator Scan(long from) => _log.Scan(from, long.MaxValue, scanUncommitted: false);
 
     /// <summary>Drops entries before <paramref name="address"/> (already covered by a checkpoint).</summary>
-    public void TruncateUntil(long address) => log.TruncateUntil(address);
+    public void TruncateUntil(long address) => _log.TruncateUntil(address);
 
     private async Task CommitLoopAsync()
     {
-        var ct = stopping.Token;
+        var ct = _stopping.Token;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                if (log.TailAddress <= log.CommittedUntilAddress)
+                if (_log.TailAddress <= _log.CommittedUntilAddress)
                 {
-                    Volatile.Write(ref committerIdle, 1);
+                    Volatile.Write(ref _committerIdle, 1);
                     // Re-check after publishing idleness, so an append that raced with us is not left waiting.
-                    if (log.TailAddress <= log.CommittedUntilAddress)
-                        await wake.WaitAsync(ct).ConfigureAwait(false);
-                    else if (Interlocked.Exchange(ref committerIdle, 0) == 0)
-                        await wake.WaitAsync(ct).ConfigureAwait(false); // an appender already woke us: consume it
+                    if (_log.TailAddress <= _log.CommittedUntilAddress)
+                        await _wake.WaitAsync(ct).ConfigureAwait(false);
+                    else if (Interlocked.Exchange(ref _committerIdle, 0) == 0)
+                        await _wake.WaitAsync(ct).ConfigureAwait(false); // an appender already woke us: consume it
                     continue;
                 }
                 Volatile.Write(ref _commitStartedAt, System.Diagnostics.Stopwatch.GetTimestamp());
-                await log.CommitAsync(ct).ConfigureAwait(false);
+                await _log.CommitAsync(ct).ConfigureAwait(false);
                 Volatile.Write(ref _commitStartedAt, 0);
                 _failure = null;
                 CompleteGeneration();
@@ -170,7 +170,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                 // their change is durable), and the next attempt may succeed once the disk is back.
                 Volatile.Write(ref _commitStartedAt, 0);
                 _failure = "the write-ahead log cannot write to disk: " + e.Message;
-                LogCommitFailed(logger, e);
+                LogCommitFailed(_logger, e);
                 FailGeneration();
                 await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
             }
@@ -181,15 +181,15 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     {
         // Commit whatever is pending so a clean shutdown loses nothing, then stop the committer.
         await _watchdog.DisposeAsync().ConfigureAwait(false);
-        await stopping.CancelAsync().ConfigureAwait(false);
-        await committer.ConfigureAwait(false);
-        if (log.TailAddress > log.CommittedUntilAddress)
-            await log.CommitAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _committer.ConfigureAwait(false);
+        if (_log.TailAddress > _log.CommittedUntilAddress)
+            await _log.CommitAsync().ConfigureAwait(false);
         CompleteGeneration();
-        log.Dispose();
-        device.Dispose();
-        wake.Dispose();
-        stopping.Dispose();
+        _log.Dispose();
+        _device.Dispose();
+        _wake.Dispose();
+        _stopping.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "write-ahead log commit failed; acknowledgments wait until it succeeds")]

@@ -108,6 +108,7 @@ internal static partial class Migrations
             DROP INDEX jobs_scan;
             -- Progress reports change no indexed column: with free room on the page they are HOT updates.
             ALTER TABLE jobs SET (fillfactor = 80);
+            """),
         (3, "scanner capabilities", """
             -- What each scanner advertised in its last heartbeat (docs/capabilities.md): [{"name","version"}, …];
             -- null until it has said, which the appliance reads as port scans only.

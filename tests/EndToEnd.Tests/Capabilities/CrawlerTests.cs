@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Crawler;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 
 namespace Outpost.EndToEnd.Tests.Capabilities;

@@ -1,5 +1,6 @@
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Screenshot;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 
 namespace Outpost.EndToEnd.Tests.Capabilities;

@@ -1,4 +1,5 @@
 using System.Net;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 
 namespace Outpost.Probe.Capabilities.Fingerprint;

@@ -1,5 +1,6 @@
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 using Outpost.Probe.Routing;
 using Outpost.Probe.Targets;

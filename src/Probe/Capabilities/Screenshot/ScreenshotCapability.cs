@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Playwright;
+using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 
 namespace Outpost.Probe.Capabilities.Screenshot;
