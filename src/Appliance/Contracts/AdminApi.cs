@@ -144,11 +144,5 @@ public sealed record RecurringSchedule(long Id, string Cron, string TimeZone, Da
 /// <summary>A due time of a schedule: <see cref="ScanId"/> for a run that started, <see cref="Skipped"/> (the reason) otherwise.</summary>
 public sealed record ScheduleRun(DateTimeOffset At, long? ScanId, string? Skipped);
 
-public sealed record LoginRequest
-{
-    public required string Secret { get; init; }
-}
-
-public sealed record SessionResponse(bool Authenticated);
 
 public sealed record StatusResponse(string Status);

@@ -7,7 +7,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Outpost.Appliance.Accounts;
 using Outpost.Appliance.Admin;
+using Outpost.Appliance.Audit;
 using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
@@ -16,6 +18,8 @@ using Outpost.Appliance.Scanner;
 using Outpost.Appliance.Scheduling;
 using Outpost.Appliance.Web;
 using Outpost.Store;
+using Outpost.Store.Records.Accounts;
+using Outpost.Store.Records.Audit;
 
 namespace Outpost.Appliance.Hosting;
 
@@ -137,8 +141,9 @@ public static partial class OutpostApp
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
         services.AddBuiltInScanner();
         services.AddOptions<OutpostOptions>()
-            .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero,
-                "Outpost:Scheduling:CycleInterval and Outpost:Retention MaxAge and Interval must be positive.");
+            .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero
+                && o.Audit.MaxAge > TimeSpan.Zero,
+                "Outpost:Scheduling:CycleInterval, Outpost:Retention MaxAge and Interval, and Outpost:Audit:MaxAge must be positive.");
         services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
         services.AddHostedService<SystemdService>();
 
@@ -146,6 +151,12 @@ public static partial class OutpostApp
             sp.GetRequiredService<IOptions<OutpostOptions>>().Value.DataDirectory, sp.GetRequiredService<ILogger<AdminToken>>()));
         services.AddSingleton<SessionStore>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<IRecordsConnections>(sp => new SqliteRecordsConnections(sp.GetRequiredService<IOptions<OutpostOptions>>().Value.DataDirectory));
+        services.AddSingleton<AccountRepository>();
+        services.AddSingleton<AuditRepository>();
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<TotpCodes>();
+        services.AddSingleton<DirectorySignIn>();
         services.AddSingleton<IpBinding>();
         services.AddSingleton<ApplianceMetrics>();
         services.AddSingleton<PrometheusExporter>();
@@ -163,11 +174,17 @@ public static partial class OutpostApp
 
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ScannerKeyAuthentication>(AuthPolicies.ScannerScheme, null)
-            .AddScheme<AuthenticationSchemeOptions, AdminAuthentication>(AuthPolicies.AdminScheme, null);
+            .AddScheme<AuthenticationSchemeOptions, UserAuthentication>(AuthPolicies.UserScheme, null);
+        // Each role includes the ones below it (docs/users-and-audit.md).
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthPolicies.Scanner, p => p.AddAuthenticationSchemes(AuthPolicies.ScannerScheme).RequireAuthenticatedUser()
                 .RequireClaim(AuthPolicies.EnabledClaim))
-            .AddPolicy(AuthPolicies.Admin, p => p.AddAuthenticationSchemes(AuthPolicies.AdminScheme).RequireAuthenticatedUser());
+            .AddPolicy(AuthPolicies.Viewer, p => p.AddAuthenticationSchemes(AuthPolicies.UserScheme).RequireAuthenticatedUser()
+                .RequireRole(UserRoles.Viewer, UserRoles.Operator, UserRoles.Admin))
+            .AddPolicy(AuthPolicies.Operator, p => p.AddAuthenticationSchemes(AuthPolicies.UserScheme).RequireAuthenticatedUser()
+                .RequireRole(UserRoles.Operator, UserRoles.Admin))
+            .AddPolicy(AuthPolicies.Admin, p => p.AddAuthenticationSchemes(AuthPolicies.UserScheme).RequireAuthenticatedUser()
+                .RequireRole(UserRoles.Admin));
         services.AddOpenApi();
     }
 
@@ -179,9 +196,12 @@ public static partial class OutpostApp
         app.Services.GetRequiredService<PrometheusExporter>();
         app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<StoreLifetime>().BeginShutdown);
 
+        app.UseMiddleware<SecurityHeaders>();
         app.UseApiErrors();
         app.UseMiddleware<StoreUnavailableMiddleware>();
         app.UseRouting();
+        // After routing (the entry names the route pattern), before authentication (refused attempts are entries too).
+        app.UseMiddleware<AuditTrail>();
         // After routing, so requests that matched an endpoint skip the file system entirely.
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -192,7 +212,8 @@ public static partial class OutpostApp
         app.MapScannerApi();
         app.MapSessionApi();
         app.MapAdminApi();
-        app.MapOpenApi();
+        // Behind sign-in: the document maps every route and its shapes, which is a map for an attacker too.
+        app.MapOpenApi().RequireAuthorization(AuthPolicies.Viewer);
     }
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The daemon failed")]

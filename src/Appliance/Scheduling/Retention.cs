@@ -1,17 +1,20 @@
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
+using Outpost.Store.Records.Audit;
 
 namespace Outpost.Appliance.Scheduling;
 
 /// <summary>
 /// Removes finished jobs, their findings and emptied finished scans older than the configured age (default 30 days).
 /// It runs as its own background loop, so the API never waits for it: the store removes job by job without holding
-/// the claim path, and only finished work is touched, so a removal never races a scanner.
+/// the claim path, and only finished work is touched, so a removal never races a scanner. The same pass removes audit
+/// entries older than <c>Outpost:Audit:MaxAge</c> (default 365 days).
 /// </summary>
-public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, TimeProvider clock,
+public sealed partial class Retention(StoreLifetime storeLifetime, AuditRepository audit, IOptions<OutpostOptions> options, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<Retention> logger) : LoopService(BackgroundLoop.Retention, clock, lifetime, logger)
 {
     private readonly RetentionOptions _options = options.Value.Retention;
+    private readonly TimeSpan _auditMaxAge = options.Value.Audit.MaxAge;
     private readonly TimeProvider _clock = clock;
     private readonly ILogger _logger = logger;
 
@@ -29,9 +32,19 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
             LogPruned(_logger, removed, cutoff);
         }
 
+        var auditCutoff = _clock.GetUtcNow() - _auditMaxAge;
+        var entries = await audit.PruneAsync(auditCutoff, ct);
+        if (entries > 0)
+        {
+            LogAuditPruned(_logger, entries, auditCutoff);
+        }
+
         return removed;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} finished jobs created before {Cutoff}")]
     private static partial void LogPruned(ILogger logger, long count, DateTimeOffset cutoff);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} audit entries older than {Cutoff}")]
+    private static partial void LogAuditPruned(ILogger logger, int count, DateTimeOffset cutoff);
 }
