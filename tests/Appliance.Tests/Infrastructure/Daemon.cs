@@ -10,10 +10,11 @@ namespace Outpost.Appliance.Tests.Infrastructure;
 /// </summary>
 public sealed class Daemon : IAsyncDisposable
 {
-    public const string AdminToken = "test-admin-token";
+    public const string AdminToken = "test-admin-token-3f9c2a7e51d84b60";
 
     private TempDirectory? _directory;
     private bool _stopped;
+    private IReadOnlyDictionary<string, string?>? _settings;
 
     private Daemon(WebApplication app, string dataDirectory, ManualClock clock, TempDirectory directory)
     {
@@ -37,7 +38,10 @@ public sealed class Daemon : IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static Task<Daemon> StartAsync() => StartAsync(new TempDirectory(), new ManualClock());
+    public static Task<Daemon> StartAsync() => StartAsync(new TempDirectory(), new ManualClock(), null);
+
+    /// <summary>A daemon with extra configuration keys (<c>Outpost:Directory:Host</c> …) over the test config.</summary>
+    public static Task<Daemon> StartAsync(IReadOnlyDictionary<string, string?> settings) => StartAsync(new TempDirectory(), new ManualClock(), settings);
 
     /// <summary>Stops this daemon cleanly and starts a new one on the same data directory and clock; the new one owns the directory.</summary>
     public async Task<Daemon> RestartAsync()
@@ -45,7 +49,7 @@ public sealed class Daemon : IAsyncDisposable
         var directory = _directory!;
         _directory = null;
         await StopAsync();
-        return await StartAsync(directory, Clock);
+        return await StartAsync(directory, Clock, _settings);
     }
 
     public async ValueTask DisposeAsync()
@@ -54,7 +58,7 @@ public sealed class Daemon : IAsyncDisposable
         _directory?.Dispose();
     }
 
-    private static async Task<Daemon> StartAsync(TempDirectory directory, ManualClock clock)
+    private static async Task<Daemon> StartAsync(TempDirectory directory, ManualClock clock, IReadOnlyDictionary<string, string?>? settings)
     {
         var config = directory.WriteTestConfig();
         var app = OutpostApp.Build(new StartupArguments(Path.Combine(directory.Path, "data"), "http://127.0.0.1:0", config),
@@ -62,9 +66,13 @@ public sealed class Daemon : IAsyncDisposable
             {
                 builder.Services.AddSingleton<TimeProvider>(clock);
                 builder.Configuration[Hosting.AdminToken.EnvironmentVariable] = AdminToken;
+                foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+                {
+                    builder.Configuration[key] = value;
+                }
             });
         await app.StartAsync();
-        return new Daemon(app, Path.Combine(directory.Path, "data"), clock, directory);
+        return new Daemon(app, Path.Combine(directory.Path, "data"), clock, directory) { _settings = settings };
     }
 
     private async Task StopAsync()
