@@ -53,7 +53,7 @@ public sealed class AuditTrail(RequestDelegate next)
         }
 
         var endpoint = context.GetEndpoint() as RouteEndpoint;
-        var action = $"{context.Request.Method} {(endpoint?.RoutePattern.RawText is { } pattern ? "/" + pattern.TrimStart('/') : context.Request.Path.Value)}";
+        var action = $"{context.Request.Method} {(endpoint?.RoutePattern.RawText is { } pattern ? "/" + pattern.Trim('/') : context.Request.Path.Value)}";
         var target = context.Items.TryGetValue(TargetKey, out var t) && t is string text ? text : RouteValues(context);
         return new AuditEntry(0, now, Truncate(username), role, context.Connection.RemoteIpAddress?.ToString(), Truncate(action)!, Truncate(target),
             context.Response.StatusCode);
