@@ -132,6 +132,7 @@ public static partial class OutpostApp
         services.AddSingleton<Leadership>();
         services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
         services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Store);
+        services.AddSingleton(sp => sp.GetRequiredService<StoreLifetime>().Records);
         services.AddSingleton<ScannerSupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();
@@ -151,7 +152,6 @@ public static partial class OutpostApp
             sp.GetRequiredService<IOptions<OutpostOptions>>().Value.DataDirectory, sp.GetRequiredService<ILogger<AdminToken>>()));
         services.AddSingleton<SessionStore>();
         services.AddSingleton<LoginThrottle>();
-        services.AddSingleton<IRecordsConnections>(sp => new SqliteRecordsConnections(sp.GetRequiredService<IOptions<OutpostOptions>>().Value.DataDirectory));
         services.AddSingleton<AccountRepository>();
         services.AddSingleton<AuditRepository>();
         services.AddSingleton<AccountService>();

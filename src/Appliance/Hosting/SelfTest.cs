@@ -14,6 +14,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Store.Records;
 
 namespace Outpost.Appliance.Hosting;
 
@@ -209,11 +210,12 @@ public static partial class SelfTest
 
             var copy = new OutpostOptions { DataDirectory = temp.FullName, Store = options.Store };
             CopyDirectory(store, copy.StoreDirectory);
+            CopyRecords(options.DataDirectory, copy.DataDirectory);
             var opened = await openStore(copy, NullLoggerFactory.Instance, ct);
             await using (opened.ConfigureAwait(false))
             {
                 return new Check(name, true, string.Create(CultureInfo.InvariantCulture,
-                    $"a copy of {store} opened and recovered ({opened.ListScanners().Count} scanners); the store itself was not touched"));
+                    $"a copy of {store} opened and recovered ({opened.Store.ListScanners().Count} scanners); the store itself was not touched"));
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -303,6 +305,16 @@ public static partial class SelfTest
         catch (IOException)
         {
             return null;
+        }
+    }
+
+    /// <summary>The records database and its write-ahead log, when present (the daemon is not running, so the files are at rest).</summary>
+    private static void CopyRecords(string fromDataDirectory, string toDataDirectory)
+    {
+        foreach (var name in new[] { RecordsDatabase.FileName, RecordsDatabase.FileName + "-wal" })
+        {
+            var file = Path.Combine(fromDataDirectory, name);
+            if (File.Exists(file)) File.Copy(file, Path.Combine(toDataDirectory, name));
         }
     }
 

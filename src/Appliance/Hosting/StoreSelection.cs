@@ -1,5 +1,5 @@
-using Outpost.Store;
 using Outpost.Store.Postgres;
+using Outpost.Store.Records;
 
 namespace Outpost.Appliance.Hosting;
 
@@ -22,11 +22,26 @@ public static class StoreKinds
     }
 }
 
-/// <summary>The scale-out backend: the PostgreSQL store at <c>Outpost:Store:ConnectionString</c>, migrated at start.</summary>
+/// <summary>
+/// The scale-out backend: the PostgreSQL store at <c>Outpost:Store:ConnectionString</c>, migrated at start, and the
+/// records schema in the same database (migrated after the store's, whose old findings table it takes over).
+/// </summary>
 public static class PostgresStoreOpener
 {
-    public static async ValueTask<IOutpostStore> OpenAsync(OutpostOptions options, ILoggerFactory loggerFactory, CancellationToken ct) =>
-        await PostgresOutpostStore.OpenAsync(new PostgresStoreOptions { ConnectionString = ConnectionString(options) }, loggerFactory, ct);
+    public static async ValueTask<OpenedStores> OpenAsync(OutpostOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
+    {
+        var connectionString = ConnectionString(options);
+        var store = await PostgresOutpostStore.OpenAsync(new PostgresStoreOptions { ConnectionString = connectionString }, loggerFactory, ct);
+        try
+        {
+            return new OpenedStores(store, await RecordsDatabase.OpenPostgresAsync(connectionString, loggerFactory, ct: ct));
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
 
     public static string ConnectionString(OutpostOptions options) =>
         string.IsNullOrWhiteSpace(options.Store.ConnectionString)

@@ -10,7 +10,7 @@ namespace Outpost.Appliance.Scheduling;
 /// the claim path, and only finished work is touched, so a removal never races a scanner. The same pass removes audit
 /// entries older than <c>Outpost:Audit:MaxAge</c> (default 365 days).
 /// </summary>
-public sealed partial class Retention(StoreLifetime storeLifetime, AuditRepository audit, IOptions<OutpostOptions> options, TimeProvider clock,
+public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<Retention> logger) : LoopService(BackgroundLoop.Retention, clock, lifetime, logger)
 {
     private readonly RetentionOptions _options = options.Value.Retention;
@@ -33,7 +33,8 @@ public sealed partial class Retention(StoreLifetime storeLifetime, AuditReposito
         }
 
         var auditCutoff = _clock.GetUtcNow() - _auditMaxAge;
-        var entries = await audit.PruneAsync(auditCutoff, ct);
+        // Built here, not injected: hosted services are constructed before the store (and its records database) is open.
+        var entries = await new AuditRepository(storeLifetime.Records).PruneAsync(auditCutoff, ct);
         if (entries > 0)
         {
             LogAuditPruned(_logger, entries, auditCutoff);

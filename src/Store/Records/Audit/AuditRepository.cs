@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Outpost.Store.Records.Accounts;
 
 namespace Outpost.Store.Records.Audit;
 
@@ -11,11 +10,14 @@ namespace Outpost.Store.Records.Audit;
 public sealed record AuditEntry(long Id, DateTimeOffset At, string? Username, string? Role, string? SourceIp, string Action, string? Target, int Status);
 
 /// <summary>
-/// The audit log in the records database: append, search newest first with a cursor, stream for export, and prune by
-/// age. There is deliberately no update and no single-entry delete.
+/// The audit log in the records database (docs/users-and-audit.md): append, search newest first with a cursor, read
+/// in pages for export, and prune by age. There is deliberately no update and no single-entry delete.
 /// </summary>
-public sealed class AuditRepository(IRecordsConnections connections)
+public sealed class AuditRepository(RecordsDatabase records)
 {
+    /// <summary>How many entries an export reads per statement: short reads, so a long export does not pin SQLite's WAL.</summary>
+    public const int ExportPage = 1000;
+
     private const string Columns = "id, at, username, role, source_ip, action, target, status";
 
     private const string Filter =
@@ -23,52 +25,70 @@ public sealed class AuditRepository(IRecordsConnections connections)
         "OR lower(coalesce(target, '')) LIKE @q ESCAPE '\\' OR lower(coalesce(source_ip, '')) LIKE @q ESCAPE '\\' " +
         "OR lower(coalesce(role, '')) LIKE @q ESCAPE '\\')";
 
-    /// <summary>Appends one entry; it is committed when the task completes.</summary>
-    public async Task AppendAsync(AuditEntry entry, CancellationToken ct = default)
-    {
-        await using var connection = await connections.OpenAsync(ct);
-        await using var command = connection.Command(
-            "INSERT INTO audit_log (at, username, role, source_ip, action, target, status) VALUES (@at, @user, @role, @ip, @action, @target, @status)",
-            ("@at", Sql.Millis(entry.At)), ("@user", entry.Username), ("@role", entry.Role), ("@ip", entry.SourceIp), ("@action", entry.Action),
-            ("@target", entry.Target), ("@status", entry.Status));
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    /// <summary>Appends one entry; it is durable when the task completes.</summary>
+    public Task AppendAsync(AuditEntry entry, CancellationToken ct = default) =>
+        records.WriteAsync(async (c, tx, t) =>
+        {
+            await using var command = c.Command(
+                    "INSERT INTO audit_log (at, username, role, source_ip, action, target, status) VALUES (@at, @user, @role, @ip, @action, @target, @status)",
+                    tx)
+                .With("at", RecordsCommands.Microseconds(entry.At)).With("user", entry.Username).With("role", entry.Role).With("ip", entry.SourceIp)
+                .With("action", entry.Action).With("target", entry.Target).With("status", entry.Status);
+            await command.ExecuteNonQueryAsync(t);
+            return (true, true);
+        }, ct);
 
     /// <summary>Up to <paramref name="limit"/> entries older than <paramref name="before"/> (an id; null: the newest), newest first.</summary>
-    public async Task<IReadOnlyList<AuditEntry>> QueryAsync(string? text, long? before, int limit, CancellationToken ct = default)
-    {
-        var entries = new List<AuditEntry>(limit);
-        await foreach (var entry in ReadAsync(text, before, limit, ct))
+    public Task<IReadOnlyList<AuditEntry>> QueryAsync(string? text, long? before, int limit, CancellationToken ct = default) =>
+        records.ReadAsync<IReadOnlyList<AuditEntry>>(async (c, t) =>
         {
-            entries.Add(entry);
+            await using var command = c.Command(
+                    $"SELECT {Columns} FROM audit_log WHERE id < @before{(string.IsNullOrEmpty(text) ? "" : Filter)} ORDER BY id DESC LIMIT @limit")
+                .With("before", before ?? long.MaxValue).With("q", string.IsNullOrEmpty(text) ? "" : Contains(text)).With("limit", limit);
+            await using var reader = await command.ExecuteReaderAsync(t);
+            var entries = new List<AuditEntry>(Math.Min(limit, ExportPage));
+            while (await reader.ReadAsync(t))
+            {
+                entries.Add(new AuditEntry(reader.GetInt64(0), RecordsCommands.Time(reader.GetInt64(1)), Text(reader, 2), Text(reader, 3), Text(reader, 4),
+                    reader.GetString(5), Text(reader, 6), reader.GetInt32(7)));
+            }
+
+            return entries;
+        }, ct);
+
+    /// <summary>Every matching entry, newest first, read a page at a time as the caller consumes them (for CSV export).</summary>
+    public async IAsyncEnumerable<AuditEntry> StreamAsync(string? text, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        long? before = null;
+        while (true)
+        {
+            var page = await QueryAsync(text, before, ExportPage, ct);
+            foreach (var entry in page)
+            {
+                yield return entry;
+            }
+
+            if (page.Count < ExportPage)
+            {
+                yield break;
+            }
+
+            before = page[^1].Id;
         }
-
-        return entries;
     }
-
-    /// <summary>Every matching entry, newest first, read as the caller consumes them (for CSV export).</summary>
-    public IAsyncEnumerable<AuditEntry> StreamAsync(string? text, CancellationToken ct = default) => ReadAsync(text, null, null, ct);
 
     /// <summary>Removes entries older than <paramref name="cutoff"/>; returns how many.</summary>
-    public async Task<int> PruneAsync(DateTimeOffset cutoff, CancellationToken ct = default)
-    {
-        await using var connection = await connections.OpenAsync(ct);
-        await using var command = connection.Command("DELETE FROM audit_log WHERE at < @cutoff", ("@cutoff", Sql.Millis(cutoff)));
-        return await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private async IAsyncEnumerable<AuditEntry> ReadAsync(string? text, long? before, int? limit, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var connection = await connections.OpenAsync(ct);
-        await using var command = connection.Command(
-            $"SELECT {Columns} FROM audit_log WHERE id < @before{(string.IsNullOrEmpty(text) ? "" : Filter)} ORDER BY id DESC" +
-            (limit is null ? "" : " LIMIT @limit"),
-            ("@before", before ?? long.MaxValue), ("@q", string.IsNullOrEmpty(text) ? "" : Sql.Contains(text)), ("@limit", limit ?? 0));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+    public Task<int> PruneAsync(DateTimeOffset cutoff, CancellationToken ct = default) =>
+        records.WriteAsync(async (c, tx, t) =>
         {
-            yield return new AuditEntry(reader.GetInt64(0), Sql.Time(reader.GetInt64(1)), reader.NullableString(2), reader.NullableString(3),
-                reader.NullableString(4), reader.GetString(5), reader.NullableString(6), (int)reader.GetInt64(7));
-        }
-    }
+            await using var command = c.Command("DELETE FROM audit_log WHERE at < @cutoff", tx).With("cutoff", RecordsCommands.Microseconds(cutoff));
+            return (true, await command.ExecuteNonQueryAsync(t));
+        }, ct);
+
+    private static string? Text(System.Data.Common.DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <summary>A LIKE pattern matching <paramref name="text"/> anywhere, its wildcards taken literally (ESCAPE '\').</summary>
+    private static string Contains(string text) =>
+        "%" + text.ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal) + "%";
 }

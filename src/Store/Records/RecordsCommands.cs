@@ -1,0 +1,33 @@
+using System.Data.Common;
+
+namespace Outpost.Store.Records;
+
+/// <summary>Building parameterised commands the same way on both engines.</summary>
+public static class RecordsCommands
+{
+    /// <summary>A command on <paramref name="connection"/>, inside <paramref name="transaction"/> when writing.</summary>
+    public static DbCommand Command(this DbConnection connection, string sql, DbTransaction? transaction = null)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    /// <summary>Adds the parameter <paramref name="name"/> (written <c>@name</c> in the SQL); null becomes SQL NULL.</summary>
+    public static DbCommand With(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+    /// <summary>How records store a time: microseconds since the Unix epoch (UTC), a bigint on both engines.</summary>
+    public static long Microseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+
+    /// <summary>The time a <see cref="Microseconds"/> value stands for.</summary>
+    public static DateTimeOffset Time(long microseconds) =>
+        new(DateTimeOffset.UnixEpoch.UtcTicks + microseconds * TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+}
