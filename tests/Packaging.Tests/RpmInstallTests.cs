@@ -34,9 +34,9 @@ public sealed class RpmInstallTests(ITestOutputHelper output)
         (await Shell.RunAsync("rpm", ["--root", root.Directory, "-V", "--nodeps", "outpost", "outpost-probe"], TimeSpan.FromMinutes(2))).EnsureSuccess();
         var token = (await File.ReadAllTextAsync(root.PathOf("/var/lib/outpost/admin-token"))).Trim();
         Assert.Equal("outpost:outpost 600", (await root.ExecAsync("stat", "-c", "%U:%G %a", "/var/lib/outpost/admin-token")).EnsureSuccess().Output.Trim());
-        foreach (var settings in new[] { "/etc/outpost/outpost.json", "/etc/outpost/probe.json" })
+        foreach (var file in new[] { "/etc/outpost/outpost.json", "/etc/outpost/probe.json" })
         {
-            Assert.Equal("root:outpost 640", (await root.ExecAsync("stat", "-c", "%U:%G %a", settings)).EnsureSuccess().Output.Trim());
+            Assert.Equal("root:outpost 640", (await root.ExecAsync("stat", "-c", "%U:%G %a", file)).EnsureSuccess().Output.Trim());
         }
 
         (await root.ExecAsServiceAsync("outpost", "selftest")).EnsureSuccess();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Outpost.Ui.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -34,6 +35,14 @@ public sealed class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
         Assert.True(errors.Count == 0, "uncaught errors in the page:\n" + string.Join("\n", errors));
     }
 
+    /// <summary>axe-core (Deque.AxeCore.Playwright) on the page as shown: its serious and critical violations, named.</summary>
+    private static async Task<IEnumerable<string>> SeriousAccessibilityViolationsAsync(IPage page, string name)
+    {
+        var result = await page.RunAxe();
+        return result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{name}: {v.Id} ({v.Impact}): {v.Help} at {string.Join("; ", v.Nodes.Take(6).Select(n => n.Target?.ToString()))}");
+    }
+
     private static async Task ShotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.ScreenshotDir, name + ".png") });
 
@@ -52,6 +61,7 @@ public sealed class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
         await Expect(page).ToHaveURLAsync(new Regex("#/login"));
         await Expect(page.GetByTestId("nav-jobs")).ToBeHiddenAsync();
 
+        await page.GetByTestId("login-mode").ClickAsync();
         await page.GetByLabel("Admin secret").FillAsync("definitely-not-the-secret");
         await page.GetByTestId("login-submit").ClickAsync();
         await Expect(page.GetByTestId("login-error")).ToContainTextAsync("Wrong admin secret");
@@ -67,6 +77,7 @@ public sealed class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
         await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
         await page.ReloadAsync();
         await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
+        await page.GetByTestId("login-mode").ClickAsync();
 
         // Repeated failures lock sign-in for a while, and the page says so (429 TOO_MANY_ATTEMPTS).
         // Other tests reuse a session made at start-up, so the lock-out does not disturb them.
@@ -492,7 +503,11 @@ public sealed class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
             ("scans-dark", $"#/scans?tab=completed&id={s.CompletedScanId}", "result-row", ColorScheme.Dark),
             ("scanners", "#/scanners", "scanner-row", ColorScheme.Light),
             ("settings", "#/settings", "settings-form", ColorScheme.Light),
+            ("users", "#/users", "user-row", ColorScheme.Light),
+            ("audit", "#/audit", "audit-row", ColorScheme.Light),
+            ("account", "#/account", "password-form", ColorScheme.Light),
         };
+        var accessibility = new List<string>();
         foreach (var (name, hash, ready, scheme) in shots)
         {
             var (page, errors) = await OpenAsync(hash, scheme: scheme);
@@ -503,8 +518,15 @@ public sealed class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
             }
 
             await ShotAsync(page, name);
+            accessibility.AddRange(await SeriousAccessibilityViolationsAsync(page, name));
             await NoScriptErrors(page, errors);
         }
+
+        var (login, loginErrors) = await OpenAsync("#/login", signedIn: false);
+        await Expect(login.GetByTestId("login-form")).ToBeVisibleAsync();
+        accessibility.AddRange(await SeriousAccessibilityViolationsAsync(login, "login"));
+        await NoScriptErrors(login, loginErrors);
+        Assert.True(accessibility.Count == 0, "axe-core found serious or critical violations:\n" + string.Join("\n", accessibility));
 
         // The README shows the Jobs and Scans pages.
         var docs = Path.Combine(Daemon.RepoRoot(), "docs", "screenshots");
@@ -514,5 +536,43 @@ public sealed class UiTests(UiFixture fixture) : IClassFixture<UiFixture>
             File.Copy(Path.Combine(UiFixture.ScreenshotDir, name + ".png"), Path.Combine(docs, name + ".png"), overwrite: true);
             Assert.True(new FileInfo(Path.Combine(docs, name + ".png")).Length > 10_000, $"{name}.png looks empty");
         }
+    }
+
+    [Fact]
+    public async Task UsersPageCreatesAViewerWhoSeesNoControlsAboveItsRoleAndTheAuditPageShowsIt()
+    {
+        var (page, errors) = await OpenAsync("#/users");
+        await Expect(page.GetByTestId("nav-users")).ToBeVisibleAsync();
+        await page.GetByLabel("Username").FillAsync("ui-viewer");
+        await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("viewer");
+        await page.GetByLabel("First password").FillAsync("ui viewer password");
+        await page.GetByTestId("create-user").ClickAsync();
+        await Expect(page.Locator("[data-testid=user-row][data-username=ui-viewer]")).ToContainTextAsync("viewer");
+
+        await page.GotoAsync("/#/audit");
+        await page.GetByTestId("audit-search").FillAsync("ui-viewer");
+        await Expect(page.GetByTestId("audit-row").First).ToContainTextAsync("POST /api/users");
+        await Expect(page.GetByTestId("audit-export")).ToHaveAttributeAsync("href", new Regex("format=csv&q=ui-viewer"));
+        await NoScriptErrors(page, errors);
+
+        // The viewer signs in through the form and is offered nothing it may not do.
+        var (viewer, viewerErrors) = await OpenAsync("", signedIn: false);
+        await viewer.GetByLabel("Username").FillAsync("ui-viewer");
+        await viewer.GetByLabel("Password", new() { Exact = true }).FillAsync("ui viewer password");
+        await viewer.GetByTestId("login-submit").ClickAsync();
+        await Expect(viewer.GetByRole(AriaRole.Heading, new() { Name = "Jobs", Exact = true })).ToBeVisibleAsync();
+        await Expect(viewer.GetByTestId("job-row").First).ToBeVisibleAsync();
+        await Expect(viewer.GetByTestId("nav-users")).ToBeHiddenAsync();
+        await Expect(viewer.GetByTestId("nav-audit")).ToBeHiddenAsync();
+        await Expect(viewer.GetByTestId("pause-jobs")).ToBeHiddenAsync();
+        Assert.True(await viewer.GetByTestId("rerun").CountAsync() > 0, "the seeded jobs have rerun buttons");
+        await Expect(viewer.GetByTestId("rerun").First).ToBeHiddenAsync();
+        await viewer.GotoAsync("/#/scanners");
+        await Expect(viewer.GetByTestId("scanner-row").First).ToBeVisibleAsync();
+        await Expect(viewer.GetByTestId("add-scanner")).ToBeHiddenAsync();
+        // An admin page typed into the address bar sends it back to Jobs.
+        await viewer.GotoAsync("/#/users");
+        await Expect(viewer).ToHaveURLAsync(new Regex("#/jobs"));
+        await NoScriptErrors(viewer, viewerErrors);
     }
 }

@@ -152,6 +152,7 @@ public static partial class OutpostApp
             sp.GetRequiredService<IOptions<OutpostOptions>>().Value.DataDirectory, sp.GetRequiredService<ILogger<AdminToken>>()));
         services.AddSingleton<SessionStore>();
         services.AddSingleton<LoginThrottle>();
+        services.AddKeyedSingleton<LoginThrottle>(LoginThrottle.Bearer);
         services.AddSingleton<AccountRepository>();
         services.AddSingleton<AuditRepository>();
         services.AddSingleton<AccountService>();

@@ -10,6 +10,9 @@ namespace Outpost.Appliance.Web;
 /// </summary>
 public sealed class LoginThrottle(TimeProvider clock)
 {
+    /// <summary>The key of the instance that counts wrong bearer tokens (the unkeyed one counts sign-ins).</summary>
+    public const string Bearer = "bearer";
+
     public const int MaxFailures = 5;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 

@@ -13,11 +13,13 @@ namespace Outpost.Appliance.Web;
 /// Authenticates users by the web UI's session cookie or by <c>Authorization: Bearer</c> with a personal API token or
 /// the admin token (which acts as the built-in <c>admin</c>). The principal carries the user's id, name and role; its
 /// authentication type says how, because only cookie-authenticated requests need the CSRF header (a browser attaches
-/// cookies to forged requests; it never attaches a bearer token). Wrong bearer tokens count against the address in
-/// the same <see cref="LoginThrottle"/> as wrong passwords, so a token cannot be guessed faster than a password.
+/// cookies to forged requests; it never attaches a bearer token). Wrong bearer tokens count against the address in a
+/// <see cref="LoginThrottle"/> of their own with the sign-in's limits, so a token cannot be guessed faster than a
+/// password (and a locked sign-in form does not lock out automation from the same address).
 /// </summary>
 public sealed class UserAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    AdminToken token, SessionStore sessions, AccountService accounts, LoginThrottle throttle)
+    AdminToken token, SessionStore sessions, AccountService accounts,
+    [FromKeyedServices(LoginThrottle.Bearer)] LoginThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string BearerType = "bearer";

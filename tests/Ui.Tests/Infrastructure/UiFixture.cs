@@ -25,6 +25,9 @@ public sealed class UiFixture : IAsyncLifetime
     /// <summary>Screenshots of every page land here (test output), and the README's two in docs/screenshots.</summary>
     public static string ScreenshotDir { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
+    /// <summary>The password the fixture gives the built-in admin after its first sign-in with the admin secret.</summary>
+    public const string AdminPassword = "ui-tests admin password";
+
     public async Task InitializeAsync()
     {
         var chromium = ChromiumPaths.FirstOrDefault(File.Exists)
@@ -60,6 +63,13 @@ public sealed class UiFixture : IAsyncLifetime
         if (login.Status != 204 && login.Status != 200)
         {
             throw new InvalidOperationException($"POST /api/session with the admin secret answered {login.Status}: {await login.TextAsync()}");
+        }
+
+        // The built-in admin's first sign-in asks for a password; set it, as the UI would make the admin do.
+        var password = await request.PutAsync("/api/account/password", new APIRequestContextOptions { DataObject = new { password = AdminPassword } });
+        if (password.Status != 204)
+        {
+            throw new InvalidOperationException($"PUT /api/account/password answered {password.Status}: {await password.TextAsync()}");
         }
 
         _sessionState = await request.StorageStateAsync();
