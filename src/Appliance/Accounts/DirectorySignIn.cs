@@ -36,7 +36,7 @@ public sealed class DirectoryOptions
     public string GroupFilter { get; set; } = "(&(objectClass=groupOfNames)(member={0}))";
 
     /// <summary>Group DN → role (viewer, operator, admin). A user in none of them cannot sign in; in several, gets the highest.</summary>
-    public Dictionary<string, string> GroupRoles { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, string> GroupRoles { get; set; } = [];
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }
@@ -92,10 +92,14 @@ public sealed class DirectorySignIn(IOptions<OutpostOptions> options)
             var groups = Search(service, _options.GroupSearchBase, string.Format(System.Globalization.CultureInfo.InvariantCulture, _options.GroupFilter, Escape(userDn)));
             foreach (SearchResultEntry group in groups)
             {
-                if (_options.GroupRoles.TryGetValue(group.DistinguishedName, out var name) && UserRoles.Parse(name) is { } mapped
-                    && (role is null || mapped > role))
+                foreach (var (groupDn, name) in _options.GroupRoles)
                 {
-                    role = mapped;
+                    // DNs compare without case (LDAP attribute names and most values do); the binder's dictionary does not.
+                    if (string.Equals(groupDn, group.DistinguishedName, StringComparison.OrdinalIgnoreCase) && UserRoles.Parse(name) is { } mapped
+                        && (role is null || mapped > role))
+                    {
+                        role = mapped;
+                    }
                 }
             }
 
