@@ -14,6 +14,10 @@ public sealed class UiFixture : IAsyncLifetime
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string? _sessionState;
+    private string? _viewerState;
+
+    public const string ViewerName = "ui-viewer";
+    public const string ViewerPassword = "ui viewer password";
 
     public Daemon Daemon { get; private set; } = null!;
     public ApplianceApi Api { get; private set; } = null!;
@@ -73,17 +77,33 @@ public sealed class UiFixture : IAsyncLifetime
         }
 
         _sessionState = await request.StorageStateAsync();
+
+        // A viewer, signed in now: tests that lock the sign-in form out must not keep the viewer's tests from signing in.
+        var created = await request.PostAsync("/api/users", new APIRequestContextOptions { DataObject = new { username = ViewerName, role = "viewer", password = ViewerPassword } });
+        if (created.Status != 201)
+        {
+            throw new InvalidOperationException($"POST /api/users answered {created.Status}: {await created.TextAsync()}");
+        }
+
+        await using var viewer = await _playwright.APIRequest.NewContextAsync(new APIRequestNewContextOptions { BaseURL = BaseUrl });
+        var viewerLogin = await viewer.PostAsync("/api/session", new APIRequestContextOptions { DataObject = new { username = ViewerName, password = ViewerPassword } });
+        if (viewerLogin.Status != 204)
+        {
+            throw new InvalidOperationException($"the viewer's sign-in answered {viewerLogin.Status}: {await viewerLogin.TextAsync()}");
+        }
+
+        _viewerState = await viewer.StorageStateAsync();
     }
 
     /// <summary>A fresh context; signed in unless <paramref name="signedIn"/> is false.</summary>
-    public async Task<IPage> NewPageAsync(bool signedIn = true, ColorScheme colorScheme = ColorScheme.Light)
+    public async Task<IPage> NewPageAsync(bool signedIn = true, ColorScheme colorScheme = ColorScheme.Light, bool asViewer = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseUrl,
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             ColorScheme = colorScheme,
-            StorageState = signedIn ? _sessionState : null,
+            StorageState = asViewer ? _viewerState : signedIn ? _sessionState : null,
             Locale = "en-GB",
             TimezoneId = "UTC",
         });
