@@ -132,7 +132,8 @@ stage_package() { # pkg sub bin config
   install -m 0644 "packaging/$pkg/$pkg.service" "$root/usr/lib/systemd/system/$pkg.service"
   install -m 0644 packaging/common/sysusers.conf "$root/usr/lib/sysusers.d/$pkg.conf"
   install -m 0644 packaging/common/tmpfiles.conf "$root/usr/lib/tmpfiles.d/$pkg.conf"
-  install -m 0644 "packaging/$pkg/$config" "$root/etc/outpost/$config"
+  # 0640: the postinst gives it to group outpost (which does not exist at build time).
+  install -m 0640 "packaging/$pkg/$config" "$root/etc/outpost/$config"
   install -m 0644 packaging/README.md "$root/usr/share/doc/$pkg/README"
 }
 

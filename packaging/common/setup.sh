@@ -26,20 +26,37 @@ outpost_ensure_user() {
 
 # Writes a new admin secret when there is none (the daemon would generate one on its first start; doing it here lets
 # the installer say where it is). Same format as the daemon's: 256 random bits, URL-safe base64, mode 0600.
+# /var/lib/outpost belongs to the service account, which may have planted links there: root must not follow them.
+# The temporary file is created by one redirect under noclobber (O_EXCL: an existing file or link makes it fail rather
+# than be followed) and written through that one descriptor; chown -h and mv act on names, never on a link's target.
 # Returns 0 when it wrote one.
 outpost_ensure_admin_token() {
 	token_file=/var/lib/outpost/admin-token
-	if [ -s "$token_file" ]; then
+	if [ -s "$token_file" ] && [ ! -L "$token_file" ]; then
 		return 1
 	fi
+	rm -f "$token_file.tmp"
 	(
 		umask 077
-		head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$token_file.tmp"
-		echo >>"$token_file.tmp"
+		set -C
+		{
+			head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+			echo
+		} >"$token_file.tmp"
 	)
-	chown outpost:outpost "$token_file.tmp"
+	chown -h outpost:outpost "$token_file.tmp"
 	mv -f "$token_file.tmp" "$token_file"
 	return 0
+}
+
+# The settings files may hold an API key or a database password: readable by the service's group, not by everyone.
+outpost_protect_settings() {
+	for settings in /etc/outpost/*.json; do
+		if [ -f "$settings" ] && [ ! -L "$settings" ]; then
+			chown root:outpost "$settings"
+			chmod 0640 "$settings"
+		fi
+	done
 }
 
 outpost_first_install_message() {

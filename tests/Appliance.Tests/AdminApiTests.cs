@@ -330,9 +330,11 @@ public sealed class AdminApiTests
         Assert.Equal("ok", (await api.SendAsync(Get, "/healthz", null)).AssertOk().Json.GetProperty("status").GetString());
         Assert.Equal("ready", (await api.SendAsync(Get, "/readyz", null)).AssertOk().Json.GetProperty("status").GetString());
 
-        var openApi = (await api.SendAsync(Get, "/openapi/v1.json", null)).AssertOk().Json;
+        (await api.SendAsync(Get, "/openapi/v1.json", null)).AssertError(401, "UNAUTHORIZED");
+        var openApi = (await api.AdminAsync(Get, "/openapi/v1.json")).AssertOk().Json;
         var paths = openApi.GetProperty("paths");
-        foreach (var path in new[] { "/scanner/jobs", "/scanner/jobs/{jobId}/complete", "/scanner/heartbeat", "/api/scans", "/api/jobs", "/api/session" })
+        foreach (var path in new[] { "/scanner/jobs", "/scanner/jobs/{jobId}/complete", "/scanner/heartbeat", "/api/scans", "/api/jobs", "/api/session",
+            "/api/users", "/api/users/{id}", "/api/tokens", "/api/account/password", "/api/account/totp", "/api/audit" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path);
         }

@@ -86,6 +86,17 @@ public sealed partial class ProcessTests
         facts.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var appliance = await http.SendAsync(facts);
         Assert.Contains($"\"tlsFingerprint\":\"{fingerprint}\"", await appliance.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Over TLS: HSTS on every answer, and the session cookie bound to this host and to TLS (__Host-, Secure).
+        Assert.Equal("max-age=31536000", string.Join(",", appliance.Headers.GetValues("Strict-Transport-Security")));
+        using var login = await http.PostAsync(new Uri("/api/session", UriKind.Relative),
+            new StringContent($"{{\"secret\":\"{token}\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, login.StatusCode);
+        var cookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("__Host-outpost_session=", cookie, StringComparison.Ordinal);
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("domain=", cookie, StringComparison.OrdinalIgnoreCase);
     }
 
     private static async Task ReceiveUntilAsync(Socket socket, List<string> messages, string wanted)

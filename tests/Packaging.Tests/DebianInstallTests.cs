@@ -36,6 +36,25 @@ public sealed class DebianInstallTests(ITestOutputHelper output)
         var token = (await File.ReadAllTextAsync(tokenPath)).Trim();
         Assert.True(token.Length >= 43, "the admin secret has at least 256 bits");
         Assert.Equal("outpost:outpost 600", (await root.ExecAsync("stat", "-c", "%U:%G %a", "/var/lib/outpost/admin-token")).EnsureSuccess().Output.Trim());
+        // Settings may hold secrets: readable by the service's group only.
+        foreach (var settings in new[] { "/etc/outpost/outpost.json", "/etc/outpost/probe.json" })
+        {
+            Assert.Equal("root:outpost 640", (await root.ExecAsync("stat", "-c", "%U:%G %a", settings)).EnsureSuccess().Output.Trim());
+        }
+
+        // The service account owns /var/lib/outpost and may plant a link where the postinst writes the secret: rerunning
+        // the postinst as root (an upgrade) must neither follow it nor hand the link's target to the account.
+        await File.WriteAllTextAsync(root.PathOf("/etc/outpost-victim"), "root's own\n");
+        (await root.ExecAsync("chmod", "0600", "/etc/outpost-victim")).EnsureSuccess();
+        File.Move(tokenPath, tokenPath + ".kept");
+        (await root.ExecAsync("setpriv", "--reuid=outpost", "--regid=outpost", "--init-groups", "ln", "-s", "/etc/outpost-victim",
+            "/var/lib/outpost/admin-token.tmp")).EnsureSuccess();
+        (await root.ExecAsync("/var/lib/dpkg/info/outpost.postinst", "configure", Packages.ProductVersion)).EnsureSuccess();
+        Assert.Equal("root:root 600", (await root.ExecAsync("stat", "-c", "%U:%G %a", "/etc/outpost-victim")).EnsureSuccess().Output.Trim());
+        Assert.Equal("root's own\n", await File.ReadAllTextAsync(root.PathOf("/etc/outpost-victim")));
+        Assert.Equal("outpost:outpost 600", (await root.ExecAsync("stat", "-c", "%U:%G %a", "/var/lib/outpost/admin-token")).EnsureSuccess().Output.Trim());
+        File.Delete(root.PathOf("/etc/outpost-victim"));
+        File.Move(tokenPath + ".kept", tokenPath, overwrite: true);
         Assert.StartsWith(Packages.ProductVersion, (await root.ExecAsync("outpost", "--version")).EnsureSuccess().Output.Trim(), StringComparison.Ordinal);
         (await root.ExecAsync("outpost-probe", "--help")).EnsureSuccess();
 

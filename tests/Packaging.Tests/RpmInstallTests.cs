@@ -34,6 +34,10 @@ public sealed class RpmInstallTests(ITestOutputHelper output)
         (await Shell.RunAsync("rpm", ["--root", root.Directory, "-V", "--nodeps", "outpost", "outpost-probe"], TimeSpan.FromMinutes(2))).EnsureSuccess();
         var token = (await File.ReadAllTextAsync(root.PathOf("/var/lib/outpost/admin-token"))).Trim();
         Assert.Equal("outpost:outpost 600", (await root.ExecAsync("stat", "-c", "%U:%G %a", "/var/lib/outpost/admin-token")).EnsureSuccess().Output.Trim());
+        foreach (var file in new[] { "/etc/outpost/outpost.json", "/etc/outpost/probe.json" })
+        {
+            Assert.Equal("root:outpost 640", (await root.ExecAsync("stat", "-c", "%U:%G %a", file)).EnsureSuccess().Output.Trim());
+        }
 
         (await root.ExecAsServiceAsync("outpost", "selftest")).EnsureSuccess();
         await using (var daemon = root.StartDaemon())

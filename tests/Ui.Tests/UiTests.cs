@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Outpost.Ui.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -19,9 +20,10 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
     private static ILocator Rows(IPage page) => page.GetByTestId("job-row");
 
     /// <summary>Opens a page and records uncaught script errors, which fail the test at <see cref="NoScriptErrors"/>.</summary>
-    private async Task<(IPage Page, List<string> Errors)> OpenAsync(string hash, bool signedIn = true, ColorScheme scheme = ColorScheme.Light)
+    private async Task<(IPage Page, List<string> Errors)> OpenAsync(string hash, bool signedIn = true, ColorScheme scheme = ColorScheme.Light,
+        bool asViewer = false)
     {
-        var page = await _f.NewPageAsync(signedIn, scheme);
+        var page = await _f.NewPageAsync(signedIn, scheme, asViewer);
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
         await page.GotoAsync("/" + hash);
@@ -32,6 +34,14 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
     {
         await page.Context.CloseAsync();
         Assert.True(errors.Count == 0, "uncaught errors in the page:\n" + string.Join("\n", errors));
+    }
+
+    /// <summary>axe-core (Deque.AxeCore.Playwright) on the page as shown: its serious and critical violations, named.</summary>
+    private static async Task<IEnumerable<string>> SeriousAccessibilityViolationsAsync(IPage page, string name)
+    {
+        var result = await page.RunAxe();
+        return result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{name}: {v.Id} ({v.Impact}): {v.Help} at {string.Join("; ", v.Nodes.Take(6).Select(n => n.Target?.ToString()))}");
     }
 
     private static async Task ShotAsync(IPage page, string name) =>
@@ -52,6 +62,7 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
         await Expect(page).ToHaveURLAsync(new Regex("#/login"));
         await Expect(page.GetByTestId("nav-jobs")).ToBeHiddenAsync();
 
+        await page.GetByTestId("login-mode").ClickAsync();
         await page.GetByLabel("Admin secret").FillAsync("definitely-not-the-secret");
         await page.GetByTestId("login-submit").ClickAsync();
         await Expect(page.GetByTestId("login-error")).ToContainTextAsync("Wrong admin secret");
@@ -67,6 +78,7 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
         await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
         await page.ReloadAsync();
         await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
+        await page.GetByTestId("login-mode").ClickAsync();
 
         // Repeated failures lock sign-in for a while, and the page says so (429 TOO_MANY_ATTEMPTS).
         // Other tests reuse a session made at start-up, so the lock-out does not disturb them.
@@ -492,7 +504,11 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
             ("scans-dark", $"#/scans?tab=completed&id={s.CompletedScanId}", "result-row", ColorScheme.Dark),
             ("scanners", "#/scanners", "scanner-row", ColorScheme.Light),
             ("settings", "#/settings", "settings-form", ColorScheme.Light),
+            ("users", "#/users", "user-row", ColorScheme.Light),
+            ("audit", "#/audit", "audit-row", ColorScheme.Light),
+            ("account", "#/account", "password-form", ColorScheme.Light),
         };
+        var accessibility = new List<string>();
         foreach (var (name, hash, ready, scheme) in shots)
         {
             var (page, errors) = await OpenAsync(hash, scheme: scheme);
@@ -503,8 +519,15 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
             }
 
             await ShotAsync(page, name);
+            accessibility.AddRange(await SeriousAccessibilityViolationsAsync(page, name));
             await NoScriptErrors(page, errors);
         }
+
+        var (login, loginErrors) = await OpenAsync("#/login", signedIn: false);
+        await Expect(login.GetByTestId("login-form")).ToBeVisibleAsync();
+        accessibility.AddRange(await SeriousAccessibilityViolationsAsync(login, "login"));
+        await NoScriptErrors(login, loginErrors);
+        Assert.True(accessibility.Count == 0, "axe-core found serious or critical violations:\n" + string.Join("\n", accessibility));
 
         // The README shows the Jobs and Scans pages.
         var docs = Path.Combine(Daemon.RepoRoot(), "docs", "screenshots");
@@ -514,5 +537,40 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
             File.Copy(Path.Combine(UiFixture.ScreenshotDir, name + ".png"), Path.Combine(docs, name + ".png"), overwrite: true);
             Assert.True(new FileInfo(Path.Combine(docs, name + ".png")).Length > 10_000, $"{name}.png looks empty");
         }
+    }
+
+    [Fact]
+    public async Task UsersPageCreatesAUserTheAuditPageShowsItAndAViewerSeesNoControlsAboveItsRole()
+    {
+        var (page, errors) = await OpenAsync("#/users");
+        await Expect(page.GetByTestId("nav-users")).ToBeVisibleAsync();
+        await page.GetByLabel("Username").FillAsync("ui-operator");
+        await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("operator");
+        await page.GetByLabel("First password").FillAsync("ui operator password");
+        await page.GetByTestId("create-user").ClickAsync();
+        await Expect(page.Locator("[data-testid=user-row][data-username=ui-operator]")).ToBeVisibleAsync();
+
+        await page.GotoAsync("/#/audit");
+        await page.GetByTestId("audit-search").FillAsync("ui-operator");
+        await Expect(page.GetByTestId("audit-row").First).ToContainTextAsync("POST /api/users");
+        await Expect(page.GetByTestId("audit-export")).ToHaveAttributeAsync("href", new Regex("format=csv&q=ui-operator"));
+        await NoScriptErrors(page, errors);
+
+        // A viewer (signed in by the fixture, before any test locks the sign-in form) is offered nothing it may not do.
+        var (viewer, viewerErrors) = await OpenAsync("#/jobs", asViewer: true);
+        await Expect(viewer.GetByRole(AriaRole.Heading, new() { Name = "Jobs", Exact = true })).ToBeVisibleAsync();
+        await Expect(viewer.GetByTestId("job-row").First).ToBeVisibleAsync();
+        await Expect(viewer.GetByTestId("nav-users")).ToBeHiddenAsync();
+        await Expect(viewer.GetByTestId("nav-audit")).ToBeHiddenAsync();
+        await Expect(viewer.GetByTestId("pause-jobs")).ToBeHiddenAsync();
+        Assert.True(await viewer.GetByTestId("rerun").CountAsync() > 0, "the seeded jobs have rerun buttons");
+        await Expect(viewer.GetByTestId("rerun").First).ToBeHiddenAsync();
+        await viewer.GotoAsync("/#/scanners");
+        await Expect(viewer.GetByTestId("scanner-row").First).ToBeVisibleAsync();
+        await Expect(viewer.GetByTestId("add-scanner")).ToBeHiddenAsync();
+        // An admin page typed into the address bar sends it back to Jobs.
+        await viewer.GotoAsync("/#/users");
+        await Expect(viewer).ToHaveURLAsync(new Regex("#/jobs"));
+        await NoScriptErrors(viewer, viewerErrors);
     }
 }

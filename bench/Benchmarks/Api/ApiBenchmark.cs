@@ -19,7 +19,7 @@ namespace Outpost.Benchmarks.Api;
 /// </summary>
 public static partial class ApiBenchmark
 {
-    private const string Token = "bench-admin-token";
+    private const string Token = "bench-admin-token-5e0b7d1c93a64f28";
 
     public static async Task<int> RunAsync(string[] args)
     {

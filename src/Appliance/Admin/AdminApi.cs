@@ -1,16 +1,20 @@
+using Outpost.Appliance.Accounts;
+using Outpost.Appliance.Audit;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Web;
 
 namespace Outpost.Appliance.Admin;
 
 /// <summary>
-/// The admin API (docs/admin-api.md): one route group under <c>/api</c>, for the web UI and automation. The group carries the
-/// admin policy (bearer token or session cookie) and the CSRF check; each feature maps its routes onto it.
+/// The admin API (docs/users-and-audit.md): one route group under <c>/api</c>, for the web UI and automation. The group
+/// requires a signed-in user (viewer or above) and the CSRF check; each feature maps its routes onto it in subgroups
+/// that declare the role their routes need (reads stay at viewer).
 /// </summary>
 public static class AdminApi
 {
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api").RequireAuthorization(AuthPolicies.Admin).AddEndpointFilter(Csrf.Filter);
+        var api = routes.MapGroup("/api").RequireAuthorization(AuthPolicies.Viewer).AddEndpointFilter(Csrf.Filter);
         api.MapScannerAdmin();
         api.MapScanAdmin();
         api.MapCapabilityResultsAdmin();
@@ -20,6 +24,9 @@ public static class AdminApi
         api.MapSettingsAdmin();
         api.MapAlarmAdmin();
         api.MapApplianceAdmin();
+        api.MapUsersApi();
+        api.MapAccountApi();
+        api.MapAuditApi();
         return api;
     }
 }

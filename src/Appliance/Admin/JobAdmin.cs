@@ -21,7 +21,7 @@ public static class JobAdmin
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapGet("", Query);
         jobs.MapGet("/{id:long}", Get);
-        jobs.MapPost("/{id:long}/rerun", RerunAsync);
+        api.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization(AuthPolicies.Operator).MapPost("/{id:long}/rerun", RerunAsync);
     }
 
     /// <summary>

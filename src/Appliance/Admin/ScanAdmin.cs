@@ -24,12 +24,13 @@ public static class ScanAdmin
     public static void MapScanAdmin(this RouteGroupBuilder api)
     {
         var scans = api.MapGroup("/scans").WithTags("Scans");
-        scans.MapPost("", CreateAsync);
         scans.MapGet("", List);
         scans.MapGet("/{id:long}", Get);
-        scans.MapPost("/{id:long}/stop", StopAsync);
-        scans.MapDelete("/{id:long}", DeleteAsync);
         scans.MapGet("/{id:long}/results", ScanResults.GetAsync).AddOpenApiOperationTransformer(ScanResults.DescribeExports);
+        var run = api.MapGroup("/scans").WithTags("Scans").RequireAuthorization(AuthPolicies.Operator);
+        run.MapPost("", CreateAsync);
+        run.MapPost("/{id:long}/stop", StopAsync);
+        run.MapDelete("/{id:long}", DeleteAsync);
     }
 
     private static async Task<Results<Created<ScanResponse>, BadRequestError>> CreateAsync(CreateScanRequest body, IOutpostStore store, ScanScheduler scheduler,

@@ -20,11 +20,12 @@ public static class ScannerAdmin
     public static void MapScannerAdmin(this RouteGroupBuilder api)
     {
         var scanners = api.MapGroup("/scanners").WithTags("Scanners");
-        scanners.MapPost("", CreateAsync);
         scanners.MapGet("", List);
         scanners.MapGet("/{id:long}", Get);
-        scanners.MapPatch("/{id:long}", PatchAsync);
-        scanners.MapPost("/{id:long}/rotate-key", RotateKeyAsync);
+        var manage = api.MapGroup("/scanners").WithTags("Scanners").RequireAuthorization(AuthPolicies.Admin);
+        manage.MapPost("", CreateAsync);
+        manage.MapPatch("/{id:long}", PatchAsync);
+        manage.MapPost("/{id:long}/rotate-key", RotateKeyAsync);
     }
 
     private static async Task<Results<Created<ScannerResponse>, BadRequestError>> CreateAsync(CreateScannerRequest body, IOutpostStore store,

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Http;
 using Outpost.Appliance.Scheduling;
 using Outpost.Store;
 
@@ -16,8 +17,9 @@ public static class SchedulerAdmin
     {
         var scheduler = api.MapGroup("/scheduler").WithTags("Scheduler");
         scheduler.MapGet("", (DispatchGate gate, ScanScheduler cycle) => TypedResults.Ok(State(gate, cycle)));
-        scheduler.MapPost("/pause", (IOutpostStore store, DispatchGate gate, ScanScheduler cycle) => SetAsync(store, gate, cycle, paused: true));
-        scheduler.MapPost("/resume", (IOutpostStore store, DispatchGate gate, ScanScheduler cycle) => SetAsync(store, gate, cycle, paused: false));
+        var control = api.MapGroup("/scheduler").WithTags("Scheduler").RequireAuthorization(AuthPolicies.Operator);
+        control.MapPost("/pause", (IOutpostStore store, DispatchGate gate, ScanScheduler cycle) => SetAsync(store, gate, cycle, paused: true));
+        control.MapPost("/resume", (IOutpostStore store, DispatchGate gate, ScanScheduler cycle) => SetAsync(store, gate, cycle, paused: false));
     }
 
     private static async Task<Ok<SchedulerResponse>> SetAsync(IOutpostStore store, DispatchGate gate, ScanScheduler cycle, bool paused)

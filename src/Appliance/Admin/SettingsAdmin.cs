@@ -14,7 +14,7 @@ public static class SettingsAdmin
     {
         var settings = api.MapGroup("/settings").WithTags("Settings");
         settings.MapGet("/scan", (IOutpostStore store) => TypedResults.Ok(Documents.ReadScanSettings(store)));
-        settings.MapPut("/scan", PutAsync);
+        api.MapGroup("/settings").WithTags("Settings").RequireAuthorization(AuthPolicies.Admin).MapPut("/scan", PutAsync);
     }
 
     private static async Task<Results<Ok<ScanSettings>, BadRequestError>> PutAsync(ScanSettings body, IOutpostStore store, DispatchGate gate)

@@ -144,11 +144,5 @@ public sealed record AlarmListResponse(IReadOnlyList<Alarm> Alarms);
 public sealed record AlarmKindListResponse(IReadOnlyList<AlarmKind> Kinds);
 
 
-public sealed record LoginRequest
-{
-    public required string Secret { get; init; }
-}
-
-public sealed record SessionResponse(bool Authenticated);
 
 public sealed record StatusResponse(string Status);

@@ -13,6 +13,9 @@ public sealed partial class AdminToken
     public const string EnvironmentVariable = "OUTPOST_ADMIN_TOKEN";
     public const string FileName = "admin-token";
 
+    /// <summary>An admin token shorter than this is refused at start: it is an admin bearer credential, not a password.</summary>
+    public const int MinLength = 32;
+
     private readonly byte[] _hash;
 
     private AdminToken(string token) => _hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
@@ -21,8 +24,15 @@ public sealed partial class AdminToken
     {
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
+            var given = fromEnvironment.Trim();
+            if (given.Length < MinLength)
+            {
+                throw new InvalidOperationException(
+                    $"{EnvironmentVariable} is {given.Length} characters long; an admin token needs at least {MinLength} (e.g. openssl rand -base64 32).");
+            }
+
             LogFromEnvironment(logger, EnvironmentVariable);
-            return new AdminToken(fromEnvironment.Trim());
+            return new AdminToken(given);
         }
 
         var path = Path.Combine(dataDirectory, FileName);

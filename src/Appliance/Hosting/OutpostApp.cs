@@ -6,8 +6,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Outpost.Appliance.Accounts;
 using Outpost.Appliance.Admin;
 using Outpost.Appliance.Alarms;
+using Outpost.Appliance.Audit;
 using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
@@ -21,6 +23,8 @@ using Outpost.Store;
 using Outpost.Store.Records;
 using Outpost.Store.Records.Capabilities;
 using Outpost.Store.Records.Findings;
+using Outpost.Store.Records.Accounts;
+using Outpost.Store.Records.Audit;
 
 namespace Outpost.Appliance.Hosting;
 
@@ -152,8 +156,9 @@ public static partial class OutpostApp
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
         services.AddBuiltInScanner();
         services.AddOptions<OutpostOptions>()
-            .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero,
-                "Outpost:Scheduling:CycleInterval and Outpost:Retention MaxAge and Interval must be positive.");
+            .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero
+                && o.Audit.MaxAge > TimeSpan.Zero,
+                "Outpost:Scheduling:CycleInterval, Outpost:Retention MaxAge and Interval, and Outpost:Audit:MaxAge must be positive.");
         services.AddOutpostSystemd();
         services.AddHostedService<SystemdService>();
 
@@ -161,6 +166,12 @@ public static partial class OutpostApp
             sp.GetRequiredService<IOptions<OutpostOptions>>().Value.DataDirectory, sp.GetRequiredService<ILogger<AdminToken>>()));
         services.AddSingleton<SessionStore>();
         services.AddSingleton<LoginThrottle>();
+        services.AddKeyedSingleton<LoginThrottle>(LoginThrottle.Bearer);
+        services.AddSingleton<AccountRepository>();
+        services.AddSingleton<AuditRepository>();
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<TotpCodes>();
+        services.AddSingleton<DirectorySignIn>();
         services.AddSingleton<IpBinding>();
         services.AddSingleton<ApplianceMetrics>();
         services.AddSingleton<PrometheusExporter>();
@@ -177,9 +188,15 @@ public static partial class OutpostApp
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, AdminAuthentication>(AuthPolicies.AdminScheme, null);
+            .AddScheme<AuthenticationSchemeOptions, UserAuthentication>(AuthPolicies.UserScheme, null);
+        // Each role includes the ones below it (docs/users-and-audit.md).
         services.AddAuthorizationBuilder()
-            .AddPolicy(AuthPolicies.Admin, p => p.AddAuthenticationSchemes(AuthPolicies.AdminScheme).RequireAuthenticatedUser());
+            .AddPolicy(AuthPolicies.Viewer, p => p.AddAuthenticationSchemes(AuthPolicies.UserScheme).RequireAuthenticatedUser()
+                .RequireRole(UserRoles.Viewer, UserRoles.Operator, UserRoles.Admin))
+            .AddPolicy(AuthPolicies.Operator, p => p.AddAuthenticationSchemes(AuthPolicies.UserScheme).RequireAuthenticatedUser()
+                .RequireRole(UserRoles.Operator, UserRoles.Admin))
+            .AddPolicy(AuthPolicies.Admin, p => p.AddAuthenticationSchemes(AuthPolicies.UserScheme).RequireAuthenticatedUser()
+                .RequireRole(UserRoles.Admin));
         services.AddOpenApi();
     }
 
@@ -191,10 +208,13 @@ public static partial class OutpostApp
         app.Services.GetRequiredService<PrometheusExporter>();
         app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<StoreLifetime>().BeginShutdown);
 
+        app.UseMiddleware<SecurityHeaders>();
         app.UseApiErrors();
         app.UseMiddleware<StoreUnavailableMiddleware>();
         app.UseRouting();
         app.UseMiddleware<ScannerKeyAuthentication>();
+        // After routing (the entry names the route pattern), before authentication (refused attempts are entries too).
+        app.UseMiddleware<AuditTrail>();
         // After routing, so requests that matched an endpoint skip the file system entirely.
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -206,7 +226,8 @@ public static partial class OutpostApp
         app.MapSessionApi();
         app.MapAdminApi();
         app.MapStoreBackupApi();
-        app.MapOpenApi();
+        // Behind sign-in: the document maps every route and its shapes, which is a map for an attacker too.
+        app.MapOpenApi().RequireAuthorization(AuthPolicies.Viewer);
     }
 
     private static StoreDamagedException? StoreDamage(Exception ex) => ex switch

@@ -30,6 +30,11 @@ public sealed class OutpostOptions
     /// <summary>Memory sizing of the embedded store; unset values keep the store's own defaults.</summary>
     public StoreSizing Store { get; set; } = new();
 
+    /// <summary>Directory (LDAP / Active Directory) sign-in; off unless enabled.</summary>
+    public Accounts.DirectoryOptions Directory { get; set; } = new();
+
+    public AuditOptions Audit { get; set; } = new();
+
     /// <summary>How long a web UI session lasts after login.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
 
@@ -100,4 +105,10 @@ public sealed class RetentionOptions
 {
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>How long audit entries are kept (docs/users-and-audit.md); the retention loop removes older ones.</summary>
+public sealed class AuditOptions
+{
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(365);
 }

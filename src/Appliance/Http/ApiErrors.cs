@@ -18,6 +18,9 @@ public static class ErrorCodes
     public const string InvalidTransition = "INVALID_TRANSITION";
     public const string FindingsCapReached = "FINDINGS_CAP_REACHED";
     public const string Csrf = "CSRF";
+    public const string Conflict = "CONFLICT";
+    public const string TotpRequired = "TOTP_REQUIRED";
+    public const string DirectoryUnavailable = "DIRECTORY_UNAVAILABLE";
     public const string TooManyAttempts = "TOO_MANY_ATTEMPTS";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
@@ -88,7 +91,9 @@ public sealed class BadRequestError(string message) : ApiError(StatusCodes.Statu
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status400BadRequest);
 }
 
-public sealed class UnauthorizedError(string message) : ApiError(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message), IEndpointMetadataProvider
+/// <summary>401; the code is UNAUTHORIZED unless a sign-in needs more (TOTP_REQUIRED).</summary>
+public sealed class UnauthorizedError(string message, string code = ErrorCodes.Unauthorized)
+    : ApiError(StatusCodes.Status401Unauthorized, code, message), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status401Unauthorized);
 }
@@ -104,11 +109,18 @@ public sealed class NotFoundError(string message) : ApiError(StatusCodes.Status4
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status404NotFound);
 }
 
-/// <summary>409: INVALID_TRANSITION unless another code says more (FINDINGS_CAP_REACHED).</summary>
+/// <summary>409: INVALID_TRANSITION for lifecycle changes unless another code says more (FINDINGS_CAP_REACHED; CONFLICT for a name already taken or a user that cannot change).</summary>
 public sealed class ConflictError(string message, string code = ErrorCodes.InvalidTransition)
     : ApiError(StatusCodes.Status409Conflict, code, message), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status409Conflict);
+}
+
+/// <summary>503 DIRECTORY_UNAVAILABLE: a sign-in that depends on the directory server, which did not answer.</summary>
+public sealed class ServiceUnavailableError(string message)
+    : ApiError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.DirectoryUnavailable, message), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status503ServiceUnavailable);
 }
 
 /// <summary>429 TOO_MANY_ATTEMPTS with a Retry-After header in whole seconds.</summary>

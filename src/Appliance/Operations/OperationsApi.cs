@@ -18,7 +18,7 @@ public static class OperationsApi
         ops.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse("ok")));
         ops.MapGet("/readyz", Ready);
         routes.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), PrometheusExporter.ContentType))
-            .RequireAuthorization(AuthPolicies.Admin).WithTags("Operations");
+            .RequireAuthorization(AuthPolicies.Viewer).WithTags("Operations");
         return ops;
     }
 

@@ -1,18 +1,21 @@
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
 using Outpost.Store.Records.Findings;
+using Outpost.Store.Records.Audit;
 
 namespace Outpost.Appliance.Scheduling;
 
 /// <summary>
 /// Removes finished jobs, their findings and emptied finished scans older than the configured age (default 30 days).
 /// It runs as its own background loop, so the API never waits for it: the store removes job by job without holding
-/// the claim path, and only finished work is touched, so a removal never races a scanner.
+/// the claim path, and only finished work is touched, so a removal never races a scanner. The same pass removes audit
+/// entries older than <c>Outpost:Audit:MaxAge</c> (default 365 days).
 /// </summary>
 public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<Retention> logger) : LoopService(BackgroundLoop.Retention, clock, lifetime, logger)
 {
     private readonly RetentionOptions _options = options.Value.Retention;
+    private readonly TimeSpan _auditMaxAge = options.Value.Audit.MaxAge;
     private readonly TimeProvider _clock = clock;
     private readonly ILogger _logger = logger;
 
@@ -38,6 +41,14 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
             LogFindingsPruned(_logger, findings);
         }
 
+        var auditCutoff = _clock.GetUtcNow() - _auditMaxAge;
+        // Built here, not injected: hosted services are constructed before the store (and its records database) is open.
+        var entries = await new AuditRepository(storeLifetime.Records).PruneAsync(auditCutoff, ct);
+        if (entries > 0)
+        {
+            LogAuditPruned(_logger, entries, auditCutoff);
+        }
+
         return removed;
     }
 
@@ -46,4 +57,6 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} findings of removed scans")]
     private static partial void LogFindingsPruned(ILogger logger, long count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} audit entries older than {Cutoff}")]
+    private static partial void LogAuditPruned(ILogger logger, int count, DateTimeOffset cutoff);
 }

@@ -3,13 +3,16 @@ using System.Collections.Concurrent;
 namespace Outpost.Appliance.Web;
 
 /// <summary>
-/// Slows down guessing of the admin secret: after <see cref="MaxFailures"/> wrong secrets from one address within
-/// <see cref="Window"/>, that address is refused (429) until its oldest failure leaves the window. A correct secret
+/// Slows down guessing of passwords, the admin secret and bearer tokens: after <see cref="MaxFailures"/> wrong credentials from one address within
+/// <see cref="Window"/>, that address is refused (429) until its oldest failure leaves the window. A correct credential
 /// clears the address's record, but only when it is not blocked: otherwise a guesser would learn that the guess that
 /// got through was right.
 /// </summary>
 public sealed class LoginThrottle(TimeProvider clock)
 {
+    /// <summary>The key of the instance that counts wrong bearer tokens (the unkeyed one counts sign-ins).</summary>
+    public const string Bearer = "bearer";
+
     public const int MaxFailures = 5;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
@@ -55,6 +58,9 @@ public sealed class LoginThrottle(TimeProvider clock)
     }
 
     public void RecordSuccess(string address) => _failures.TryRemove(address, out _);
+
+    /// <summary>The address failures are counted against.</summary>
+    public static string AddressOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     // Guesses from many addresses must not grow memory without bound: forget addresses whose failures have all expired.
     private const int PruneAbove = 1024;

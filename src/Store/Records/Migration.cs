@@ -30,5 +30,7 @@ public static class RecordsSchema
     [
         .. Findings.FindingsSchema.Migrations,
         .. Capabilities.CapabilityResultsSchema.Migrations,
+        .. Accounts.AccountsSchema.Migrations,
+        .. Audit.AuditSchema.Migrations,
     ];
 }

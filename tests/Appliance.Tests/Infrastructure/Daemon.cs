@@ -10,10 +10,11 @@ namespace Outpost.Appliance.Tests.Infrastructure;
 /// </summary>
 public sealed class Daemon : IAsyncDisposable
 {
-    public const string AdminToken = "test-admin-token";
+    public const string AdminToken = "test-admin-token-3f9c2a7e51d84b60";
 
     private TempDirectory? _directory;
     private bool _stopped;
+    private IReadOnlyDictionary<string, string?>? _settings;
 
     private Daemon(WebApplication app, string dataDirectory, ManualClock clock, TempDirectory directory)
     {
@@ -46,7 +47,7 @@ public sealed class Daemon : IAsyncDisposable
         var directory = _directory!;
         _directory = null;
         await StopAsync();
-        return await StartAsync(directory, Clock);
+        return await StartAsync(directory, Clock, _settings);
     }
 
     public async ValueTask DisposeAsync()
@@ -69,7 +70,7 @@ public sealed class Daemon : IAsyncDisposable
                 }
             });
         await app.StartAsync();
-        return new Daemon(app, Path.Combine(directory.Path, "data"), clock, directory);
+        return new Daemon(app, Path.Combine(directory.Path, "data"), clock, directory) { _settings = settings };
     }
 
     private async Task StopAsync()

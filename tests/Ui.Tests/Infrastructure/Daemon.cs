@@ -13,7 +13,7 @@ namespace Outpost.Ui.Tests.Infrastructure;
 /// </summary>
 public sealed class Daemon : IAsyncDisposable
 {
-    public const string AdminToken = "ui-test-admin-token-7c1e9a52d4";
+    public const string AdminToken = "ui-test-admin-token-7c1e9a52d4b83f06";
 
     private readonly Process _process;
     private readonly StringBuilder _log = new();

@@ -14,6 +14,10 @@ public sealed class UiFixture : IAsyncLifetime
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string? _sessionState;
+    private string? _viewerState;
+
+    public const string ViewerName = "ui-viewer";
+    public const string ViewerPassword = "ui viewer password";
 
     public Daemon Daemon { get; private set; } = null!;
     public ApplianceApi Api { get; private set; } = null!;
@@ -24,6 +28,9 @@ public sealed class UiFixture : IAsyncLifetime
 
     /// <summary>Screenshots of every page land here (test output), and the README's two in docs/screenshots.</summary>
     public static string ScreenshotDir { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    /// <summary>The password the fixture gives the built-in admin after its first sign-in with the admin secret.</summary>
+    public const string AdminPassword = "ui-tests admin password";
 
     public async Task InitializeAsync()
     {
@@ -62,18 +69,41 @@ public sealed class UiFixture : IAsyncLifetime
             throw new InvalidOperationException($"POST /api/session with the admin secret answered {login.Status}: {await login.TextAsync()}");
         }
 
+        // The built-in admin's first sign-in asks for a password; set it, as the UI would make the admin do.
+        var password = await request.PutAsync("/api/account/password", new APIRequestContextOptions { DataObject = new { password = AdminPassword } });
+        if (password.Status != 204)
+        {
+            throw new InvalidOperationException($"PUT /api/account/password answered {password.Status}: {await password.TextAsync()}");
+        }
+
         _sessionState = await request.StorageStateAsync();
+
+        // A viewer, signed in now: tests that lock the sign-in form out must not keep the viewer's tests from signing in.
+        var created = await request.PostAsync("/api/users", new APIRequestContextOptions { DataObject = new { username = ViewerName, role = "viewer", password = ViewerPassword } });
+        if (created.Status != 201)
+        {
+            throw new InvalidOperationException($"POST /api/users answered {created.Status}: {await created.TextAsync()}");
+        }
+
+        await using var viewer = await _playwright.APIRequest.NewContextAsync(new APIRequestNewContextOptions { BaseURL = BaseUrl });
+        var viewerLogin = await viewer.PostAsync("/api/session", new APIRequestContextOptions { DataObject = new { username = ViewerName, password = ViewerPassword } });
+        if (viewerLogin.Status != 204)
+        {
+            throw new InvalidOperationException($"the viewer's sign-in answered {viewerLogin.Status}: {await viewerLogin.TextAsync()}");
+        }
+
+        _viewerState = await viewer.StorageStateAsync();
     }
 
     /// <summary>A fresh context; signed in unless <paramref name="signedIn"/> is false.</summary>
-    public async Task<IPage> NewPageAsync(bool signedIn = true, ColorScheme colorScheme = ColorScheme.Light)
+    public async Task<IPage> NewPageAsync(bool signedIn = true, ColorScheme colorScheme = ColorScheme.Light, bool asViewer = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseUrl,
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             ColorScheme = colorScheme,
-            StorageState = signedIn ? _sessionState : null,
+            StorageState = asViewer ? _viewerState : signedIn ? _sessionState : null,
             Locale = "en-GB",
             TimezoneId = "UTC",
         });

@@ -1,4 +1,6 @@
-// The shell: hash router, session check, theme toggle, alarm banner, logout.
+// The shell: hash router, session check (who is signed in, with which role), theme toggle, alarm
+// banner, logout. The role hides what it cannot do (body[data-role], css/app.css; the API refuses it
+// anyway); the built-in admin signed in with the admin secret is kept on Account until it sets a password.
 // Each page module exports mount(root, ctx) and returns an unmount() that stops its timers
 // and aborts its requests, so leaving a page leaves nothing running.
 
@@ -9,12 +11,17 @@ import * as scans from './pages/scans.js';
 import * as scanners from './pages/scanners.js';
 import * as settings from './pages/settings.js';
 import * as login from './pages/login.js';
+import * as users from './pages/users.js';
+import * as audit from './pages/audit.js';
+import * as account from './pages/account.js';
 
-const PAGES = { jobs, scans, scanners, settings, login };
+const PAGES = { jobs, scans, scanners, settings, login, users, audit, account };
+const ADMIN_PAGES = new Set(['users', 'audit']);
 const main = document.getElementById('main');
 let current = null;
 let currentRoute = null;
 let authed = false;
+let session = null;
 
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
@@ -29,25 +36,37 @@ async function render() {
     authed = await checkSession();
     if (!authed) { goLogin(); return; }
   }
+  if (route !== 'login' && session?.mustSetPassword && route !== 'account') { location.hash = '#/account'; return; }
+  if (ADMIN_PAGES.has(route) && session?.role !== 'admin') { location.hash = '#/jobs'; return; }
   if (route === currentRoute && current) return; // query-only changes are handled by the page
   current?.unmount?.();
   current = null;
   currentRoute = route;
   document.body.classList.toggle('is-login', route === 'login');
   document.getElementById('logout').hidden = route === 'login';
+  document.getElementById('account-link').hidden = route === 'login';
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.dataset.route === route) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   main.replaceChildren();
   current = PAGES[route].mount(main, {
     params,
-    onLoggedIn: () => { authed = true; startAlarms(); },
+    session,
+    onLoggedIn: async () => { authed = await checkSession(); startAlarms(); },
+    onPasswordSet: () => { if (session?.mustSetPassword) { session.mustSetPassword = false; location.hash = '#/jobs'; } },
   }) ?? null;
   if (route !== 'login') startAlarms(); else stopAlarms();
 }
 
 async function checkSession() {
-  try { await api('/api/session'); return true; } catch { return false; }
+  try {
+    session = await api('/api/session');
+  } catch {
+    session = null;
+  }
+  document.body.dataset.role = session?.role ?? '';
+  for (const a of document.querySelectorAll('#nav a[data-admin]')) a.hidden = session?.role !== 'admin';
+  return session !== null;
 }
 
 function goLogin() {
@@ -87,6 +106,7 @@ paintThemeButton();
 document.getElementById('logout').addEventListener('click', async () => {
   try { await api('/api/session', { method: 'DELETE' }); } catch { /* the cookie may already be gone */ }
   authed = false;
+  session = null;
   toast('Signed out');
   goLogin();
 });
