@@ -21,10 +21,10 @@ using Outpost.Appliance.Web;
 using Outpost.Probe.Systemd;
 using Outpost.Store;
 using Outpost.Store.Records;
-using Outpost.Store.Records.Capabilities;
-using Outpost.Store.Records.Findings;
 using Outpost.Store.Records.Accounts;
 using Outpost.Store.Records.Audit;
+using Outpost.Store.Records.Capabilities;
+using Outpost.Store.Records.Findings;
 
 namespace Outpost.Appliance.Hosting;
 

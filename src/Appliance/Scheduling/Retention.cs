@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
-using Outpost.Store.Records.Findings;
 using Outpost.Store.Records.Audit;
+using Outpost.Store.Records.Findings;
 
 namespace Outpost.Appliance.Scheduling;
 

@@ -55,8 +55,8 @@ public sealed class UserAuthentication(IOptionsMonitor<AuthenticationSchemeOptio
             return AuthenticateResult.Fail("Too many wrong tokens from this address.");
         }
 
-        const string prefix = "Bearer ";
-        var presented = value is not null && value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? value[prefix.Length..].Trim() : null;
+        const string Prefix = "Bearer ";
+        var presented = value is not null && value.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? value[Prefix.Length..].Trim() : null;
         if (token.Matches(presented))
         {
             throttle.RecordSuccess(address);
