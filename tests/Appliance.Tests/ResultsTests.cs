@@ -111,7 +111,7 @@ public sealed class ResultsTests
     }
 
     [Fact]
-    public async Task Retention_removes_the_findings_of_the_scans_it_removes()
+    public async Task Retention_removes_the_findings_and_typed_results_of_the_scans_it_removes()
     {
         await using var daemon = await Daemon.StartAsync();
         var api = daemon.Api;
@@ -129,8 +129,23 @@ public sealed class ResultsTests
         var old = await FinishedScanWithFindingsAsync("10.0.0.1");
         daemon.Clock.Advance(TimeSpan.FromDays(29));
         var recent = await FinishedScanWithFindingsAsync("10.0.0.3");
+        var typed = daemon.Service<Outpost.Store.Records.Capabilities.CapabilityResults>();
+        foreach (var (scanId, ip) in new[] { (old, "10.0.0.1"), (recent, "10.0.0.3") })
+        {
+            await typed.PutServicesAsync(scanId, 1, [new(ip, 22, "ssh", "OpenSSH", "9.6", "{}")], daemon.Clock.GetUtcNow());
+            await typed.PutPagesAsync(scanId, 1, [new($"http://{ip}/", ip, 80, 0, 200, "home", "text/html", "[]", null)], daemon.Clock.GetUtcNow());
+            await typed.PutScreenshotAsync(scanId, 1, ip, 80, $"http://{ip}/", [0x89, 0x50, 0x4E, 0x47], daemon.Clock.GetUtcNow());
+        }
+
         daemon.Clock.Advance(TimeSpan.FromDays(2));
         Assert.Equal(1, await daemon.Service<Outpost.Appliance.Scheduling.Retention>().PruneAsync());
+
+        Assert.Empty(await typed.ListServicesAsync(old));
+        Assert.Empty(await typed.ListPagesAsync(old));
+        Assert.Empty(await typed.ListScreenshotsAsync(old));
+        Assert.Single(await typed.ListServicesAsync(recent));
+        Assert.Single(await typed.ListPagesAsync(recent));
+        Assert.Single(await typed.ListScreenshotsAsync(recent));
 
         var findings = daemon.Service<Outpost.Store.Records.Findings.FindingsTable>();
         Assert.Empty((await findings.PageAsync(old, null, 10)).Findings);

@@ -17,8 +17,8 @@ public static class FasterStoreOpener
             return await PostgresStoreOpener.OpenAsync(options, loggerFactory, ct);
         }
 
-        // Decided before the job store creates its files: only a data directory without a store may get a new, empty
-        // records database; anywhere else a missing one is damage (RecordsDatabase.OpenEmbeddedAsync).
+        // Decided before the job store creates its files; it only says whether a missing records database there is an
+        // upgrade worth logging. Whether it is damage is RecordsDatabase.OpenEmbeddedAsync's rule (its marker file).
         var fresh = !Directory.Exists(options.StoreDirectory) || !Directory.EnumerateFileSystemEntries(options.StoreDirectory).Any();
         var records = await RecordsDatabase.OpenEmbeddedAsync(options.DataDirectory, fresh, loggerFactory, ct: ct);
         try

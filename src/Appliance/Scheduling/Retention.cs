@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
 using Outpost.Store.Records.Audit;
+using Outpost.Store.Records.Capabilities;
 using Outpost.Store.Records.Findings;
 
 namespace Outpost.Appliance.Scheduling;
 
 /// <summary>
-/// Removes finished jobs, their findings and emptied finished scans older than the configured age (default 30 days).
+/// Removes finished jobs, their findings and typed results, and emptied finished scans older than the configured age (default 30 days).
 /// It runs as its own background loop, so the API never waits for it: the store removes job by job without holding
 /// the claim path, and only finished work is touched, so a removal never races a scanner. The same pass removes audit
 /// entries older than <c>Outpost:Audit:MaxAge</c> (default 365 days).
@@ -41,6 +42,13 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
             LogFindingsPruned(_logger, findings);
         }
 
+        // The typed results of the capabilities (services, pages, screenshots) go by the same rule.
+        var results = await new CapabilityResults(storeLifetime.Records).RemoveGoneScansAsync(scanId => store.GetScan(scanId) is not null, ct);
+        if (results > 0)
+        {
+            LogResultsPruned(_logger, results);
+        }
+
         var auditCutoff = _clock.GetUtcNow() - _auditMaxAge;
         // Built here, not injected: hosted services are constructed before the store (and its records database) is open.
         var entries = await new AuditRepository(storeLifetime.Records).PruneAsync(auditCutoff, ct);
@@ -57,6 +65,10 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} findings of removed scans")]
     private static partial void LogFindingsPruned(ILogger logger, long count);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} audit entries older than {Cutoff}")]
     private static partial void LogAuditPruned(ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} capability results (services, pages, screenshots) of removed scans")]
+    private static partial void LogResultsPruned(ILogger logger, long count);
 }

@@ -24,6 +24,10 @@ public static class ScanAttribution
     public static Dictionary<string, string> Headers(string? attribution) =>
         string.IsNullOrWhiteSpace(attribution) ? [] : new() { [Header] = attribution.Trim() };
 
+    /// <summary>The attribution header as one raw HTTP/1 header line with its CRLF, or empty when there is none.</summary>
+    public static string HeaderLine(string? attribution) =>
+        string.IsNullOrWhiteSpace(attribution) ? "" : Header + ": " + attribution.Trim() + "\r\n";
+
     /// <summary>Sets the user agent and the attribution header on an HTTP client's default headers.</summary>
     public static void Apply(HttpRequestHeaders headers, string? attribution)
     {

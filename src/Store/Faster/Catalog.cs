@@ -90,6 +90,8 @@ internal sealed class Catalog
             case AlarmRemoved removed:
                 _alarms.TryRemove((removed.Kind, removed.Subject), out _);
                 break;
+            case RetiredFindingsAdded:
+                break;
         }
     }
 

@@ -19,6 +19,7 @@ internal sealed record ScanState(long Id, ScanSpec Spec, ScanStatus Status, long
 [JsonDerivedType(typeof(DocumentRemoved), "doc-removed")]
 [JsonDerivedType(typeof(AlarmPut), "alarm")]
 [JsonDerivedType(typeof(AlarmRemoved), "alarm-removed")]
+[JsonDerivedType(typeof(RetiredFindingsAdded), "findings")]
 internal abstract record CatalogChange;
 
 internal sealed record ScannerPut(Scanner Scanner) : CatalogChange;
@@ -34,6 +35,12 @@ internal sealed record DocumentRemoved(string Collection, string Key) : CatalogC
 internal sealed record AlarmPut(Alarm Alarm) : CatalogChange;
 
 internal sealed record AlarmRemoved(string Kind, string Subject) : CatalogChange;
+
+/// <summary>
+/// A change the version before the records database wrote (findings then lived in the catalog). A log of that version
+/// may still hold it, so it is read, its body skipped, and replay ignores it; it is never written (docs/records.md, "Upgrading").
+/// </summary>
+internal sealed record RetiredFindingsAdded : CatalogChange;
 
 /// <summary>
 /// The whole catalog as a checkpoint writes it, with what recovery would otherwise derive from history:

@@ -27,6 +27,9 @@ public sealed partial class RecordsDatabase : IAsyncDisposable, IBackupParticipa
     /// <summary>The embedded database's file name inside the data directory.</summary>
     public const string FileName = "records.db";
 
+    /// <summary>The file in the data directory that says the records database exists there (see <see cref="OpenEmbeddedAsync"/>).</summary>
+    public const string MarkerName = "records.expected";
+
     private readonly SqliteConnection? _writer;
     private readonly string? _sqliteConnectionString;
     private readonly NpgsqlDataSource? _postgres;
@@ -51,24 +54,56 @@ public sealed partial class RecordsDatabase : IAsyncDisposable, IBackupParticipa
     // ---- Opening ----------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Opens <c>&lt;data-dir&gt;/records.db</c> for the embedded appliance, failing closed: the file is created only
-    /// when <paramref name="freshDataDirectory"/> (no job store there yet). A store without its records database, or
-    /// a file that SQLite cannot read, is damage: this throws <see cref="InvalidDataException"/> naming the file and
-    /// the way out, and the daemon does not start. Call it before the job store creates its files.
+    /// Opens <c>&lt;data-dir&gt;/records.db</c> for the embedded appliance, failing closed. Beside it this writes
+    /// <see cref="MarkerName"/>, which says "this data directory has a records database": once the marker is there a
+    /// missing records.db (or a file SQLite cannot read) is damage, and this throws <see cref="InvalidDataException"/>
+    /// naming the file and the way out, so the daemon does not start. Without the marker the file is created: in a
+    /// fresh data directory, and in one whose job store a version before the records database wrote (an upgrade,
+    /// logged when <paramref name="freshDataDirectory"/> is false). docs/records.md, "Upgrading".
     /// </summary>
     public static async Task<RecordsDatabase> OpenEmbeddedAsync(string dataDirectory, bool freshDataDirectory, ILoggerFactory loggerFactory,
         IReadOnlyList<Migration>? migrations = null, CancellationToken ct = default)
     {
         var path = Path.Combine(dataDirectory, FileName);
-        if (!freshDataDirectory && !File.Exists(path))
+        var marker = Path.Combine(dataDirectory, MarkerName);
+        var exists = File.Exists(path);
+        if (!exists && File.Exists(marker))
         {
-            throw new InvalidDataException($"{path} is missing, but {dataDirectory} holds a job store: the records database (findings) is gone. " +
+            throw new InvalidDataException($"{path} is missing, but {marker} says this data directory had one: the records database (findings) is gone. " +
                 "Restore the data directory from a backup ('outpost restore DIR'), or move the whole data directory aside to start empty.");
         }
 
+        if (!exists && !freshDataDirectory)
+        {
+            LogUpgrade(loggerFactory.CreateLogger<RecordsDatabase>(), dataDirectory, path);
+        }
+
         Directory.CreateDirectory(dataDirectory);
-        return await OpenSqliteAsync(path, create: freshDataDirectory, loggerFactory, migrations, ct).ConfigureAwait(false);
+        var database = await OpenSqliteAsync(path, create: !exists, loggerFactory, migrations, ct).ConfigureAwait(false);
+        try
+        {
+            // Written after the file is migrated: a crash in between leaves a records.db without a marker, which the
+            // next start opens and marks.
+            if (!File.Exists(marker)) WriteDurably(marker, "records.db\n");
+            return database;
+        }
+        catch
+        {
+            await database.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
+
+    private static void WriteDurably(string path, string text)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        file.Flush(flushToDisk: true);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "{DataDirectory} holds a job store from a version before the records database: creating {Path} (findings of that version are not carried over)")]
+    private static partial void LogUpgrade(ILogger logger, string dataDirectory, string path);
 
     /// <summary>Opens (or, with <paramref name="create"/>, creates) a SQLite records database at <paramref name="path"/> and migrates it.</summary>
     public static async Task<RecordsDatabase> OpenSqliteAsync(string path, bool create, ILoggerFactory loggerFactory,

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Store.Faster;
 using Outpost.Store.Records;
 using Outpost.Store.Tests.Contract;
 
@@ -88,20 +89,42 @@ public sealed class SqliteRecordsDatabaseTests : RecordsDatabaseContract, IDispo
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public async Task The_embedded_file_is_created_only_in_a_fresh_data_directory()
+    public async Task A_data_directory_from_before_records_gets_a_records_database_and_the_store_still_opens()
     {
-        var error = await Assert.ThrowsAsync<InvalidDataException>(async () =>
-            await RecordsDatabase.OpenEmbeddedAsync(_directory, freshDataDirectory: false, NullLoggerFactory.Instance));
-        Assert.Contains(Path.Combine(_directory, RecordsDatabase.FileName), error.Message, StringComparison.Ordinal);
+        // The old shape: a job store written and closed, no records.db and no marker beside it.
+        var storeOptions = TempStore.Options(Path.Combine(_directory, "store"));
+        await (await FasterOutpostStore.OpenAsync(storeOptions, NullLoggerFactory.Instance)).DisposeAsync();
         Assert.False(File.Exists(Path.Combine(_directory, RecordsDatabase.FileName)));
+        Assert.False(File.Exists(Path.Combine(_directory, RecordsDatabase.MarkerName)));
 
+        await using (var records = await RecordsDatabase.OpenEmbeddedAsync(_directory, freshDataDirectory: false, NullLoggerFactory.Instance))
+        await using (await FasterOutpostStore.OpenAsync(storeOptions, NullLoggerFactory.Instance))
+        {
+            Assert.True(RecordsDatabase.Verify(records.Where).Sound);
+        }
+
+        Assert.True(File.Exists(Path.Combine(_directory, RecordsDatabase.MarkerName)));
+    }
+
+    [Fact]
+    public async Task Once_created_a_missing_embedded_file_is_damage_named_in_the_refusal()
+    {
         await using (await RecordsDatabase.OpenEmbeddedAsync(_directory, freshDataDirectory: true, NullLoggerFactory.Instance))
         {
         }
 
         // Once created, it opens whether or not a store is beside it.
-        await using var reopened = await RecordsDatabase.OpenEmbeddedAsync(_directory, freshDataDirectory: false, NullLoggerFactory.Instance);
-        Assert.True(RecordsDatabase.Verify(reopened.Where).Sound);
+        await using (var reopened = await RecordsDatabase.OpenEmbeddedAsync(_directory, freshDataDirectory: false, NullLoggerFactory.Instance))
+        {
+            Assert.True(RecordsDatabase.Verify(reopened.Where).Sound);
+        }
+
+        var path = Path.Combine(_directory, RecordsDatabase.FileName);
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            await RecordsDatabase.OpenEmbeddedAsync(_directory, freshDataDirectory: false, NullLoggerFactory.Instance));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
     }
 
     [Fact]

@@ -176,7 +176,7 @@ internal sealed class EndpointSession(IPEndPoint endpoint, FingerprintOptions op
             {
                 if (!probe.IsBannerWait)
                 {
-                    await connection.SendAsync(probe.Payload(endpoint.Address.ToString(), options.UserAgent), ct).ConfigureAwait(false);
+                    await connection.SendAsync(probe.Payload(endpoint.Address.ToString(), options.UserAgent, options.Attribution), ct).ConfigureAwait(false);
                 }
 
                 var reply = await connection.ReadAsync(options.ReadTimeout, probe.ReadToEnd, text => _rules.Match(probe.Id, text) is not null, ct)

@@ -41,6 +41,7 @@ public sealed class FingerprintCapability(string? attribution, TimeProvider time
             MaxProbesPerSecond = job.MaxProbesPerSecond,
             MaxConnectionsPerHost = job.MaxConnectionsPerHost,
             UserAgent = ScanAttribution.UserAgent(job.Attribution ?? attribution),
+            Attribution = job.Attribution ?? attribution,
             Time = time,
         };
         var done = 0L;

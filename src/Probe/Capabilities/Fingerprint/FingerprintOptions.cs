@@ -29,6 +29,9 @@ public sealed record FingerprintOptions
     /// <summary>The User-Agent sent with HTTP probes: the scan's attribution.</summary>
     public string UserAgent { get; init; } = "outpost-probe";
 
+    /// <summary>The X-Scan-Attribution header sent with HTTP probes (null or blank: none), as the crawler and screenshots send it.</summary>
+    public string? Attribution { get; init; }
+
     /// <summary>Clock for the connection rate (tests inject a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -48,6 +51,11 @@ public sealed record FingerprintOptions
         if (MaxConnectionsPerHost < 1 || MaxConcurrentEndpoints < 1)
         {
             return "Connection limits must be at least 1.";
+        }
+
+        if (Attribution.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            return "The attribution must be one line.";
         }
 
         return UserAgent.AsSpan().IndexOfAny('\r', '\n') >= 0 ? "The user agent must be one line." : null;

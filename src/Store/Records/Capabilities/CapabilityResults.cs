@@ -113,6 +113,39 @@ public sealed class CapabilityResults(RecordsDatabase database)
             return await command.ExecuteScalarAsync(token).ConfigureAwait(false) as byte[];
         }, ct);
 
+    /// <summary>
+    /// Removes the services, pages and screenshots of every scan <paramref name="scanExists"/> says is gone; returns
+    /// the rows removed. Retention calls it in the same pass as the findings' sweep (docs/capabilities.md, "Retention"),
+    /// so results a crash left behind after an earlier pass go at the next one. A scan's rows go in one transaction.
+    /// </summary>
+    public async Task<long> RemoveGoneScansAsync(Func<long, bool> scanExists, CancellationToken ct = default)
+    {
+        var scans = await database.ReadAsync(async (connection, token) =>
+        {
+            await using var select = connection.Command(
+                "SELECT scan_id FROM scan_services UNION SELECT scan_id FROM scan_pages UNION SELECT scan_id FROM scan_screenshots");
+            return await ReadAllAsync(select, reader => reader.GetInt64(0), token).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+
+        long removed = 0;
+        foreach (var scanId in scans.Where(id => !scanExists(id)))
+        {
+            removed += await database.WriteAsync(async (connection, transaction, token) =>
+            {
+                var rows = 0;
+                foreach (var table in (string[])["scan_services", "scan_pages", "scan_screenshots"])
+                {
+                    await using var delete = connection.Command($"DELETE FROM {table} WHERE scan_id = @scan", transaction).With("@scan", scanId);
+                    rows += await delete.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
+
+                return (true, rows);
+            }, ct).ConfigureAwait(false);
+        }
+
+        return removed;
+    }
+
     private static string? NullableText(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static async Task<List<T>> ReadAllAsync<T>(DbCommand command, Func<DbDataReader, T> read, CancellationToken ct)

@@ -21,7 +21,7 @@ public sealed class ServiceProbe
 
     public string Id { get; }
 
-    /// <summary>The payload as written, with {host} and {userAgent} placeholders; empty for a banner wait.</summary>
+    /// <summary>The payload as written, with {host}, {userAgent} and {attribution} placeholders; empty for a banner wait.</summary>
     public string Template { get; }
 
     /// <summary>A TLS handshake rather than a payload.</summary>
@@ -46,9 +46,13 @@ public sealed class ServiceProbe
 
     public int Order { get; }
 
-    /// <summary>The bytes to send to <paramref name="host"/>.</summary>
-    public byte[] Payload(string host, string userAgent) =>
-        Encoding.Latin1.GetBytes(Template.Replace("{host}", host, StringComparison.Ordinal).Replace("{userAgent}", userAgent, StringComparison.Ordinal));
+    /// <summary>
+    /// The bytes to send to <paramref name="host"/>. {attribution} becomes the whole <c>X-Scan-Attribution</c> header
+    /// line, or nothing when the scan has no attribution text (docs/fingerprint.md, "Attribution").
+    /// </summary>
+    public byte[] Payload(string host, string userAgent, string? attribution) =>
+        Encoding.Latin1.GetBytes(Template.Replace("{host}", host, StringComparison.Ordinal).Replace("{userAgent}", userAgent, StringComparison.Ordinal)
+            .Replace("{attribution}", ScanAttribution.HeaderLine(attribution), StringComparison.Ordinal));
 
     internal static ServiceProbe From(string file, ProbeSpec spec)
     {
