@@ -44,10 +44,10 @@ public sealed partial class LocalScanner : LoopService
     private readonly IRawPacketAccess _rawAccess;
     private readonly BuiltInScannerOptions _options;
     private readonly ILogger _logger;
-    private readonly List<Task> _jobs = [];
     private readonly string _version = "built-in " + (typeof(LocalScanner).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
-    private StoreScannerProtocol? _protocol;
-    private JobRunner? _runner;
+    private JobPoller? _poller;
+    // Jobs started by a poller that a re-registration replaced: the shutdown still waits for them.
+    private Task _replaced = Task.CompletedTask;
     private long _scannerId;
     // Null until the first check, so a restarted appliance raises or clears whatever alarm the last run left.
     private bool? _unhealthy;
@@ -73,7 +73,7 @@ public sealed partial class LocalScanner : LoopService
     protected override async ValueTask TickAsync(CancellationToken ct)
     {
         var store = _storeLifetime.Store;
-        if (_runner is null || store.GetScanner(_scannerId) is null)
+        if (_poller is null || store.GetScanner(_scannerId) is null)
         {
             await RegisterAsync(store, ct);
         }
@@ -105,27 +105,14 @@ public sealed partial class LocalScanner : LoopService
             await store.ClearAlarmAsync(AlarmKinds.ScannerUnhealthy, ScannerSupervisor.ScannerSubject(_scannerId), ct);
         }
 
-        foreach (var jobId in await _protocol!.HeartbeatAsync(_runner!.RunningJobs, _runner.Capabilities.Available(), ct))
-        {
-            _runner.RequestStop(jobId);
-        }
-
-        _jobs.RemoveAll(t => t.IsCompleted);
-        var room = _options.ClaimLimit - _runner.Count;
-        if (room > 0)
-        {
-            foreach (var job in await _protocol.ClaimAsync(room, ct))
-            {
-                _jobs.Add(_runner.Start(job, ct));
-            }
-        }
+        await _poller!.PollAsync(ct);
     }
 
     /// <summary>Stops the loop, then waits for running jobs to report (bounded by the runner's shutdown grace).</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await Task.WhenAll(_jobs).WaitAsync(cancellationToken);
+        await Task.WhenAll(_replaced, _poller?.DrainAsync() ?? Task.CompletedTask).WaitAsync(cancellationToken);
     }
 
     private async ValueTask RegisterAsync(IOutpostStore store, CancellationToken ct)
@@ -145,11 +132,18 @@ public sealed partial class LocalScanner : LoopService
             LogRegistered(_logger, created.Id);
         }
 
-        _protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _clock, _scannerId, _version,
+        var protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _clock, _scannerId, _version,
             new CapabilityUploads(store, new CapabilityResults(_storeLifetime.Records), _clock));
         // The appliance's attribution text comes with each claimed job (the scan settings may change meanwhile).
         var capabilities = CapabilityRegistry.Create(new CapabilitySettings { Portscan = new PortscanOptions { Interface = _options.Interface }, Time = _clock });
-        _runner = new JobRunner(_protocol, capabilities, new JobRunnerOptions(), _clock, _logger);
+        if (_poller is { } replaced)
+        {
+            _replaced = Task.WhenAll(_replaced, replaced.DrainAsync());
+        }
+
+        var runner = new JobRunner(protocol, capabilities, new JobRunnerOptions(), _clock, _logger);
+        // Heartbeat on every tick: the tick is the poll interval.
+        _poller = new JobPoller(protocol, runner, _options.ClaimLimit, TimeSpan.Zero, _clock);
 
         // Whatever this scanner still holds is from an earlier run of the appliance: nothing is probing it any more.
         foreach (var job in store.ListActiveJobs(_scannerId))

@@ -104,6 +104,7 @@ public sealed partial class Leadership : BackgroundService
                     }
                 }
 
+                CheckDone();
                 await Task.Delay(PollInterval, stoppingToken);
             }
         }

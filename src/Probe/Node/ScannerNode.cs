@@ -5,9 +5,8 @@ using Outpost.Probe.Systemd;
 namespace Outpost.Probe.Node;
 
 /// <summary>
-/// The remote scanner node's loop (docs/protocol.md): heartbeat every <see cref="HeartbeatInterval"/> with the running job ids
-/// (and stop what the reply lists), claim as many jobs as there is room for, hand each to the <see cref="JobRunner"/>,
-/// and ask again after the poll interval or as soon as a job ends.
+/// The remote scanner node's loop (docs/protocol.md): each round is a <see cref="JobPoller"/> poll (heartbeat every
+/// <see cref="HeartbeatInterval"/>, stops, claims), and the node asks again after the poll interval or as soon as a job ends.
 ///
 /// The node outlives the appliance: while it is down or restarting every call fails, the loop backs off (exponential,
 /// with jitter) and carries on when it answers again; running jobs keep probing and keep their findings meanwhile. A
@@ -28,8 +27,8 @@ public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner run
         var watchdog = systemd.Period;
         long? pettedAt = null;
         var backoff = Backoff.ForAppliance();
-        var jobs = new List<Task>();
-        long? heartbeatAt = null;
+        var poller = new JobPoller(protocol, runner, settings.ClaimLimit, HeartbeatInterval, time,
+            jobId => LogStopRequested(logger, jobId), job => LogClaimed(logger, job.JobId, job.ScanId));
         var outage = false;
         while (!shutdown.IsCancellationRequested)
         {
@@ -42,27 +41,7 @@ public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner run
             var wait = settings.PollInterval;
             try
             {
-                if (heartbeatAt is not { } last || time.GetElapsedTime(last) >= HeartbeatInterval)
-                {
-                    foreach (var jobId in await protocol.HeartbeatAsync(runner.RunningJobs, runner.Capabilities.Available(), shutdown).ConfigureAwait(false))
-                    {
-                        LogStopRequested(logger, jobId);
-                        runner.RequestStop(jobId);
-                    }
-
-                    heartbeatAt = time.GetTimestamp();
-                }
-
-                var room = settings.ClaimLimit - runner.Count;
-                if (room > 0)
-                {
-                    foreach (var job in await protocol.ClaimAsync(room, shutdown).ConfigureAwait(false))
-                    {
-                        LogClaimed(logger, job.JobId, job.ScanId);
-                        jobs.Add(runner.Start(job, shutdown));
-                    }
-                }
-
+                await poller.PollAsync(shutdown).ConfigureAwait(false);
                 if (outage)
                 {
                     LogReconnected(logger, backoff.Failures);
@@ -89,7 +68,6 @@ public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner run
                 break;
             }
 
-            jobs.RemoveAll(t => t.IsCompleted);
             if (watchdog is { } ping && wait > ping) wait = ping;
             var ended = runner.JobEnded;
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
@@ -98,7 +76,7 @@ public sealed partial class ScannerNode(IScannerProtocol protocol, JobRunner run
         }
 
         LogStopping(logger, runner.Count);
-        await Task.WhenAll(jobs).ConfigureAwait(false);
+        await poller.DrainAsync().ConfigureAwait(false);
         LogStopped(logger);
     }
 

@@ -356,6 +356,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         if (index) (_indexedJobTail, _indexedBlobTail) = (jobTail, blobTail);
         Manifest.Write(_options.DataDirectory, walStart, JsonSerializer.SerializeToUtf8Bytes(snapshot, StoreJson.Default.CatalogSnapshot));
         _wal.TruncateUntil(walStart);
+        CheckpointWritten();
     }
 
     private static bool Grown(long tail, long indexedTail) => indexedTail < 0 || tail - indexedTail >= Math.Max(64L << 20, indexedTail / 4);
