@@ -127,6 +127,16 @@ stage_package() { # pkg sub bin config
   find "$root/usr/lib/outpost/$sub" -type d -exec chmod 0755 {} +
   find "$root/usr/lib/outpost/$sub" -type f -exec chmod 0644 {} +
   chmod 0755 "$root/usr/lib/outpost/$sub/$bin"
+  # Playwright's driver (the screenshot capability drives Debian's chromium through it): its installers for other
+  # browsers and systems are not shipped; its scripts and its node keep their execute bits; binaries are stripped.
+  local driver=$root/usr/lib/outpost/$sub/.playwright
+  if [[ -d $driver ]]; then
+    rm -f "$driver"/package/bin/reinstall_* "$root/usr/lib/outpost/$sub/playwright.ps1"
+    find "$driver" -type f -exec sh -c 'for f; do [ "$(head -c2 "$f")" = "#!" ] && chmod 0755 "$f"; done; true' _ {} +
+    chmod 0755 "$driver/node/linux-x64/node"
+    strip --strip-unneeded "$driver/node/linux-x64/node"
+  fi
+  [[ -f $root/usr/lib/outpost/$sub/libe_sqlite3.so ]] && strip --strip-unneeded "$root/usr/lib/outpost/$sub/libe_sqlite3.so"
   [[ -f $root/usr/lib/outpost/$sub/createdump ]] && chmod 0755 "$root/usr/lib/outpost/$sub/createdump"
   ln -s "../lib/outpost/$sub/$bin" "$root/usr/bin/$bin"
   install -m 0644 "packaging/$pkg/$pkg.service" "$root/usr/lib/systemd/system/$pkg.service"

@@ -209,7 +209,7 @@ public static partial class SelfTest
             }
 
             var copy = new OutpostOptions { DataDirectory = temp.FullName, Store = options.Store };
-            CopyDirectory(store, copy.StoreDirectory);
+            StoreCommands.CopyDirectory(store, copy.StoreDirectory);
             CopyRecords(options.DataDirectory, copy.DataDirectory);
             var opened = await openStore(copy, NullLoggerFactory.Instance, ct);
             await using (opened.ConfigureAwait(false))
@@ -315,20 +315,6 @@ public static partial class SelfTest
         {
             var file = Path.Combine(fromDataDirectory, name);
             if (File.Exists(file)) File.Copy(file, Path.Combine(toDataDirectory, name));
-        }
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        }
-
-        foreach (var dir in Directory.EnumerateDirectories(from))
-        {
-            CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
         }
     }
 

@@ -58,7 +58,10 @@ public static class StoreCommands
         }
     }
 
-    /// <summary>Copies a directory tree (the store's files; the lock file comes along unlocked).</summary>
+    /// <summary>
+    /// Copies a store's directory tree to check the copy: all but the lock file, which a running daemon holds (.NET
+    /// locks it against every other opener) and which the copy's opener creates afresh.
+    /// </summary>
     public static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
@@ -69,6 +72,7 @@ public static class StoreCommands
 
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
+            if (Path.GetFileName(file) == StoreFiles.LockFile) continue;
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)), overwrite: true);
         }
     }
