@@ -4,7 +4,7 @@ namespace Outpost.Store.Faster;
 /// The files of a data directory as recovery expects them (the layout is described on <see cref="FasterOutpostStore"/>):
 /// whether a store exists at all, whether a log's files are all there, and the lock that keeps a second process out.
 /// </summary>
-internal static class StoreFiles
+public static class StoreFiles
 {
     public const string LockFile = "store.lock";
 
