@@ -132,6 +132,9 @@ stage_package() { # pkg sub bin config
   local driver=$root/usr/lib/outpost/$sub/.playwright
   if [[ -d $driver ]]; then
     rm -f "$driver"/package/bin/reinstall_* "$root/usr/lib/outpost/$sub/playwright.ps1"
+    # The driver runs its JavaScript with the node it bundles ("node cli.js"), never through a "#!/usr/bin/env node"
+    # line, which would name an interpreter the package does not depend on: those lines go; shell scripts stay runnable.
+    find "$driver" -type f -name '*.js' -exec sed -i '1{/^#!.*node/d}' {} +
     find "$driver" -type f -exec sh -c 'for f; do [ "$(head -c2 "$f")" = "#!" ] && chmod 0755 "$f"; done; true' _ {} +
     chmod 0755 "$driver/node/linux-x64/node"
     strip --strip-unneeded "$driver/node/linux-x64/node"

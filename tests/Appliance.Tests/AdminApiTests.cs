@@ -318,7 +318,7 @@ public sealed class AdminApiTests
         Assert.All(kinds.Values, label => Assert.False(string.IsNullOrWhiteSpace(label)));
         (await api.SendAsync(Get, "/api/alarms/kinds", null)).AssertError(401, "UNAUTHORIZED");
 
-        var openApi = (await api.SendAsync(Get, "/openapi/v1.json", null)).AssertOk().Json;
+        var openApi = (await api.AdminAsync(Get, "/openapi/v1.json")).AssertOk().Json;
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/alarms/kinds", out _));
     }
 

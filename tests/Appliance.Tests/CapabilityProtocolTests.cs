@@ -155,7 +155,7 @@ public sealed class CapabilityProtocolTests
     public async Task The_openapi_document_describes_the_typed_uploads_and_the_admin_endpoints()
     {
         await using var daemon = await Daemon.StartAsync();
-        var openApi = (await daemon.Api.SendAsync(Get, "/openapi/v1.json", null)).AssertOk().Json;
+        var openApi = (await daemon.Api.AdminAsync(Get, "/openapi/v1.json")).AssertOk().Json;
         var paths = openApi.GetProperty("paths");
         foreach (var path in new[] { "/scanner/jobs/{jobId}/screenshots", "/api/scans/{id}/services", "/api/scans/{id}/pages", "/api/scans/{id}/screenshots/{ip}/{port}" })
         {

@@ -157,7 +157,7 @@ public sealed class ResultsTests
     public async Task The_openapi_document_describes_the_pages_and_the_exports()
     {
         await using var daemon = await Daemon.StartAsync();
-        var openApi = (await daemon.Api.SendAsync(Get, "/openapi/v1.json", null)).AssertOk().Json;
+        var openApi = (await daemon.Api.AdminAsync(Get, "/openapi/v1.json")).AssertOk().Json;
         var results = openApi.GetProperty("paths").GetProperty("/api/scans/{id}/results").GetProperty("get");
         var parameters = results.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
         Assert.Subset(new HashSet<string?> { "id", "format", "cursor", "limit" }, parameters.ToHashSet());

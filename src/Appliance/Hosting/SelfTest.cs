@@ -14,6 +14,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Store.Faster;
 using Outpost.Store.Records;
 
 namespace Outpost.Appliance.Hosting;
@@ -180,7 +181,8 @@ public static partial class SelfTest
         List<FileInfo> files;
         try
         {
-            files = [.. new DirectoryInfo(store).EnumerateFiles("*", SearchOption.AllDirectories)];
+            // The lock file is the running daemon's (locked against every other opener), not part of the store's data.
+            files = [.. new DirectoryInfo(store).EnumerateFiles("*", SearchOption.AllDirectories).Where(f => f.Name != StoreFiles.LockFile)];
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

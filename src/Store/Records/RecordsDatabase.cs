@@ -169,8 +169,10 @@ public sealed partial class RecordsDatabase : IAsyncDisposable, IBackupParticipa
         }
     }
 
+    /// <summary>Closes the database; a second call does nothing (the container and the opened stores both own it).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_writer is not null)
         {
             await _writeLock.WaitAsync().ConfigureAwait(false);
@@ -182,6 +184,8 @@ public sealed partial class RecordsDatabase : IAsyncDisposable, IBackupParticipa
         if (_postgres is not null) await _postgres.DisposeAsync().ConfigureAwait(false);
         _writeLock.Dispose();
     }
+
+    private int _disposed;
 
     // ---- Running statements -----------------------------------------------------------------------------------
 
