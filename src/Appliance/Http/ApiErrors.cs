@@ -104,6 +104,13 @@ public sealed class ForbiddenError(string code, string message) : ApiError(Statu
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status403Forbidden);
 }
 
+/// <summary>415 UNSUPPORTED_MEDIA_TYPE: a body of another type than the route takes.</summary>
+public sealed class UnsupportedMediaTypeError(string message)
+    : ApiError(StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, message), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status415UnsupportedMediaType);
+}
+
 public sealed class NotFoundError(string message) : ApiError(StatusCodes.Status404NotFound, ErrorCodes.NotFound, message), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status404NotFound);

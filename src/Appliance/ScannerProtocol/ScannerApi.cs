@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
@@ -38,7 +40,8 @@ public static class ScannerApi
         group.MapPost("/jobs/{jobId:long}/progress", ProgressAsync);
         group.MapPost("/jobs/{jobId:long}/complete", CompleteAsync);
         group.MapPost("/jobs/{jobId:long}/results", ResultsAsync);
-        group.MapPut("/jobs/{jobId:long}/screenshots", ScreenshotAsync).Accepts<byte[]>("image/png");
+        // The media type is checked in the handler, not by routing (Accepts), so an unauthenticated caller gets 401 first.
+        group.MapPut("/jobs/{jobId:long}/screenshots", ScreenshotAsync).AddOpenApiOperationTransformer(DescribePngBody);
         group.MapPost("/heartbeat", HeartbeatAsync);
         return group;
     }
@@ -213,9 +216,14 @@ public static class ScannerApi
     /// rendered. Another Content-Type than image/png is refused with 415 (the route's Accepts), a body over the
     /// daemon's 1 MiB limit with 413 before it is read whole.
     /// </summary>
-    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ScreenshotAsync(HttpContext context,
-        long jobId, string? ip, string? port, string? url, CapabilityUploads uploads)
+    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError>> ScreenshotAsync(
+        HttpContext context, long jobId, string? ip, string? port, string? url, CapabilityUploads uploads)
     {
+        if (!string.Equals(context.Request.ContentType, PngType, StringComparison.OrdinalIgnoreCase))
+        {
+            return new UnsupportedMediaTypeError("A screenshot is uploaded as the PNG body (Content-Type: image/png).");
+        }
+
         if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var portNumber))
         {
             return new BadRequestError("port must be a whole number from 1 to 65535.");
@@ -224,7 +232,30 @@ public static class ScannerApi
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         var (status, error) = await uploads.PutScreenshotAsync(Caller(context).Id, jobId, ip, portNumber, url, body.ToArray());
-        return error is not null ? new BadRequestError(error) : Accepted(status, 1, jobId);
+        if (error is not null)
+        {
+            return new BadRequestError(error);
+        }
+
+        return status switch
+        {
+            StoreStatus.Ok => TypedResults.Ok(new ResultsResponse(true, 1)),
+            StoreStatus.NotFound => JobNotFound(jobId),
+            StoreStatus.NotOwned => JobNotOwned(jobId),
+            _ => NotActive(jobId),
+        };
+    }
+
+    private const string PngType = "image/png";
+
+    private static Task DescribePngBody(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType> { [PngType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } } },
+        };
+        return Task.CompletedTask;
     }
 
     private static Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError> Accepted(StoreStatus status, int count, long jobId) =>
