@@ -142,7 +142,7 @@ public static class ScannerApi
         return Reply(update, jobId);
     }
 
-    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ResultsAsync(HttpContext context,
+    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError>> ResultsAsync(HttpContext context,
         long jobId, ResultsRequest body, FindingsIntake intake, CapabilityUploads uploads, TimeProvider clock, ApplianceMetrics metrics)
     {
         if ((body.Results is null ? 0 : 1) + (body.Services is null ? 0 : 1) + (body.Pages is null ? 0 : 1) != 1)
@@ -232,18 +232,7 @@ public static class ScannerApi
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         var (status, error) = await uploads.PutScreenshotAsync(Caller(context).Id, jobId, ip, portNumber, url, body.ToArray());
-        if (error is not null)
-        {
-            return new BadRequestError(error);
-        }
-
-        return status switch
-        {
-            StoreStatus.Ok => TypedResults.Ok(new ResultsResponse(true, 1)),
-            StoreStatus.NotFound => JobNotFound(jobId),
-            StoreStatus.NotOwned => JobNotOwned(jobId),
-            _ => NotActive(jobId),
-        };
+        return error is not null ? new BadRequestError(error) : Accepted(status, 1, jobId);
     }
 
     private const string PngType = "image/png";
@@ -258,7 +247,7 @@ public static class ScannerApi
         return Task.CompletedTask;
     }
 
-    private static Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError> Accepted(StoreStatus status, int count, long jobId) =>
+    private static Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError> Accepted(StoreStatus status, int count, long jobId) =>
         status switch
         {
             // Accepted counts what the scanner sent, not what was new: a repeated batch gets the same reply.
