@@ -150,6 +150,16 @@ stage_package() { # pkg sub bin config
   install -m 0644 packaging/README.md "$root/usr/share/doc/$pkg/README"
 }
 
+# Directory sign-in (LDAP, docs/users-and-audit.md) binds OpenLDAP's libldap at run time: only the appliance signs
+# users in. .NET loads libldap.so.2 (OpenLDAP 2.6), libldap-2.5.so.0 or libldap-2.4.so.2, whichever is there.
+directory_deps() { # deb|rpm pkg
+  [[ $2 == outpost ]] || return 0
+  case $1 in
+    deb) echo ", libldap-2.5-0 | libldap2 | libldap-2.4-2" ;;
+    rpm) echo "Requires:       (libldap.so.2()(64bit) or libldap-2.5.so.0()(64bit) or libldap-2.4.so.2()(64bit))" ;;
+  esac
+}
+
 build_deb() { # pkg sub bin config other summary
   local pkg=$1 other=$5 summary=$6 dir=$stage/$1/deb
   local debversion=$version-$revision
@@ -174,7 +184,7 @@ build_deb() { # pkg sub bin config other summary
     echo "Installed-Size: $(du -sk --exclude=DEBIAN "$dir" | cut -f1)"
     # The bundled .NET runtime needs libc, libgcc, libstdc++ and OpenSSL (TLS); the probe engine needs libpcap;
     # the maintainer scripts need useradd (passwd).
-    echo "Depends: libc6 (>= 2.27), libgcc-s1, libstdc++6, libssl3 | libssl1.1, libpcap0.8 (>= 1.9), passwd"
+    echo "Depends: libc6 (>= 2.27), libgcc-s1, libstdc++6, libssl3 | libssl1.1, libpcap0.8 (>= 1.9), passwd$(directory_deps deb "$pkg")"
     # Screenshots need Debian's chromium (docs/capabilities.md); without it the scanner does not advertise them.
     echo "Suggests: chromium"
     echo "Section: net"
@@ -198,7 +208,8 @@ build_rpm() { # pkg sub bin config other summary
       -e "s/@CHANGELOG_DATE@/$(LC_ALL=C date -u -d "@$build_epoch" '+%a %b %d %Y')/g" \
       -e "s/@CONFIG@/$config/g; s/@SUMMARY@/$summary/g" packaging/rpm.spec.in \
       | awk -v setup="$top/setup.sh" '/^@SETUP@$/ { while ((getline line < setup) > 0) print line; next } { print }' \
-      | awk -v desc="$(long_description "$pkg")" '/^@DESCRIPTION@$/ { print desc; next } { print }'
+      | awk -v desc="$(long_description "$pkg")" '/^@DESCRIPTION@$/ { print desc; next } { print }' \
+      | awk -v ldap="$(directory_deps rpm "$pkg")" '/^@DIRECTORY_REQUIRES@$/ { if (ldap != "") print ldap; next } { print }'
   } >"$top/SPECS/$pkg.spec"
   rpmbuild -bb --quiet \
     --define "_topdir $top" \

@@ -91,7 +91,7 @@ public static class AccountApi
     }
 
     private static async Task<Results<NoContent, BadRequestError>> ConfirmTotpAsync(HttpContext context, TotpConfirmRequest body,
-        AccountService accounts, TotpCodes totp)
+        AccountService accounts)
     {
         var user = await CurrentAsync(context, accounts);
         if (user.TotpSecret is null)
@@ -99,7 +99,7 @@ public static class AccountApi
             return new BadRequestError("Enrol first (POST /api/account/totp).");
         }
 
-        if (!totp.Verify(user.TotpSecret, body.Code))
+        if (!await accounts.AcceptTotpAsync(user, user.TotpSecret, body.Code, context.RequestAborted))
         {
             return new BadRequestError("The code is wrong; check the authenticator app's clock and try the current code.");
         }

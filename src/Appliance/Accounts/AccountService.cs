@@ -12,7 +12,7 @@ namespace Outpost.Appliance.Accounts;
 /// SHA-256 kept: they are 256 random bits, so a slow hash would add nothing), and the built-in <c>admin</c> user that the
 /// admin secret and the admin token act as. docs/users-and-audit.md describes them.
 /// </summary>
-public sealed class AccountService(AccountRepository repository, TimeProvider clock)
+public sealed class AccountService(AccountRepository repository, TotpCodes totp, TimeProvider clock)
 {
     public const int MinPasswordLength = 12;
     public const string TokenPrefix = "opt_";
@@ -63,6 +63,13 @@ public sealed class AccountService(AccountRepository repository, TimeProvider cl
 
         return result != PasswordVerificationResult.Failed;
     }
+
+    /// <summary>
+    /// Accepts a second-factor code once: it must match the user's secret, and its time step must be later than the
+    /// last one accepted, so a code read off a screen or the wire is useless after its first use.
+    /// </summary>
+    public async Task<bool> AcceptTotpAsync(UserRecord user, string secret, string? code, CancellationToken ct = default) =>
+        totp.MatchingStep(secret, code) is { } step && await repository.ConsumeTotpStepAsync(user.Id, step, ct);
 
     /// <summary>Creates a personal token for the user; the plain token is in the result, the one time it exists.</summary>
     public async Task<(ApiTokenRecord Record, string Token)> CreateTokenAsync(long userId, string name, CancellationToken ct = default)

@@ -15,15 +15,16 @@ public sealed class TotpCodes(TimeProvider clock)
 
     public static string Uri(string secret, string username) => new OtpUri(OtpType.Totp, secret, username, Issuer).ToString();
 
-    public bool Verify(string secret, string? code)
+    /// <summary>The RFC 6238 time step the code belongs to, or null when it matches none within the drift allowed.</summary>
+    public long? MatchingStep(string secret, string? code)
     {
         if (string.IsNullOrWhiteSpace(code))
         {
-            return false;
+            return null;
         }
 
         var totp = new Totp(Base32Encoding.ToBytes(secret));
-        return totp.VerifyTotp(clock.GetUtcNow().UtcDateTime, code.Trim(), out _, VerificationWindow.RfcSpecifiedNetworkDelay);
+        return totp.VerifyTotp(clock.GetUtcNow().UtcDateTime, code.Trim(), out var step, VerificationWindow.RfcSpecifiedNetworkDelay) ? step : null;
     }
 
     /// <summary>The code for now (tests act as the authenticator app with it).</summary>

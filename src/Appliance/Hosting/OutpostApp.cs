@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Accounts;
@@ -37,24 +36,12 @@ public sealed record StartupArguments(string? DataDirectory, string? Urls, strin
 /// </summary>
 public static partial class OutpostApp
 {
-    public const string InstalledConfigFile = "/etc/outpost/outpost.json";
-
-    private static readonly Dictionary<string, string?> Defaults = new()
-    {
-        ["Logging:LogLevel:Default"] = "Information",
-        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-        ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
-        // Hosting opens a logging scope and starts an Activity for every request while this category logs anything;
-        // it only ever logs requests (below Warning) and errors that escape the pipeline, which ExceptionToErrorMiddleware
-        // catches and logs itself. Off, a scanner request costs less CPU (docs/performance.md).
-        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
-    };
-
     public static async Task<int> RunAsync(StartupArguments arguments, StoreOpener openStore)
     {
         WebApplication app;
         try
         {
+            RawSocketPrivilege.DropUnlessScanning(OutpostConfiguration.Load(arguments));
             app = Build(arguments, openStore);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
@@ -88,29 +75,8 @@ public static partial class OutpostApp
     /// <summary>Builds the daemon; <paramref name="customize"/> lets tests swap the clock or add settings before the build.</summary>
     public static WebApplication Build(StartupArguments arguments, StoreOpener openStore, Action<WebApplicationBuilder>? customize = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            // The daemon runs from anywhere (systemd, scripts/run.sh): its files are beside its binary, not in the cwd.
-            ContentRootPath = AppContext.BaseDirectory,
-            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
-        });
-        // Built-in defaults, below every other source: per-request framework logs would cost the hot path dearly.
-        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
-        builder.Configuration.AddJsonFile(arguments.ConfigFile is { } file ? Path.GetFullPath(file) : InstalledConfigFile,
-            optional: arguments.ConfigFile is null, reloadOnChange: false);
-        var overrides = new Dictionary<string, string?>();
-        if (arguments.DataDirectory is { } dataDirectory)
-        {
-            overrides[$"{OutpostOptions.Section}:{nameof(OutpostOptions.DataDirectory)}"] = Path.GetFullPath(dataDirectory);
-        }
-
-        if (arguments.Urls is { } urls)
-        {
-            overrides[$"{OutpostOptions.Section}:{nameof(OutpostOptions.Urls)}"] = urls;
-        }
-
-        builder.Configuration.AddInMemoryCollection(overrides);
-        var listen = builder.Configuration.GetSection(OutpostOptions.Section).Get<OutpostOptions>() ?? new OutpostOptions();
+        var builder = OutpostConfiguration.CreateBuilder(arguments);
+        var listen = OutpostConfiguration.Options(builder.Configuration);
         builder.WebHost.UseUrls([.. listen.UrlList]);
         AddOutpost(builder.Services, builder.Configuration, openStore);
         // Nothing here protects data with it, but the framework keeps a key ring: keep it with the appliance's state.

@@ -22,7 +22,7 @@ public static class OutpostCommandLine
         };
         var config = new Option<string?>("--config")
         {
-            Description = $"Config file (default {OutpostApp.InstalledConfigFile} when present).",
+            Description = $"Config file (default {OutpostConfiguration.InstalledConfigFile} when present).",
             Recursive = true,
         };
         var root = new RootCommand("The Outpost appliance daemon: scanner job protocol, admin API and web UI.") { dataDirectory, urls, config };

@@ -22,10 +22,7 @@ namespace Outpost.Appliance.Hosting;
 /// <summary>The checks behind <c>outpost selftest</c>: libpcap, capabilities, the data directory and the store.</summary>
 public static partial class SelfTest
 {
-    /// <summary>The libpcap runtime library the probe engine binds (Debian <c>libpcap0.8</c>, RPM <c>libpcap</c>).</summary>
-
     private const int CapNetBindService = 10;
-    private const int CapNetRaw = 13;
 
     /// <summary>One check's outcome: a failed one says what is wrong and what to do about it.</summary>
     public sealed record Check(string Name, bool Passed, string Detail);
@@ -35,7 +32,7 @@ public static partial class SelfTest
         OutpostOptions options;
         try
         {
-            options = LoadOptions(arguments);
+            options = OutpostConfiguration.Load(arguments);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
         {
@@ -55,28 +52,6 @@ public static partial class SelfTest
             ? "selftest: all checks passed"
             : string.Create(CultureInfo.InvariantCulture, $"selftest: {failed} check(s) failed"));
         return failed == 0 ? 0 : 1;
-    }
-
-    /// <summary>The daemon's settings, read the way the daemon reads them: shipped defaults, config file, command line.</summary>
-    public static OutpostOptions LoadOptions(StartupArguments arguments)
-    {
-        var builder = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
-            .AddJsonFile(arguments.ConfigFile is { } file ? Path.GetFullPath(file) : OutpostApp.InstalledConfigFile,
-                optional: arguments.ConfigFile is null, reloadOnChange: false);
-        var overrides = new Dictionary<string, string?>();
-        if (arguments.DataDirectory is { } dataDirectory)
-        {
-            overrides[$"{OutpostOptions.Section}:{nameof(OutpostOptions.DataDirectory)}"] = Path.GetFullPath(dataDirectory);
-        }
-
-        if (arguments.Urls is { } urls)
-        {
-            overrides[$"{OutpostOptions.Section}:{nameof(OutpostOptions.Urls)}"] = urls;
-        }
-
-        var configuration = builder.AddInMemoryCollection(overrides).Build();
-        return configuration.GetSection(OutpostOptions.Section).Get<OutpostOptions>() ?? new OutpostOptions();
     }
 
     public static Check CheckLibpcap()
@@ -113,7 +88,7 @@ public static partial class SelfTest
         ulong effective;
         try
         {
-            effective = ReadCapabilities("CapEff");
+            effective = Probe.Capture.ProcessCapabilities.Mask("CapEff");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {
@@ -121,7 +96,7 @@ public static partial class SelfTest
         }
 
         var problems = new List<string>();
-        if ((effective & (1UL << CapNetRaw)) == 0)
+        if (options.BuiltInScanner.Enabled && (effective & (1UL << RawSocketPrivilege.CapNetRaw)) == 0)
         {
             problems.Add("CAP_NET_RAW is missing, so the probe engine cannot open raw packet sockets to send SYNs");
         }
@@ -134,9 +109,23 @@ public static partial class SelfTest
         }
 
         return problems.Count == 0
-            ? new Check(Name, true, lowPorts.Count > 0 ? "CAP_NET_RAW and CAP_NET_BIND_SERVICE are effective" : "CAP_NET_RAW is effective")
+            ? new Check(Name, true, NeededCapabilities(options.BuiltInScanner.Enabled, lowPorts.Count > 0))
             : new Check(Name, false, string.Join("; ", problems) + ". outpost.service grants them (AmbientCapabilities); "
                 + "outside the service run this as root.");
+    }
+
+    private static string NeededCapabilities(bool scanning, bool lowPort)
+    {
+        var needed = new List<string>();
+        if (scanning) needed.Add("CAP_NET_RAW");
+        if (lowPort) needed.Add("CAP_NET_BIND_SERVICE");
+        var effective = needed.Count switch
+        {
+            0 => "none needed",
+            1 => needed[0] + " is effective",
+            _ => string.Join(" and ", needed) + " are effective",
+        };
+        return scanning ? effective : effective + " (the built-in scanner is off, so the daemon gives up CAP_NET_RAW)";
     }
 
     public static Check CheckDataDirectory(string dataDirectory)
@@ -320,18 +309,6 @@ public static partial class SelfTest
         }
     }
 
-    private static ulong ReadCapabilities(string field)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-            {
-                return ulong.Parse(line.AsSpan(field.Length + 1).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new FormatException($"no {field} line");
-    }
 
     private static int UnprivilegedPortStart()
     {

@@ -68,7 +68,7 @@ public static partial class StoreBackup
     /// <summary><c>outpost backup DIR</c>: asks the local daemon for a copy and unpacks it into DIR (new or empty).</summary>
     public static async Task<int> BackupCommandAsync(StartupArguments arguments, string target, string? url, TextWriter output, CancellationToken ct)
     {
-        var options = SelfTest.LoadOptions(arguments);
+        var options = OutpostConfiguration.Load(arguments);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
         {
             await output.WriteLineAsync($"outpost backup: {target} is not empty; give a new or empty directory.");
@@ -114,7 +114,7 @@ public static partial class StoreBackup
     /// </summary>
     public static async Task<int> RestoreCommandAsync(StartupArguments arguments, string source, TextWriter output, CancellationToken ct)
     {
-        var options = SelfTest.LoadOptions(arguments);
+        var options = OutpostConfiguration.Load(arguments);
         var storeCopy = System.IO.Path.Combine(source, StoreEntry);
         if (!Directory.Exists(storeCopy))
         {

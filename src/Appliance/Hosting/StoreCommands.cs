@@ -16,7 +16,7 @@ public static class StoreCommands
         OutpostOptions options;
         try
         {
-            options = SelfTest.LoadOptions(arguments);
+            options = OutpostConfiguration.Load(arguments);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
         {

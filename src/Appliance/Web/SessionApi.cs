@@ -37,7 +37,7 @@ public static class SessionApi
 
     private static async Task<Results<NoContent, BadRequestError, UnauthorizedError, TooManyAttemptsError, ServiceUnavailableError>> LoginAsync(
         HttpContext context, LoginRequest body, AdminToken token, SessionStore sessions, LoginThrottle throttle, AccountService accounts,
-        TotpCodes totp, DirectorySignIn directory, TimeProvider clock)
+        DirectorySignIn directory, TimeProvider clock)
     {
         var address = LoginThrottle.AddressOf(context);
         AuditTrail.NameActor(context, body.Secret is not null ? UserRecord.BuiltInAdmin + " (admin secret)" : body.Username, null);
@@ -82,7 +82,7 @@ public static class SessionApi
                 return new UnauthorizedError("Enter the code from your authenticator app.", ErrorCodes.TotpRequired);
             }
 
-            if (!totp.Verify(secret, body.Code))
+            if (!await accounts.AcceptTotpAsync(user, secret, body.Code))
             {
                 throttle.RecordFailure(address);
                 return new UnauthorizedError("The code is wrong.");

@@ -22,27 +22,32 @@ public sealed class ProcessCapabilities : IRawPacketAccess
 
     public string? Problem()
     {
-        string[] lines;
+        ulong effective;
         try
         {
-            lines = File.ReadAllLines("/proc/self/status");
+            effective = Mask("CapEff");
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {
             return "cannot read the process's capabilities: " + ex.Message;
         }
 
-        foreach (var line in lines)
+        return (effective & (1UL << NetRaw)) != 0
+            ? null
+            : "pcap: permission denied (needs CAP_NET_RAW): run as root, or grant the service CAP_NET_RAW and CAP_NET_ADMIN (AmbientCapabilities=)";
+    }
+
+    /// <summary>One capability set of this process (<c>CapEff</c>, <c>CapPrm</c>, <c>CapBnd</c>, <c>CapAmb</c>…) as its bit mask.</summary>
+    public static ulong Mask(string field)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
         {
-            if (line.StartsWith("CapEff:", StringComparison.Ordinal)
-                && ulong.TryParse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var effective))
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
             {
-                return (effective & (1UL << NetRaw)) != 0
-                    ? null
-                    : "pcap: permission denied (needs CAP_NET_RAW): run as root, or grant the service CAP_NET_RAW and CAP_NET_ADMIN (AmbientCapabilities=)";
+                return ulong.Parse(line.AsSpan(field.Length + 1).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             }
         }
 
-        return "cannot tell the process's capabilities: /proc/self/status has no CapEff line";
+        throw new FormatException($"/proc/self/status has no {field} line");
     }
 }

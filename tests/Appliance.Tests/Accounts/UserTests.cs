@@ -145,6 +145,35 @@ public sealed class UserTests
     }
 
     [Fact]
+    public async Task A_totp_code_signs_in_once_and_is_refused_when_replayed_within_its_window()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        var api = daemon.Api;
+        await api.CreateUserAsync("rita", "viewer");
+        var cookie = await api.SignInAsync("rita");
+        var secret = (await api.WithCookieAsync(cookie, Post, "/api/account/totp")).AssertOk().Json.GetProperty("secret").GetString()!;
+        var codes = daemon.Service<TotpCodes>();
+        var confirmation = codes.Current(secret);
+        (await api.WithCookieAsync(cookie, Post, "/api/account/totp/confirm", new { code = confirmation })).AssertOk(204);
+
+        // The code that confirmed the factor was seen once already: signing in with it, still inside its window, fails.
+        (await api.SendAsync(Post, "/api/session", new { username = "rita", password = Infrastructure.Accounts.Password, code = confirmation }))
+            .AssertError(401, "UNAUTHORIZED");
+
+        daemon.Clock.Advance(TimeSpan.FromSeconds(30));
+        var next = codes.Current(secret);
+        await api.SignInAsync("rita", code: next);
+        (await api.SendAsync(Post, "/api/session", new { username = "rita", password = Infrastructure.Accounts.Password, code = next }))
+            .AssertError(401, "UNAUTHORIZED");
+
+        // An older code that is still inside the drift window is refused too once a later one was used.
+        daemon.Clock.Advance(TimeSpan.FromSeconds(30));
+        await api.SignInAsync("rita", code: codes.Current(secret));
+        (await api.SendAsync(Post, "/api/session", new { username = "rita", password = Infrastructure.Accounts.Password, code = next }))
+            .AssertError(401, "UNAUTHORIZED");
+    }
+
+    [Fact]
     public async Task Wrong_bearer_tokens_are_throttled_like_wrong_passwords()
     {
         await using var daemon = await Daemon.StartAsync();

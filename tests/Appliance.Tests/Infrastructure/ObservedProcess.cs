@@ -38,6 +38,8 @@ public abstract class ObservedProcess : IDisposable
 
     public int ExitCode => Process.ExitCode;
 
+    public int Id => Process.Id;
+
     /// <summary>
     /// Polls the output for a line that <paramref name="matches"/> until the deadline (the one wait allowed for a
     /// child process); fails with <paramref name="what"/> and the whole output.

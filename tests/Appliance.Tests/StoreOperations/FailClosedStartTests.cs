@@ -79,7 +79,11 @@ public sealed class FailClosedStartTests
     }
 
     /// <summary>Runs <c>outpost ARGS --data-dir … --config …</c> (the daemon when no arguments) to its exit; a start that listens is a failure.</summary>
-    internal static async Task<(int Code, string Output)> RunOutpostAsync(TempDirectory directory, params string[] arguments)
+    internal static Task<(int Code, string Output)> RunOutpostAsync(TempDirectory directory, params string[] arguments) =>
+        RunOutpostAsync(directory, new Dictionary<string, string>(), arguments);
+
+    internal static async Task<(int Code, string Output)> RunOutpostAsync(TempDirectory directory, IReadOnlyDictionary<string, string> environment,
+        params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "outpost.dll"));
@@ -100,6 +104,11 @@ public sealed class FailClosedStartTests
 
         info.Environment["OUTPOST_ADMIN_TOKEN"] = Daemon.AdminToken;
         info.Environment.Remove("NOTIFY_SOCKET");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -48,6 +48,14 @@ public sealed class AccountRepository(RecordsDatabase records)
             "WHERE id = @id", command => command.With("role", user.Role.Name()).With("hash", user.PasswordHash).With("disabled", user.Disabled ? 1 : 0)
             .With("totp", user.TotpSecret).With("totpOn", user.TotpEnabled ? 1 : 0).With("id", user.Id), ct);
 
+    /// <summary>
+    /// Records that the second-factor code of this RFC 6238 time step was used; false when a code of this step or a later
+    /// one was already accepted (a replay). One conditional update, so two sign-ins racing with the same code cannot both win.
+    /// </summary>
+    public Task<bool> ConsumeTotpStepAsync(long userId, long step, CancellationToken ct = default) =>
+        ExecuteAsync("UPDATE users SET totp_last_step = @step WHERE id = @id AND totp_last_step < @step",
+            command => command.With("step", step).With("id", userId), ct);
+
     /// <summary>Deletes a user and its tokens in one transaction.</summary>
     public Task<bool> DeleteAsync(long id, CancellationToken ct = default) =>
         records.WriteAsync(async (c, tx, t) =>

@@ -3,6 +3,8 @@ namespace Outpost.Store.Records.Accounts;
 /// <summary>
 /// The tables of users and their personal API tokens (docs/users-and-audit.md). A token row keeps only the token's
 /// SHA-256; deleting a user deletes its tokens. Times are bigint microseconds since the Unix epoch.
+/// <c>totp_last_step</c> is the RFC 6238 time step of the last second-factor code accepted, so a code seen on the wire
+/// cannot be used a second time within its window.
 /// </summary>
 internal static class AccountsSchema
 {
@@ -51,5 +53,8 @@ internal static class AccountsSchema
                 );
                 CREATE INDEX api_tokens_user ON api_tokens (user_id);
                 """),
+        new("accounts-2",
+            Sqlite: "ALTER TABLE users ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0;",
+            Postgres: "ALTER TABLE users ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0;"),
     ];
 }
