@@ -241,8 +241,9 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     /// <summary>
     /// Rebuilds what memory derives from the job records: scan tallies, claim queues in id order, active sets.
     /// A job its scan does not list was written by a dispatch that crashed before its scan was logged: never
-    /// acknowledged, so it is removed. The id range is read in two halves on two threads; each half collects its
-    /// queued ids, and the halves are queued in order afterwards so every queue stays in id order.
+    /// acknowledged, so it is removed. The id range is read in two halves on two threads, each visiting its records in
+    /// whatever order the disk completes them; each half collects its queued ids, and they are sorted and queued
+    /// afterwards so every queue stays in id order.
     /// </summary>
     private (long Live, long Orphans) RebuildIndexes(long floor)
     {
@@ -257,7 +258,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
                 half.Orphans.Add(record.JobId);
                 return;
             }
-            half.Lowest = half.Lowest == 0 ? record.JobId : half.Lowest;
+            half.Lowest = half.Lowest == 0 ? record.JobId : Math.Min(half.Lowest, record.JobId);
             half.Live++;
             half.TallyOf(scan).Add(in record);
             if (record.Status == JobStatus.Queued) half.Queued.Add((record.ScannerId, record.JobId, record.Has(JobFlags.Automated), scan.Spec.Capability));
@@ -265,6 +266,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         }));
         foreach (var half in halves)
         {
+            half.Queued.Sort(static (a, b) => a.JobId.CompareTo(b.JobId));
             foreach (var (scannerId, jobId, automated, capability) in half.Queued)
             {
                 _queues.For(scannerId).For(capability, automated).Fresh.Enqueue(jobId);

@@ -51,18 +51,56 @@ internal sealed class JobTable : IDisposable
         }
     }
 
-    /// <summary>Visits the records of ids <paramref name="first"/>..<paramref name="last"/> that exist, in id order, on one session.</summary>
+    /// <summary>
+    /// Visits the records of ids <paramref name="first"/>..<paramref name="last"/> that exist, on one session. Records in
+    /// memory are visited at once; reads that go to disk are left pending up to <see cref="PendingReadBatch"/> at a
+    /// time and completed together, so the device works on many at once instead of one round trip per record. The
+    /// order of visits is therefore not id order.
+    /// </summary>
     public void ForEach(long first, long last, JobVisitor visit)
     {
         var session = _sessions.Rent();
         try
         {
+            var pending = 0;
+            JobCommand input = default;
             for (var jobId = first; jobId <= last; jobId++)
-                if (TryRead(session, jobId, out var record)) visit(in record);
+            {
+                var key = jobId;
+                JobOutcome output = default;
+                var status = session.Read(ref key, ref input, ref output);
+                if (status.IsPending)
+                {
+                    if (++pending == PendingReadBatch)
+                    {
+                        VisitCompleted(session, visit);
+                        pending = 0;
+                    }
+                }
+                else if (status.Found)
+                {
+                    visit(in output.Record);
+                }
+            }
+            if (pending > 0) VisitCompleted(session, visit);
         }
         finally
         {
             _sessions.Return(session);
+        }
+    }
+
+    private const int PendingReadBatch = 4096;
+
+    private static void VisitCompleted(JobSession session, JobVisitor visit)
+    {
+        session.CompletePendingWithOutputs(out var completed, wait: true);
+        using (completed)
+        {
+            while (completed.Next())
+            {
+                if (completed.Current.Status.Found) visit(in completed.Current.Output.Record);
+            }
         }
     }
 
