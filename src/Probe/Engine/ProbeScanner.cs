@@ -85,7 +85,7 @@ public sealed class ProbeScanner
         // the threads) and the cursor (so they finish together).
         var threads = (int)Math.Min((ulong)SendThreadsFor(request), request.Targets.Count);
         var throttle = new ProbeThrottle(request.ProbesPerSecond, _time, _sleeper);
-        var cursor = new ProbeCursor(request.Targets.Count, request.Sends);
+        var cursor = new ProbeCursor(request.Targets.Count, request.Sends, request.ResumeFrom);
         var senders = new List<IFrameSender>(threads);
         var loops = new SendLoop[threads];
         for (var t = 0; t < threads; t++)
@@ -124,7 +124,8 @@ public sealed class ProbeScanner
         };
         receiver.Start();
 
-        ScanProgress Snapshot() => new(Sent(), total, matcher.Replies, matcher.Open + matcher.Closed, _time.GetElapsedTime(started));
+        ScanProgress Snapshot() =>
+            new(Sent(), total, matcher.Replies, matcher.Open + matcher.Closed, _time.GetElapsedTime(started), (long)SendLoop.SentBelow(cursor, loops));
         using var progressTimer = _time.CreateTimer(_ => observer.OnProgress(Snapshot()), null, request.ProgressInterval, request.ProgressInterval);
 
         var completed = false;
