@@ -60,13 +60,6 @@ public sealed partial class DaemonProcess : ObservedProcess
     public Task<string> WaitForOutputAsync(Regex pattern, TimeSpan timeout) =>
         WaitForLineAsync(pattern.IsMatch, timeout, $"the daemon did not print /{pattern}/");
 
-    /// <summary><c>kill -9</c>: no shutdown code runs, whatever was in flight is cut.</summary>
-    public void KillHard()
-    {
-        Process.Kill();
-        Process.WaitForExit();
-    }
-
     [GeneratedRegex(@"Now listening on: (\S+)")]
     private static partial Regex ListeningLine();
 }
