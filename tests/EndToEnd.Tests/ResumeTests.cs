@@ -28,12 +28,8 @@ public sealed partial class ResumeTests(ITestOutputHelper output)
         using var lab = ResumeLab.Create(22, 25, 53);
         using var directory = new TempDirectory();
         // A silent scanner's jobs are re-queued after seconds, not minutes, so the second holder can take over.
-        using var daemon = await DaemonProcess.StartAsync(directory, environment: new Dictionary<string, string?>
-        {
-            ["Outpost__Scanners__HeartbeatTimeout"] = "00:00:10",
-            ["Outpost__Scanners__ReassignTimeout"] = "00:00:10",
-            ["Outpost__Scanners__SweepInterval"] = "00:00:00.500",
-        });
+        using var daemon = await DaemonProcess.StartAsync(directory,
+            scanners: """{ "HeartbeatTimeout": "00:00:10", "ReassignTimeout": "00:00:10", "SweepInterval": "00:00:00.500" }""");
         using var api = new Api(daemon.BaseAddress);
         var (scannerId, key) = await api.CreateScannerAsync("resume-e2e");
 
@@ -88,8 +84,8 @@ public sealed partial class ResumeTests(ITestOutputHelper output)
         Assert.Contains("run again with --resume", first.Output, StringComparison.Ordinal);
         var (firstSyns, _) = firstRun.Stop();
         var saved = ReadCursor(file);
-        // On Ctrl-C the file holds the exact place: every SYN that left is below the cursor.
-        Assert.Equal(firstSyns, saved);
+        // The file holds where every probe had its reply wait: at most what went out.
+        Assert.InRange(saved, 1, firstSyns);
 
         var other = ScanProcess.Start(["scan", lab.Target, "-p", Ports, "--rate", "10", "--resume", file]);
         Assert.True(await other.WaitForExitAsync(TimeSpan.FromSeconds(30)), other.Output);
@@ -114,7 +110,7 @@ public sealed partial class ResumeTests(ITestOutputHelper output)
             .Distinct().Order(StringComparer.Ordinal);
         Assert.Equal(lab.ExpectedOpen, found);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RESUME cli: scan of {Total} probes; Ctrl-C after {firstSyns}; the resumed run sent {secondSyns}; probes saved by resume: {saved}"));
+            $"RESUME cli: scan of {Total} probes; Ctrl-C after {firstSyns}; the resumed run sent {secondSyns}; probes saved by resume: {saved}; sent twice: {firstSyns - saved}"));
     }
 
     private static async Task<long> SingleJobAsync(Api api, long scanId)

@@ -124,8 +124,11 @@ public sealed class ProbeScanner
         };
         receiver.Start();
 
-        ScanProgress Snapshot() =>
-            new(Sent(), total, matcher.Replies, matcher.Open + matcher.Closed, _time.GetElapsedTime(started), (long)SendLoop.SentBelow(cursor, loops));
+        // A scan that ran to its end waited for its last replies: then everything is settled.
+        var settled = new SettledCursor(request.Wait, request.ResumeFrom, _time);
+        ScanProgress Snapshot(bool allSettled = false) =>
+            new(Sent(), total, matcher.Replies, matcher.Open + matcher.Closed, _time.GetElapsedTime(started),
+                (long)(allSettled ? cursor.End : settled.Observe(SendLoop.SentBelow(cursor, loops))));
         using var progressTimer = _time.CreateTimer(_ => observer.OnProgress(Snapshot()), null, request.ProgressInterval, request.ProgressInterval);
 
         var completed = false;
@@ -159,7 +162,7 @@ public sealed class ProbeScanner
                 observer.OnWarning($"libpcap dropped {stats.Dropped} captured frames (capture buffer full); results may be incomplete — lower the rate.");
             }
 
-            observer.OnProgress(Snapshot());
+            observer.OnProgress(Snapshot(allSettled: completed));
             return new ScanSummary
             {
                 Sent = Sent(),

@@ -128,9 +128,9 @@ public readonly record struct ScanResult(Ipv4H Address, PortH Port, PortState St
 
 /// <summary>
 /// A progress snapshot: for the job protocol's progressCount / resultCount and for the terminal. <c>Cursor</c> is the
-/// position below which every probe was sent (resume state: a run started there with the same seed misses nothing);
-/// it counts <see cref="ScanRequest.ResumeFrom"/>'s skipped positions as sent, while <c>ProbesSent</c> counts only
-/// this run's frames.
+/// position below which every probe was sent at least <see cref="ScanRequest.Wait"/> ago (resume state: a run started
+/// there with the same seed misses no probe and no reply; see <c>SettledCursor</c>); it counts
+/// <see cref="ScanRequest.ResumeFrom"/>'s skipped positions as sent, while <c>ProbesSent</c> counts only this run's frames.
 /// </summary>
 public readonly record struct ScanProgress(long ProbesSent, long ProbesTotal, long Replies, long Results, TimeSpan Elapsed, long Cursor = 0);
 

@@ -19,7 +19,7 @@ public sealed partial class DaemonProcess : ObservedProcess
 
     /// <summary>Starts <c>outpost --data-dir … --urls … --config …</c> and waits until it listens.</summary>
     public static async Task<DaemonProcess> StartAsync(TempDirectory directory, string urls = "http://127.0.0.1:0",
-        IReadOnlyDictionary<string, string?>? environment = null, bool builtInScanner = false)
+        IReadOnlyDictionary<string, string?>? environment = null, bool builtInScanner = false, string? scanners = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -33,7 +33,7 @@ public sealed partial class DaemonProcess : ObservedProcess
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(urls);
         info.ArgumentList.Add("--config");
-        info.ArgumentList.Add(directory.WriteTestConfig(builtInScanner));
+        info.ArgumentList.Add(scanners is null ? directory.WriteTestConfig(builtInScanner) : directory.WriteTestConfig(builtInScanner, scanners));
         info.Environment["OUTPOST_ADMIN_TOKEN"] = Daemon.AdminToken;
         info.Environment.Remove("NOTIFY_SOCKET");
         info.Environment.Remove("WATCHDOG_USEC");
