@@ -75,8 +75,11 @@ public interface IOutpostStore : IAsyncDisposable
     /// <summary>claimed → running; repeated on a running job it is an idempotent success.</summary>
     ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default);
 
-    /// <summary>Records progress; counts never go down (a lower value than stored is ignored).</summary>
-    ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>
+    /// Records progress; counts and the <paramref name="cursor"/> (the permutation index below which every probe was
+    /// sent, docs/protocol.md) never go down: a lower value than stored is ignored.
+    /// </summary>
+    ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, long cursor, DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>
     /// running → completed | failed (also claimed → failed, and claimed → either once the job was told to stop);
@@ -90,6 +93,14 @@ public interface IOutpostStore : IAsyncDisposable
     /// reached <paramref name="maxAttempts"/> fail with a clear reason instead.
     /// </summary>
     ValueTask<RequeueResult> RequeueScannerJobsAsync(long scannerId, int maxAttempts, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>
+    /// A scan window ended (docs/lifecycle.md): every claimed and running job of an automated scan is told to stop, as by
+    /// an admin's stop; when its scanner completes it, it goes back to the queue with its cursor and without another
+    /// attempt, and resumes when automated jobs may be claimed again. Manual jobs are untouched. Returns how many
+    /// jobs were told.
+    /// </summary>
+    ValueTask<int> PauseAutomatedJobsAsync(DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>Creates a new attempt of a finished job (new id, <c>RerunOf</c> the old one, same scan and targets).</summary>
     ValueTask<(StoreStatus Status, Job? Job)> RerunAsync(long jobId, DateTimeOffset now, CancellationToken ct = default);

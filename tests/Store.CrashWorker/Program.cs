@@ -70,7 +70,7 @@ async Task WorkAsync(int seed)
             await store.StartAsync(scanner.Id, job.JobId, DateTimeOffset.UtcNow);
             Report($"START {job.JobId}");
             var progress = rng.Next(1, 1000);
-            await store.ProgressAsync(scanner.Id, job.JobId, progress, progress / 10, DateTimeOffset.UtcNow);
+            await store.ProgressAsync(scanner.Id, job.JobId, progress, progress / 10, progress, DateTimeOffset.UtcNow);
             Report($"PROGRESS {job.JobId} {progress}");
             var failed = rng.Next(10) == 0;
             await store.CompleteAsync(scanner.Id, job.JobId, failed, progress / 10, failed ? $"probe failed on job {job.JobId}" : null, DateTimeOffset.UtcNow);

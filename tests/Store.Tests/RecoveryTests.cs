@@ -17,7 +17,7 @@ public class RecoveryTests
         foreach (var job in claimed) await t.Store.StartAsync(scanner.Id, job.JobId, t.Now);
         await t.Store.CompleteAsync(scanner.Id, claimed[0].JobId, false, 5, null, t.Now);
         await t.Store.CompleteAsync(scanner.Id, claimed[1].JobId, true, 0, "timed out", t.Now);
-        await t.Store.ProgressAsync(scanner.Id, claimed[2].JobId, 77, 7, t.Now);
+        await t.Store.ProgressAsync(scanner.Id, claimed[2].JobId, 77, 7, 0, t.Now);
 
         await t.ReopenAsync();
 

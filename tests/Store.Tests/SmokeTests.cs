@@ -14,7 +14,7 @@ public class SmokeTests
         Assert.Equal(2, claimed.Count);
         Assert.True(claimed[0].JobId < claimed[1].JobId);
         Assert.Equal(StoreStatus.Ok, (await t.Store.StartAsync(scanner.Id, claimed[0].JobId, t.Now)).Status);
-        Assert.Equal(StoreStatus.Ok, (await t.Store.ProgressAsync(scanner.Id, claimed[0].JobId, 10, 2, t.Now)).Status);
+        Assert.Equal(StoreStatus.Ok, (await t.Store.ProgressAsync(scanner.Id, claimed[0].JobId, 10, 2, 0, t.Now)).Status);
         Assert.Equal(StoreStatus.Ok, (await t.Store.CompleteAsync(scanner.Id, claimed[0].JobId, false, 2, null, t.Now)).Status);
         await t.ReopenAsync();
         var job = t.Store.GetJob(claimed[0].JobId)!;

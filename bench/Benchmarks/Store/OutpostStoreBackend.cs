@@ -39,7 +39,7 @@ internal sealed class OutpostStoreBackend(Func<Task<IOutpostStore>> open, Action
     public async Task StartAsync(int worker, long jobId) => Check(await _store.StartAsync(_scannerIds[worker], jobId, DateTimeOffset.UtcNow));
 
     public async Task ProgressAsync(int worker, long jobId, long progress, long results) =>
-        Check(await _store.ProgressAsync(_scannerIds[worker], jobId, progress, results, DateTimeOffset.UtcNow));
+        Check(await _store.ProgressAsync(_scannerIds[worker], jobId, progress, results, progress, DateTimeOffset.UtcNow));
 
     public async Task CompleteAsync(int worker, long jobId) =>
         Check(await _store.CompleteAsync(_scannerIds[worker], jobId, false, 3, null, DateTimeOffset.UtcNow));

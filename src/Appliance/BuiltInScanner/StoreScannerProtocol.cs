@@ -44,7 +44,12 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
                 targets[t] = new JobTargetSpec(job.Targets[t].Cidr, job.Targets[t].Ports);
             }
 
-            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond) { Attribution = attribution };
+            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond)
+            {
+                Attribution = attribution,
+                Seed = job.Seed,
+                ResumeFrom = job.Cursor,
+            };
         }
 
         return assignments;
@@ -78,8 +83,8 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
     public async ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) =>
         Reply(await Store.StartAsync(scannerId, jobId, clock.GetUtcNow(), CancellationToken.None));
 
-    public async ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, CancellationToken ct) =>
-        Reply(await Store.ProgressAsync(scannerId, jobId, progressCount, resultCount, clock.GetUtcNow(), CancellationToken.None));
+    public async ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct) =>
+        Reply(await Store.ProgressAsync(scannerId, jobId, progressCount, resultCount, cursor, clock.GetUtcNow(), CancellationToken.None));
 
     public async ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)
     {

@@ -5,8 +5,11 @@ namespace Outpost.Appliance.Contracts;
 // The scanner job protocol's wire shapes (docs/protocol.md), in one place. Scanner nodes are written against these names,
 // so a rename here is a protocol change. Required members make a missing field a 400 rather than a silent zero.
 
-/// <summary>A job as handed to a scanner by a claim.</summary>
-public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond);
+/// <summary>
+/// A job as handed to a scanner by a claim. <c>seed</c> selects the probe order (the same for every holder of the job);
+/// <c>resumeFrom</c> is the permutation index to start at: 0 for a fresh job, the stored cursor for a re-queued one.
+/// </summary>
+public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond, long Seed, long ResumeFrom);
 
 public sealed record ClaimResponse(IReadOnlyList<ScannerJob> Jobs);
 
@@ -14,6 +17,8 @@ public sealed record ProgressRequest
 {
     public required long ProgressCount { get; init; }
     public required long ResultCount { get; init; }
+    /// <summary>The permutation index below which every probe was sent; absent (older nodes) counts as 0.</summary>
+    public long? Cursor { get; init; }
 }
 
 public sealed record CompleteRequest

@@ -78,7 +78,7 @@ public static class ScannerApi
         for (var i = 0; i < wire.Length; i++)
         {
             var job = jobs[i];
-            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond);
+            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond, job.Seed, job.Cursor);
         }
 
         return TypedResults.Ok(new ClaimResponse(wire));
@@ -96,13 +96,13 @@ public static class ScannerApi
     private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ProgressAsync(HttpContext context,
         long jobId, ProgressRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
     {
-        if (body.ProgressCount < 0 || body.ResultCount < 0)
+        if (body.ProgressCount < 0 || body.ResultCount < 0 || body.Cursor < 0)
         {
-            return new BadRequestError("progressCount and resultCount must not be negative.");
+            return new BadRequestError("progressCount, resultCount and cursor must not be negative.");
         }
 
         var started = TimeProvider.System.GetTimestamp();
-        var update = await store.ProgressAsync(Caller(context).Id, jobId, body.ProgressCount, body.ResultCount, clock.GetUtcNow());
+        var update = await store.ProgressAsync(Caller(context).Id, jobId, body.ProgressCount, body.ResultCount, body.Cursor ?? 0, clock.GetUtcNow());
         metrics.Committed("progress", started);
         return Reply(update, jobId);
     }

@@ -21,7 +21,9 @@ namespace Outpost.Appliance.Scheduling;
 ///
 /// Jobs are planned at dispatch, from the settings and scanner limits of that moment, so a changed limit applies to
 /// every job dispatched afterwards. Automated jobs outside the scan windows are still created; the claim path
-/// (<see cref="DispatchGate"/>) holds them in the queue until a window opens.
+/// (<see cref="DispatchGate"/>) holds them in the queue until a window opens. When a window ends, the cycle pauses the
+/// automated jobs scanners still hold (<see cref="IOutpostStore.PauseAutomatedJobsAsync"/>): they are told to stop and
+/// come back to the queue with their cursor, to resume in the next window.
 ///
 /// Every decision depends only on the store and the clock, and cycles never overlap, so a cycle is idempotent: a run
 /// created just before a crash is found again by its due time (its <see cref="ScanSpec.ScheduledAt"/>) instead of
@@ -59,6 +61,11 @@ public sealed partial class ScanScheduler(StoreLifetime storeLifetime, DispatchG
             var store = storeLifetime.Store;
             var now = _clock.GetUtcNow();
             var paused = gate.Paused;
+            if (!gate.Calendar.IsOpen(now) && await store.PauseAutomatedJobsAsync(now, ct) is > 0 and var held)
+            {
+                LogWindowEnded(_logger, held);
+            }
+
             var scans = store.ListScans();
             var schedules = Documents.ListSchedules(store);
             foreach (var scan in scans)
@@ -307,6 +314,9 @@ public sealed partial class ScanScheduler(StoreLifetime storeLifetime, DispatchG
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recurring scan {ScheduleId} ({Name}) skipped a run: {Reason}")]
     private static partial void LogRunSkipped(ILogger logger, long scheduleId, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outside the scan windows: told scanners to pause {Jobs} automated jobs; they resume in the next window")]
+    private static partial void LogWindowEnded(ILogger logger, int jobs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed scheduled scan {ScanId}: its creation was cut short before it was acknowledged")]
     private static partial void LogOrphanRemoved(ILogger logger, long scanId);

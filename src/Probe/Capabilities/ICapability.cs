@@ -54,6 +54,12 @@ public interface IJobReport
     /// <summary>Progress so far, in the capability's units (absolute, never going down).</summary>
     void Progress(long done);
 
+    /// <summary>
+    /// The permutation index below which every probe was sent (absolute, never going down): what a later holder of the
+    /// job resumes from. Only the port scan reports one.
+    /// </summary>
+    void Cursor(long sentBelow);
+
     /// <summary>Something an operator should see in the log that does not fail the job.</summary>
     void Warning(string message);
 }

@@ -10,9 +10,10 @@ using Outpost.Probe.Targets;
 namespace Outpost.Probe.Cli;
 
 /// <summary>
-/// <c>outpost-probe scan TARGETS -p PORTS --rate N [--wait S] [--interface IF] [--json]</c>: one scan from the
-/// command line. Findings go to stdout (text or JSON lines, open ports only unless --closed); progress (when stderr
-/// is a terminal), warnings and the summary go to stderr so stdout stays machine-readable.
+/// <c>outpost-probe scan TARGETS -p PORTS --rate N [--wait S] [--interface IF] [--json] [--resume FILE]</c>: one scan
+/// from the command line. Findings go to stdout (text or JSON lines, open ports only unless --closed); progress (when
+/// stderr is a terminal), warnings and the summary go to stderr so stdout stays machine-readable. With --resume the
+/// scan keeps its place in FILE (<see cref="ResumeFile"/>) and a run with the same FILE continues from there.
 /// </summary>
 public static class ScanCommand
 {
@@ -40,10 +41,14 @@ public static class ScanCommand
         var closed = new Option<bool>("--closed") { Description = "Also print closed ports." };
         var sends = new Option<int>("--retries") { DefaultValueFactory = _ => 1, Description = "Times each probe is sent." };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the visiting order (for a reproducible order)." };
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Keep the scan's place in this file (saved every second and on Ctrl-C); run again with the same file to continue where it stopped.",
+        };
 
         var command = new Command("scan", "Run one SYN scan and print the findings.");
         command.Arguments.Add(targets);
-        foreach (var option in new Option[] { ports, rate, wait, iface, json, closed, sends, seed })
+        foreach (var option in new Option[] { ports, rate, wait, iface, json, closed, sends, seed, resume })
         {
             command.Options.Add(option);
         }
@@ -58,12 +63,14 @@ public static class ScanCommand
                 parse.GetValue(json),
                 parse.GetValue(closed),
                 parse.GetValue(sends),
-                parse.GetValue(seed)),
+                parse.GetValue(seed),
+                parse.GetValue(resume)),
             cancellationToken));
         return command;
     }
 
-    private sealed record Options(string[] Targets, string Ports, double Rate, double Wait, string? Interface, bool Json, bool Closed, int Sends, ulong? Seed);
+    private sealed record Options(string[] Targets, string Ports, double Rate, double Wait, string? Interface, bool Json, bool Closed, int Sends, ulong? Seed,
+        string? Resume);
 
     private static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
@@ -94,6 +101,24 @@ public static class ScanCommand
             return ExitUsage;
         }
 
+        ResumeFile? resume = null;
+        if (options.Resume is { } resumePath)
+        {
+            resume = ResumeFile.Open(resumePath, request, out var resumeError);
+            if (resume is null)
+            {
+                await Console.Error.WriteLineAsync($"outpost-probe: {resumeError}").ConfigureAwait(false);
+                return ExitUsage;
+            }
+
+            request = request with { Seed = resume.Seed, ResumeFrom = resume.Cursor };
+            if (resume.Cursor > 0)
+            {
+                await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"outpost-probe: resuming from {resume.Path}: {resume.Cursor} of {resume.Positions} probes were sent before")).ConfigureAwait(false);
+            }
+        }
+
         // Asked of the kernel before anything else touches the network: the answer does not depend on which step of
         // opening a capture fails first, nor on interfaces that other processes add or remove meanwhile.
         if (ProcessCapabilities.Instance.Problem() is not null)
@@ -103,7 +128,7 @@ public static class ScanCommand
         }
 
         using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
-        var output = new ResultWriter(stdout, options.Json, options.Closed, showProgress: !Console.IsErrorRedirected);
+        var output = new ResultWriter(stdout, options.Json, options.Closed, showProgress: !Console.IsErrorRedirected, resume);
         ScanSummary summary;
         try
         {
@@ -128,6 +153,12 @@ public static class ScanCommand
         await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"summary: sent={summary.Sent} replies={summary.Replies} open={summary.Open} closed={summary.Closed} drops={summary.Drops} send_errors={summary.SendErrors} unreachable={summary.Unreachable} rate={summary.AchievedRate:0.0}pps send_seconds={summary.SendElapsed.TotalSeconds:0.000} seconds={summary.Elapsed.TotalSeconds:0.000} interface={summary.Interface}{(summary.Cancelled ? " cancelled" : "")}"))
             .ConfigureAwait(false);
+        if (summary.Cancelled && resume is not null)
+        {
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"outpost-probe: stopped after {resume.Cursor} of {resume.Positions} probes; run again with --resume {resume.Path} to continue")).ConfigureAwait(false);
+        }
+
         return summary.Cancelled ? 130 : 0;
     }
 
@@ -135,7 +166,7 @@ public static class ScanCommand
     /// Writes findings from the receive thread into a buffered stdout without allocating per line (one writer
     /// thread, so no lock); progress goes to stderr as one rewritten line.
     /// </summary>
-    private sealed class ResultWriter(StreamWriter stdout, bool json, bool includeClosed, bool showProgress) : IScanObserver
+    private sealed class ResultWriter(StreamWriter stdout, bool json, bool includeClosed, bool showProgress, ResumeFile? resume) : IScanObserver
     {
         private readonly char[] _line = new char[ScanResult.MaxLineLength + 1];
         private bool _progressShown;
@@ -157,6 +188,8 @@ public static class ScanCommand
 
         public void OnProgress(in ScanProgress progress)
         {
+            // The engine's last report comes after its last send, Ctrl-C included: the file then holds the exact place.
+            resume?.Save(progress.Cursor);
             if (!showProgress)
             {
                 return;

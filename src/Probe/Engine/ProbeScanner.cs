@@ -85,7 +85,7 @@ public sealed class ProbeScanner
         // the threads) and the cursor (so they finish together).
         var threads = (int)Math.Min((ulong)SendThreadsFor(request), request.Targets.Count);
         var throttle = new ProbeThrottle(request.ProbesPerSecond, _time, _sleeper);
-        var cursor = new ProbeCursor(request.Targets.Count, request.Sends);
+        var cursor = new ProbeCursor(request.Targets.Count, request.Sends, request.ResumeFrom);
         var senders = new List<IFrameSender>(threads);
         var loops = new SendLoop[threads];
         for (var t = 0; t < threads; t++)
@@ -124,7 +124,11 @@ public sealed class ProbeScanner
         };
         receiver.Start();
 
-        ScanProgress Snapshot() => new(Sent(), total, matcher.Replies, matcher.Open + matcher.Closed, _time.GetElapsedTime(started));
+        // A scan that ran to its end waited for its last replies: then everything is settled.
+        var settled = new SettledCursor(request.Wait, request.ResumeFrom, _time);
+        ScanProgress Snapshot(bool allSettled = false) =>
+            new(Sent(), total, matcher.Replies, matcher.Open + matcher.Closed, _time.GetElapsedTime(started),
+                (long)(allSettled ? cursor.End : settled.Observe(SendLoop.SentBelow(cursor, loops))));
         using var progressTimer = _time.CreateTimer(_ => observer.OnProgress(Snapshot()), null, request.ProgressInterval, request.ProgressInterval);
 
         var completed = false;
@@ -158,7 +162,7 @@ public sealed class ProbeScanner
                 observer.OnWarning($"libpcap dropped {stats.Dropped} captured frames (capture buffer full); results may be incomplete — lower the rate.");
             }
 
-            observer.OnProgress(Snapshot());
+            observer.OnProgress(Snapshot(allSettled: completed));
             return new ScanSummary
             {
                 Sent = Sent(),

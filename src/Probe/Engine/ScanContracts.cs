@@ -25,6 +25,15 @@ public sealed record ScanRequest(TargetSet Targets)
     /// <summary>Seed of the visiting order; null picks a random one. The same seed gives the same order.</summary>
     public ulong? Seed { get; init; }
 
+    /// <summary>
+    /// The position to start at (a resume): positions below it were sent by an earlier run with the same
+    /// <see cref="Seed"/>, targets and <see cref="Sends"/>, and are skipped. At or beyond the end, nothing is sent.
+    /// </summary>
+    public ulong ResumeFrom { get; init; }
+
+    /// <summary>Positions of the whole scan: each sweep visits every (address, port) once.</summary>
+    public ulong Positions => Targets.Count * (ulong)Sends;
+
     /// <summary>First source port; at or above 61000 so replies never meet the kernel's ephemeral ports (32768–60999).</summary>
     public ushort FirstSourcePort { get; init; } = 61000;
 
@@ -117,8 +126,13 @@ public readonly record struct ScanResult(Ipv4H Address, PortH Port, PortState St
             out written);
 }
 
-/// <summary>A progress snapshot: for the job protocol's progressCount / resultCount and for the terminal.</summary>
-public readonly record struct ScanProgress(long ProbesSent, long ProbesTotal, long Replies, long Results, TimeSpan Elapsed);
+/// <summary>
+/// A progress snapshot: for the job protocol's progressCount / resultCount and for the terminal. <c>Cursor</c> is the
+/// position below which every probe was sent at least <see cref="ScanRequest.Wait"/> ago (resume state: a run started
+/// there with the same seed misses no probe and no reply; see <c>SettledCursor</c>); it counts
+/// <see cref="ScanRequest.ResumeFrom"/>'s skipped positions as sent, while <c>ProbesSent</c> counts only this run's frames.
+/// </summary>
+public readonly record struct ScanProgress(long ProbesSent, long ProbesTotal, long Replies, long Results, TimeSpan Elapsed, long Cursor = 0);
 
 /// <summary>The outcome of a scan.</summary>
 public sealed record ScanSummary

@@ -19,18 +19,24 @@ namespace Outpost.Probe.Engine;
 
 /// <summary>
 /// The positions still to send in a scan: <c>Sends</c> sweeps of the permutation laid end to end, claimed a batch at
-/// a time by the send threads with one atomic add.
+/// a time by the send threads with one atomic add, from <paramref name="start"/> (a resumed scan's cursor) on.
 /// </summary>
-internal sealed class ProbeCursor(ulong count, int sends)
+internal sealed class ProbeCursor(ulong count, int sends, ulong start)
 {
     private readonly ulong _end = count * (ulong)sends;
-    private ulong _next;
+    private ulong _next = start;
 
     /// <summary>Positions per sweep.</summary>
     public ulong Count { get; } = count;
 
     /// <summary>Positions not yet claimed; a loop asks the throttle for no more than this, so it does not sleep for tokens it cannot use.</summary>
     public ulong Remaining => Volatile.Read(ref _next) is var next && next < _end ? _end - next : 0;
+
+    /// <summary>The next unclaimed position (a loop records it as the lower bound of the batch it is about to claim).</summary>
+    public ulong Next => Volatile.Read(ref _next);
+
+    /// <summary>The end of the scan's positions.</summary>
+    public ulong End => _end;
 
     /// <summary>Claims up to <paramref name="max"/> consecutive positions; returns how many (0 when all are taken).</summary>
     public int Claim(int max, out ulong first)
@@ -61,6 +67,10 @@ internal sealed class SendLoop
     private long _sent;
     private long _errors;
     private long _unreachable;
+    // A lower bound of the positions this loop has claimed and not yet handed to the device; Idle when none.
+    private ulong _inFlightFrom = Idle;
+
+    private const ulong Idle = ulong.MaxValue;
 
     public SendLoop(ScanRequest request, FeistelPermutation order, ProbeCursor cursor, SynTemplate template, SynCookie cookie, ProbeThrottle throttle, IFrameSender device, NeighbourTable? neighbours, TimeProvider time)
     {
@@ -85,6 +95,22 @@ internal sealed class SendLoop
 
     /// <summary>Probes not sent because their on-link host did not answer ARP.</summary>
     public long Unreachable => Volatile.Read(ref _unreachable);
+
+    /// <summary>
+    /// The position below which every probe of the scan was handed to the device, given all its loops: read the shared
+    /// cursor first, then each loop's batch in flight. A loop records the cursor's next position before it claims, so a
+    /// batch claimed before that read is either still recorded or already sent (the claim is a full fence).
+    /// </summary>
+    public static ulong SentBelow(ProbeCursor cursor, SendLoop[] loops)
+    {
+        var below = Math.Min(cursor.Next, cursor.End);
+        foreach (var loop in loops)
+        {
+            below = Math.Min(below, Volatile.Read(ref loop._inFlightFrom));
+        }
+
+        return below;
+    }
 
     /// <summary>Time from the start of <see cref="Run"/> to the return of its last send.</summary>
     public TimeSpan Elapsed { get; private set; }
@@ -117,9 +143,11 @@ internal sealed class SendLoop
                 return false;
             }
 
+            Volatile.Write(ref _inFlightFrom, _cursor.Next);
             var claimed = _cursor.Claim(granted, out var position);
             if (claimed == 0)
             {
+                Volatile.Write(ref _inFlightFrom, Idle);
                 return true;
             }
 
@@ -163,6 +191,8 @@ internal sealed class SendLoop
             {
                 Volatile.Write(ref _unreachable, _unreachable + skipped);
             }
+
+            Volatile.Write(ref _inFlightFrom, Idle);
         }
 
         return true;

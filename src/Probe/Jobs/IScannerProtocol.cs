@@ -24,7 +24,8 @@ public interface IScannerProtocol
 
     ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct);
 
-    ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, CancellationToken ct);
+    /// <summary>Reports progress; <paramref name="cursor"/> is the permutation index below which every probe was sent.</summary>
+    ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct);
 
     /// <summary>Appends findings; repeating a batch is harmless (the appliance de-duplicates).</summary>
     ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct);
@@ -59,6 +60,12 @@ public sealed record JobAssignment(long JobId, long ScanId, string Name, IReadOn
 
     /// <summary>Connections a connection-based capability keeps open to one address at once.</summary>
     public int MaxConnectionsPerHost { get; init; } = Capabilities.ConnectionPacer.DefaultConnectionsPerHost;
+
+    /// <summary>The seed of the job's probe order, the same for every holder of the job (docs/protocol.md).</summary>
+    public long Seed { get; init; }
+
+    /// <summary>The permutation index to start at: what an earlier holder reported as its cursor (0: from the start).</summary>
+    public long ResumeFrom { get; init; }
 }
 
 /// <summary>One block of a job: addresses (CIDR, single address or range) and the ports to probe on them.</summary>

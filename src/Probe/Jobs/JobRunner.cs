@@ -120,13 +120,13 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
             return;
         }
 
-        LogStarted(logger, job.JobId, job.ScanId, job.Name, job.Targets.Count, job.MaxProbesPerSecond);
+        LogStarted(logger, job.JobId, job.ScanId, job.Name, job.Targets.Count, job.MaxProbesPerSecond, job.ResumeFrom);
         if (started == JobReply.Stop)
         {
             run.RequestStop();
         }
 
-        var findings = new Report(options, logger, job.JobId);
+        var findings = new Report(options, logger, job.JobId, job.ResumeFrom);
         using var scanStop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, run.Stopping);
         using var scanEnded = new CancellationTokenSource();
         var reporter = ReportAsync(run, findings, scanStop, scanEnded.Token);
@@ -172,7 +172,8 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
         }
 
         var hosts = finished ? total : findings.Done;
-        var progressed = await RepeatAsync(ct => protocol.ProgressAsync(job.JobId, hosts, findings.Found, ct), job.JobId, "progress", delivery).ConfigureAwait(false);
+        var progressed = await RepeatAsync(ct => protocol.ProgressAsync(job.JobId, hosts, findings.Found, findings.SentBelow, ct), job.JobId, "progress", delivery)
+            .ConfigureAwait(false);
         if (progressed is JobReply.Gone)
         {
             LogDropped(logger, job.JobId, "progress");
@@ -235,7 +236,7 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
                     if (reply != JobReply.Gone && time.GetElapsedTime(progressAt) >= options.ProgressInterval)
                     {
                         progressAt = time.GetTimestamp();
-                        reply = await protocol.ProgressAsync(job.JobId, findings.Done, findings.Found, scanEnded).ConfigureAwait(false);
+                        reply = await protocol.ProgressAsync(job.JobId, findings.Done, findings.Found, findings.SentBelow, scanEnded).ConfigureAwait(false);
                     }
 
                     backoff.Reset();
@@ -353,7 +354,7 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
     /// lock. Open ports go first, then typed results in batches of one kind (screenshots one at a time: each is an
     /// upload of its own). A batch leaves its list only once the appliance accepted it.
     /// </summary>
-    private sealed class Report(JobRunnerOptions options, ILogger logger, long jobId) : IJobReport
+    private sealed class Report(JobRunnerOptions options, ILogger logger, long jobId, long jobResumeFrom) : IJobReport
     {
         private readonly ConcurrentQueue<ScanResult> _ports = new();
         private readonly List<ScanResult> _unsentPorts = [];
@@ -361,10 +362,14 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
         private readonly List<CapabilityResult> _unsentTyped = [];
         private long _found;
         private long _done;
+        private long _sentBelow = jobResumeFrom;
 
         public long Found => Interlocked.Read(ref _found);
 
         public long Done => Interlocked.Read(ref _done);
+
+        /// <summary>The cursor to report: where this run got to, or where it started (a findings-only run keeps the stored one).</summary>
+        public long SentBelow => Interlocked.Read(ref _sentBelow);
 
         public bool HasUnsent => _unsentPorts.Count > 0 || !_ports.IsEmpty || _unsentTyped.Count > 0 || !_typed.IsEmpty;
 
@@ -382,13 +387,17 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
             Interlocked.Increment(ref _found);
         }
 
-        public void Progress(long done)
+        public void Progress(long done) => RaiseTo(ref _done, done);
+
+        public void Cursor(long sentBelow) => RaiseTo(ref _sentBelow, sentBelow);
+
+        // Never backwards: a late progress callback must not undo a later one.
+        private static void RaiseTo(ref long field, long value)
         {
-            // Never backwards: a late progress callback must not undo a later one.
-            var seen = Interlocked.Read(ref _done);
-            while (done > seen)
+            var seen = Interlocked.Read(ref field);
+            while (value > seen)
             {
-                var was = Interlocked.CompareExchange(ref _done, done, seen);
+                var was = Interlocked.CompareExchange(ref field, value, seen);
                 if (was == seen)
                 {
                     return;
@@ -448,8 +457,8 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId} (scan {ScanId}): {Name} started, {Targets} target blocks at {Rate} probes/s")]
-    private static partial void LogStarted(ILogger logger, long jobId, long scanId, string name, int targets, int rate);
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId} (scan {ScanId}): {Name} started, {Targets} target blocks at {Rate} probes/s, from position {ResumeFrom}")]
+    private static partial void LogStarted(ILogger logger, long jobId, long scanId, string name, int targets, int rate, long resumeFrom);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId}: completed, {Found} findings on {Hosts} targets (stopped by the appliance: {Stopped})")]
     private static partial void LogCompleted(ILogger logger, long jobId, long found, long hosts, bool stopped);

@@ -118,7 +118,11 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
         foreach (var job in reply.Body?.Jobs ?? [])
         {
             var targets = job.Targets?.Select(t => new JobTargetSpec(t.Cidr, t.Ports)).ToList() ?? [];
-            jobs.Add(new JobAssignment(job.JobId, job.ScanId, job.Name ?? "portscan", targets, job.MaxProbesPerSecond));
+            jobs.Add(new JobAssignment(job.JobId, job.ScanId, job.Name ?? "portscan", targets, job.MaxProbesPerSecond)
+            {
+                Seed = job.Seed,
+                ResumeFrom = job.ResumeFrom,
+            });
         }
 
         return jobs;
@@ -141,8 +145,8 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
 
     public ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) => JobCallAsync(jobId, "start", null, ct);
 
-    public ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, CancellationToken ct) =>
-        JobCallAsync(jobId, "progress", JsonContent.Create(new WireProgress(progressCount, resultCount), NodeJsonContext.Default.WireProgress), ct);
+    public ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct) =>
+        JobCallAsync(jobId, "progress", JsonContent.Create(new WireProgress(progressCount, resultCount, cursor), NodeJsonContext.Default.WireProgress), ct);
 
     public ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)
     {

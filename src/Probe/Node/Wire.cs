@@ -12,7 +12,8 @@ namespace Outpost.Probe.Node;
 
 internal sealed record WireClaimReply(IReadOnlyList<WireJob>? Jobs);
 
-internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond);
+/// <summary>A claimed job; an appliance that predates resume sends no <c>seed</c> or <c>resumeFrom</c> (both 0: a fixed order from the start).</summary>
+internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond, long Seed, long ResumeFrom);
 
 internal sealed record WireTarget(string Cidr, string Ports);
 
@@ -24,7 +25,7 @@ internal sealed record WireErrorReply(WireError? Error);
 
 internal sealed record WireError(string? Code, string? Message);
 
-internal sealed record WireProgress(long ProgressCount, long ResultCount);
+internal sealed record WireProgress(long ProgressCount, long ResultCount, long Cursor);
 
 internal sealed record WireComplete(string Status, long? ResultCount, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ErrorMessage);
 

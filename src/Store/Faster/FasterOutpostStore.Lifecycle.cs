@@ -39,10 +39,18 @@ public sealed partial class FasterOutpostStore
         return ExecuteAsync(jobId, ref command, ct);
     }
 
-    public ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default)
+    public ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, long cursor, DateTimeOffset now, CancellationToken ct = default)
     {
         EnsureWritable();
-        var command = new JobCommand { Op = JobOp.Progress, ScannerId = scannerId, Now = Ticks.Of(now), ProgressCount = progressCount, ResultCount = resultCount };
+        var command = new JobCommand
+        {
+            Op = JobOp.Progress,
+            ScannerId = scannerId,
+            Now = Ticks.Of(now),
+            ProgressCount = progressCount,
+            ResultCount = resultCount,
+            Cursor = cursor,
+        };
         return ExecuteAsync(jobId, ref command, ct);
     }
 
@@ -107,6 +115,26 @@ public sealed partial class FasterOutpostStore
         return new RequeueResult(requeued, failed);
     }
 
+    public async ValueTask<int> PauseAutomatedJobsAsync(DateTimeOffset now, CancellationToken ct = default)
+    {
+        EnsureWritable();
+        int paused = 0;
+        long until = 0;
+        foreach (var queue in _queues.All)
+        {
+            foreach (var jobId in queue.Active.Keys.Order())
+            {
+                var command = new JobCommand { Op = JobOp.Pause, Now = Ticks.Of(now) };
+                var outcome = _jobs.Execute(jobId, ref command);
+                if (!outcome.Changed) continue;
+                until = Math.Max(until, outcome.WalUntil);
+                paused++;
+            }
+        }
+        await WaitDurableAsync(until, ct).ConfigureAwait(false);
+        return paused;
+    }
+
     /// <summary>The job name a scan's jobs run: the queue they wait in.</summary>
     private string CapabilityOf(long scanId) => _catalog.Scan(scanId)?.Spec.Capability ?? ScanSpec.DefaultCapability;
 
@@ -123,7 +151,13 @@ public sealed partial class FasterOutpostStore
     private ValueTask<JobUpdate> ExecuteAsync(long jobId, ref JobCommand command, CancellationToken ct)
     {
         var outcome = _jobs.Execute(jobId, ref command);
-        if (outcome.Changed && outcome.Record.Status.IsFinished()) _queues.For(outcome.Record.ScannerId).Active.TryRemove(jobId, out _);
+        if (outcome.Changed && (outcome.Record.Status.IsFinished() || outcome.Record.Status == JobStatus.Queued))
+        {
+            var queue = _queues.For(outcome.Record.ScannerId);
+            queue.Active.TryRemove(jobId, out _);
+            // A job paused at a window's end came back with its completion: it waits for the next window, before new jobs.
+            if (outcome.Record.Status == JobStatus.Queued) queue.For(in outcome.Record, CapabilityOf(outcome.Record.ScanId)).Retry.Enqueue(jobId);
+        }
         var update = new JobUpdate(outcome.Status, outcome.Record.Has(JobFlags.StopRequested));
         if (outcome.Status == StoreStatus.NotFound) return ValueTask.FromResult(update);
         // An answer that changed nothing (an idempotent repeat, a refusal) still rests on state some earlier,

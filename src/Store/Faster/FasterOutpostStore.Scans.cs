@@ -269,6 +269,7 @@ public sealed partial class FasterOutpostStore
             Attempts = record.Attempts,
             ProgressCount = record.ProgressCount,
             ResultCount = record.ResultCount,
+            Cursor = record.Cursor,
             StopRequested = record.Has(JobFlags.StopRequested),
             SourceIp = record.SourceIp.ToString(),
             ErrorMessage = error,

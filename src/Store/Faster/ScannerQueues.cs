@@ -13,6 +13,9 @@ internal sealed class ScannerQueues
     private readonly ConcurrentDictionary<long, ScannerQueue> _queues = new();
 
     public ScannerQueue For(long scannerId) => _queues.GetOrAdd(scannerId, static _ => new ScannerQueue());
+
+    /// <summary>Every scanner's queues (a window's end pauses the automated jobs of all of them).</summary>
+    public IEnumerable<ScannerQueue> All => _queues.Values;
 }
 
 /// <summary>

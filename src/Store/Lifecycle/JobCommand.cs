@@ -11,6 +11,7 @@ internal enum JobOp : byte
     Requeue,
     StopOrCancel,
     Supersede,
+    Pause,
 }
 
 /// <summary>The input of one RMW on a job record: which transition, by whom, with what.</summary>
@@ -21,6 +22,7 @@ internal struct JobCommand
     public long Now;
     public long ProgressCount;
     public long ResultCount;
+    public long Cursor;
     public bool Failed;
     public int MaxAttempts;
     public IpBytes SourceIp;

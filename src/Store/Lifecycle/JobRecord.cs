@@ -11,6 +11,11 @@ internal enum JobFlags : byte
     Automated = 2,
     /// <summary>A newer attempt re-runs this finished job; it no longer counts towards its scan's outcome.</summary>
     Superseded = 4,
+    /// <summary>
+    /// Told to stop because a scan window ended (docs/lifecycle.md): its completion puts it back in the queue with its
+    /// cursor, without another attempt. Set only together with <see cref="StopRequested"/>; an admin's stop clears it.
+    /// </summary>
+    Paused = 8,
 }
 
 /// <summary>
@@ -37,6 +42,8 @@ internal struct JobRecord
     public JobStatus Status;
     public JobFlags Flags;
     public IpBytes SourceIp;
+    /// <summary>The permutation index below which every probe was sent (the highest reported); a re-queued job resumes there.</summary>
+    public long Cursor;
 
     public static readonly int Size = Marshal.SizeOf<JobRecord>();
 

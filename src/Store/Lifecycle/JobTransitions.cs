@@ -39,10 +39,11 @@ internal static class JobTransitions
             case JobOp.Progress:
                 if (!ownedByCaller) return Refuse(StoreStatus.NotOwned, out status);
                 if (current.Status != JobStatus.Running) return Refuse(StoreStatus.InvalidTransition, out status);
-                // Counts never go down: a late, lower report is ignored.
-                if (command.ProgressCount <= current.ProgressCount && command.ResultCount <= current.ResultCount) return false;
+                // Counts and the cursor never go down: a late, lower report is ignored.
+                if (command.ProgressCount <= current.ProgressCount && command.ResultCount <= current.ResultCount && command.Cursor <= current.Cursor) return false;
                 next.ProgressCount = Math.Max(current.ProgressCount, command.ProgressCount);
                 next.ResultCount = Math.Max(current.ResultCount, command.ResultCount);
+                next.Cursor = Math.Max(current.Cursor, command.Cursor);
                 break;
 
             case JobOp.Complete:
@@ -53,6 +54,13 @@ internal static class JobTransitions
                 var mayFinish = current.Status == JobStatus.Running
                     || (current.Status == JobStatus.Claimed && (command.Failed || current.Has(JobFlags.StopRequested)));
                 if (!mayFinish) return Refuse(StoreStatus.InvalidTransition, out status);
+                // Paused at a window's end: back to the queue to resume from its cursor in the next window, no attempt spent.
+                if (current.Has(JobFlags.Paused) && !command.Failed)
+                {
+                    BackToQueue(ref next);
+                    next.ResultCount = Math.Max(current.ResultCount, command.ResultCount);
+                    break;
+                }
                 next.Status = target;
                 next.FinishedAt = command.Now;
                 next.ResultCount = Math.Max(current.ResultCount, command.ResultCount);
@@ -68,10 +76,8 @@ internal static class JobTransitions
                 }
                 else
                 {
-                    next.Status = JobStatus.Queued;
+                    BackToQueue(ref next);
                     next.Attempts = current.Attempts + 1;
-                    next.ClaimedAt = 0;
-                    next.StartedAt = 0;
                 }
                 break;
 
@@ -81,14 +87,21 @@ internal static class JobTransitions
                     next.Status = JobStatus.Cancelled;
                     next.FinishedAt = command.Now;
                 }
-                else if (current.Status is JobStatus.Claimed or JobStatus.Running && !current.Has(JobFlags.StopRequested))
+                else if (current.Status is JobStatus.Claimed or JobStatus.Running && (!current.Has(JobFlags.StopRequested) || current.Has(JobFlags.Paused)))
                 {
-                    next.Flags |= JobFlags.StopRequested;
+                    // An admin's stop overrides a window's pause: the job finishes instead of going back to the queue.
+                    next.Flags = (next.Flags | JobFlags.StopRequested) & ~JobFlags.Paused;
                 }
                 else
                 {
                     return false;
                 }
+                break;
+
+            case JobOp.Pause:
+                if (current.Status is not (JobStatus.Claimed or JobStatus.Running) || !current.Has(JobFlags.Automated)
+                    || current.Has(JobFlags.StopRequested)) return false;
+                next.Flags |= JobFlags.StopRequested | JobFlags.Paused;
                 break;
 
             case JobOp.Supersede:
@@ -99,6 +112,15 @@ internal static class JobTransitions
         }
         next.UpdatedAt = command.Now;
         return true;
+    }
+
+    /// <summary>Queued again for a claim: the cursor stays, a pause's stop is forgotten (a scan stop's flag stays for the next holder).</summary>
+    private static void BackToQueue(ref JobRecord next)
+    {
+        if (next.Has(JobFlags.Paused)) next.Flags &= ~(JobFlags.StopRequested | JobFlags.Paused);
+        next.Status = JobStatus.Queued;
+        next.ClaimedAt = 0;
+        next.StartedAt = 0;
     }
 
     private static bool Refuse(StoreStatus refusal, out StoreStatus status)

@@ -19,6 +19,13 @@ public sealed record Job
     public required int Attempts { get; init; }
     public required long ProgressCount { get; init; }
     public required long ResultCount { get; init; }
+    /// <summary>The permutation index below which every probe was sent (docs/protocol.md); a re-queued job's next holder resumes there.</summary>
+    public long Cursor { get; init; }
+    /// <summary>
+    /// The seed of the job's probe order: a function of its id, so every holder of the job walks the same permutation
+    /// and <see cref="Cursor"/> means the same probes to each. Below 2^53, so it survives any JSON reader.
+    /// </summary>
+    public long Seed => (long)(Mix((ulong)JobId) >> 11);
     /// <summary>Set when the job's scan is stopping: the scanner is told to stop and complete it.</summary>
     public required bool StopRequested { get; init; }
     /// <summary>The IP address the scanner claimed the job from (attribution).</summary>
@@ -29,4 +36,12 @@ public sealed record Job
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public DateTimeOffset? UpdatedAt { get; init; }
+
+    // SplitMix64's finalizer: neighbouring ids get unrelated seeds.
+    private static ulong Mix(ulong x)
+    {
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
 }

@@ -114,6 +114,12 @@ internal static partial class Migrations
             -- null until it has said, which the appliance reads as port scans only.
             ALTER TABLE scanners ADD COLUMN capabilities jsonb;
             """),
+        (4, "resume cursor and window pause", """
+            -- The permutation index below which every probe was sent (docs/protocol.md): a re-queued job resumes there.
+            ALTER TABLE jobs ADD COLUMN probe_cursor bigint NOT NULL DEFAULT 0;
+            -- Told to stop because a scan window ended: its completion re-queues it (docs/lifecycle.md).
+            ALTER TABLE jobs ADD COLUMN paused boolean NOT NULL DEFAULT false;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -55,23 +55,33 @@ public sealed partial class PostgresOutpostStore
         "UPDATE jobs SET status = 'running', started_at = $3, updated_at = $3 WHERE id = $1 AND scanner_id = $2 AND status = 'claimed' " +
         "RETURNING stop_requested";
 
-    // Counts never go down: a report that raises neither is left to the slow path (which answers Ok and writes nothing).
+    // Counts and the cursor never go down: a report that raises none is left to the slow path (which answers Ok and writes nothing).
     private const string ProgressSql =
-        "UPDATE jobs SET progress_count = greatest(progress_count, $3), result_count = greatest(result_count, $4), updated_at = $5 " +
-        "WHERE id = $1 AND scanner_id = $2 AND status = 'running' AND ($3 > progress_count OR $4 > result_count) RETURNING stop_requested";
+        "UPDATE jobs SET progress_count = greatest(progress_count, $3), result_count = greatest(result_count, $4), probe_cursor = greatest(probe_cursor, $6), " +
+        "updated_at = $5 WHERE id = $1 AND scanner_id = $2 AND status = 'running' AND ($3 > progress_count OR $4 > result_count OR $6 > probe_cursor) " +
+        "RETURNING stop_requested";
 
-    // A scanner may finish a running job, or give up on a claimed one it could not start or was told to stop.
+    // A scanner may finish a running job, or give up on a claimed one it could not start or was told to stop. A paused
+    // job's completion re-queues it instead: the slow path decides that.
     private const string FinishSql =
         "UPDATE jobs SET status = $3, finished_at = $4, updated_at = $4, result_count = greatest(result_count, $5), " +
         "error_message = coalesce($6, error_message) " +
-        "WHERE id = $1 AND scanner_id = $2 AND (status = 'running' OR (status = 'claimed' AND ($3 = 'failed' OR stop_requested))) " +
+        "WHERE id = $1 AND scanner_id = $2 AND NOT paused AND (status = 'running' OR (status = 'claimed' AND ($3 = 'failed' OR stop_requested))) " +
         "RETURNING stop_requested";
 
     private const string LockJobSql = "SELECT " + JobColumns + " FROM jobs WHERE id = $1 FOR UPDATE";
 
     private const string WriteJobSql =
         "UPDATE jobs SET status = $2, attempts = $3, progress_count = $4, result_count = $5, stop_requested = $6, superseded = $7, " +
-        "claimed_at = $8, started_at = $9, finished_at = $10, updated_at = $11, error_message = coalesce($12, error_message) WHERE id = $1";
+        "claimed_at = $8, started_at = $9, finished_at = $10, updated_at = $11, error_message = coalesce($12, error_message), probe_cursor = $13, " +
+        "paused = $14 WHERE id = $1";
+
+    // JobTransitions' Pause, for every held job of an automated scan at once.
+    private const string PauseSql =
+        "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE automated AND status IN ('claimed', 'running') AND NOT stop_requested " +
+        "ORDER BY id FOR UPDATE) " +
+        "UPDATE jobs SET stop_requested = true, paused = true, updated_at = $1 " +
+        "WHERE id IN (SELECT id FROM picked) AND automated AND status IN ('claimed', 'running') AND NOT stop_requested";
 
     private const string LockScanSql = "SELECT 1 FROM scans WHERE id = $1 FOR NO KEY UPDATE";
 
@@ -155,9 +165,18 @@ public sealed partial class PostgresOutpostStore
         return await ChangeJobAsync(jobId, command, null, ct).ConfigureAwait(false);
     }
 
-    public async ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, DateTimeOffset now, CancellationToken ct = default)
+    public async ValueTask<JobUpdate> ProgressAsync(long scannerId, long jobId, long progressCount, long resultCount, long cursor, DateTimeOffset now,
+        CancellationToken ct = default)
     {
-        var command = new JobCommand { Op = JobOp.Progress, ScannerId = scannerId, Now = now.UtcTicks, ProgressCount = progressCount, ResultCount = resultCount };
+        var command = new JobCommand
+        {
+            Op = JobOp.Progress,
+            ScannerId = scannerId,
+            Now = now.UtcTicks,
+            ProgressCount = progressCount,
+            ResultCount = resultCount,
+            Cursor = cursor,
+        };
         await using (var batch = new NpgsqlBatch())
         {
             var progress = new NpgsqlBatchCommand(ProgressSql);
@@ -166,6 +185,7 @@ public sealed partial class PostgresOutpostStore
             progress.Parameters.Add(Long(progressCount));
             progress.Parameters.Add(Long(resultCount));
             progress.Parameters.Add(At(command.Now));
+            progress.Parameters.Add(Long(cursor));
             batch.BatchCommands.Add(progress);
             if (await FastAsync(batch, ct).ConfigureAwait(false) is { } stop) return new JobUpdate(StoreStatus.Ok, stop);
         }
@@ -275,6 +295,8 @@ public sealed partial class PostgresOutpostStore
         write.Parameters.Add(At(after.UpdatedAt));
         // The error text of the change to failed; a repeat of an already-failed completion keeps the first text.
         write.Parameters.Add(Text(after.Status == JobStatus.Failed && before.Status != JobStatus.Failed ? errorText : null));
+        write.Parameters.Add(Long(after.Cursor));
+        write.Parameters.Add(Bool(after.Has(JobFlags.Paused)));
         return write;
     }
 
@@ -345,6 +367,15 @@ public sealed partial class PostgresOutpostStore
             foreach (var scanId in finishedScans) AddRollUp(batch, scanId, now.UtcTicks);
             if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
             return (true, new RequeueResult(requeued, failed));
+        }, ct);
+
+    public ValueTask<int> PauseAutomatedJobsAsync(DateTimeOffset now, CancellationToken ct = default) =>
+        InTransactionAsync(async (connection, token) =>
+        {
+            await using var pause = Command(connection, PauseSql);
+            pause.Parameters.Add(At(now));
+            var paused = await pause.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return (paused > 0, paused);
         }, ct);
 
     public Job? GetJob(long jobId) => Read(connection =>

@@ -172,12 +172,12 @@ public sealed partial class PostgresOutpostStore
             // so a job re-queued or claimed meanwhile is judged on its newest state once its lock is ours.
             await using (var jobs = Command(connection,
                 "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE scan_id = $1 " +
-                "AND (status = 'queued' OR (status IN ('claimed', 'running') AND NOT stop_requested)) ORDER BY id FOR UPDATE) " +
+                "AND (status = 'queued' OR (status IN ('claimed', 'running') AND (NOT stop_requested OR paused))) ORDER BY id FOR UPDATE) " +
                 "UPDATE jobs SET updated_at = $2, " +
                 "finished_at = CASE WHEN status = 'queued' THEN $2 ELSE finished_at END, " +
-                "stop_requested = stop_requested OR status <> 'queued', " +
+                "stop_requested = stop_requested OR status <> 'queued', paused = false, " +
                 "status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END " +
-                "WHERE id IN (SELECT id FROM picked) AND (status = 'queued' OR (status IN ('claimed', 'running') AND NOT stop_requested))"))
+                "WHERE id IN (SELECT id FROM picked) AND (status = 'queued' OR (status IN ('claimed', 'running') AND (NOT stop_requested OR paused)))"))
             {
                 jobs.Parameters.Add(Long(scanId));
                 jobs.Parameters.Add(At(now));

@@ -168,12 +168,12 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
     /// <summary>The job columns every job read selects, in the order <see cref="ReadJob"/> and <see cref="ReadRecord"/> expect.</summary>
     internal const string JobColumns =
         "id, scan_id, scanner_id, name, targets, max_pps, rerun_of, automated, status, attempts, progress_count, result_count, " +
-        "stop_requested, source_ip, error_message, created_at, claimed_at, started_at, finished_at, updated_at, superseded";
+        "stop_requested, source_ip, error_message, created_at, claimed_at, started_at, finished_at, updated_at, superseded, probe_cursor, paused";
 
     /// <summary><see cref="JobColumns"/> qualified with the alias <c>j</c>.</summary>
     internal const string JobColumnsJ =
         "j.id, j.scan_id, j.scanner_id, j.name, j.targets, j.max_pps, j.rerun_of, j.automated, j.status, j.attempts, j.progress_count, j.result_count, " +
-        "j.stop_requested, j.source_ip, j.error_message, j.created_at, j.claimed_at, j.started_at, j.finished_at, j.updated_at, j.superseded";
+        "j.stop_requested, j.source_ip, j.error_message, j.created_at, j.claimed_at, j.started_at, j.finished_at, j.updated_at, j.superseded, j.probe_cursor, j.paused";
 
     private static Job ReadJob(NpgsqlDataReader r)
     {
@@ -192,6 +192,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
             Attempts = r.GetInt32(9),
             ProgressCount = r.GetInt64(10),
             ResultCount = r.GetInt64(11),
+            Cursor = r.GetInt64(21),
             StopRequested = r.GetBoolean(12),
             SourceIp = r.IsDBNull(13) ? null : r.GetString(13),
             ErrorMessage = status == JobStatus.Failed && !r.IsDBNull(14) ? r.GetString(14) : null,
@@ -210,6 +211,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
         if (r.GetBoolean(7)) flags |= JobFlags.Automated;
         if (r.GetBoolean(12)) flags |= JobFlags.StopRequested;
         if (r.GetBoolean(20)) flags |= JobFlags.Superseded;
+        if (r.GetBoolean(22)) flags |= JobFlags.Paused;
         return new JobRecord
         {
             JobId = r.GetInt64(0),
@@ -221,6 +223,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
             Attempts = r.GetInt32(9),
             ProgressCount = r.GetInt64(10),
             ResultCount = r.GetInt64(11),
+            Cursor = r.GetInt64(21),
             Flags = flags,
             CreatedAt = TimeTicks(r, 15),
             ClaimedAt = TimeTicks(r, 16),

@@ -19,5 +19,7 @@ internal sealed class CollectingReport : IJobReport
 
     public void Progress(long done) => Done = Math.Max(Done, done);
 
+    public void Cursor(long sentBelow) => throw new InvalidOperationException("a web capability reported a probe cursor");
+
     public void Warning(string message) => Warnings.Enqueue(message);
 }

@@ -104,7 +104,7 @@ public sealed class JobRunnerTests
 
         public ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) => Record("start", GoneOnStart ? JobReply.Gone : JobReply.Ok);
 
-        public ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, CancellationToken ct) =>
+        public ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct) =>
             Record($"progress {progressCount} {resultCount}", StopOnProgress ? JobReply.Stop : JobReply.Ok);
 
         public ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)

@@ -108,7 +108,7 @@ public abstract partial class StoreContract : IAsyncLifetime
     private ValueTask<JobUpdate> DoAsync(Op op, long scannerId, long jobId) => op switch
     {
         Op.Start => Store.StartAsync(scannerId, jobId, Now),
-        Op.Progress => Store.ProgressAsync(scannerId, jobId, 10, 1, Now),
+        Op.Progress => Store.ProgressAsync(scannerId, jobId, 10, 1, 0, Now),
         Op.Complete => Store.CompleteAsync(scannerId, jobId, false, 1, null, Now),
         _ => Store.CompleteAsync(scannerId, jobId, true, 1, "scanner error", Now),
     };
@@ -201,12 +201,12 @@ public abstract partial class StoreContract : IAsyncLifetime
         Assert.Equal(1000, claimed.MaxProbesPerSecond);
         Now = T0.AddMinutes(1);
         await Store.StartAsync(scanner.Id, claimed.JobId, Now);
-        await Store.ProgressAsync(scanner.Id, claimed.JobId, 100, 5, Now);
-        await Store.ProgressAsync(scanner.Id, claimed.JobId, 50, 2, Now);
+        await Store.ProgressAsync(scanner.Id, claimed.JobId, 100, 5, 0, Now);
+        await Store.ProgressAsync(scanner.Id, claimed.JobId, 50, 2, 0, Now);
         var job = Store.GetJob(claimed.JobId)!;
         Assert.Equal((100L, 5L), (job.ProgressCount, job.ResultCount));
         Assert.Equal(T0.AddMinutes(1), job.StartedAt);
-        await Store.ProgressAsync(scanner.Id, claimed.JobId, 150, 3, Now);
+        await Store.ProgressAsync(scanner.Id, claimed.JobId, 150, 3, 0, Now);
         job = Store.GetJob(claimed.JobId)!;
         Assert.Equal((150L, 5L), (job.ProgressCount, job.ResultCount));
         Now = T0.AddMinutes(2);
@@ -408,7 +408,7 @@ public abstract partial class StoreContract : IAsyncLifetime
         Assert.Equal(new[] { JobStatus.Claimed, JobStatus.Running, JobStatus.Cancelled, JobStatus.Cancelled }, jobs.Select(j => j.Status));
         Assert.Equal(new[] { true, true, false, false }, jobs.Select(j => j.StopRequested));
         Assert.Empty(await Store.ClaimAsync(s.Id, 10, null, Now));
-        Assert.True((await Store.ProgressAsync(s.Id, held[1].JobId, 5, 0, Now)).StopRequested);
+        Assert.True((await Store.ProgressAsync(s.Id, held[1].JobId, 5, 0, 0, Now)).StopRequested);
         Assert.Equal(StoreStatus.Ok, (await Store.StopScanAsync(scan.Id, Now)).Status);
         Assert.Equal(ScanStatus.Stopping, Store.GetScan(scan.Id)!.Status);
 

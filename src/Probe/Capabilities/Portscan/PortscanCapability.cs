@@ -21,6 +21,8 @@ public sealed record PortscanOptions
 /// <c>portscan</c>: the SYN probe engine over the job's targets at the job's rate; open ports are the findings,
 /// progress is addresses probed. Raw packet access is checked per job (a job fails saying what is missing), so a
 /// node without CAP_NET_RAW still advertises it and an admin sees why its jobs fail.
+/// The job's cursor (docs/probe-engine.md) runs over its target sets laid end to end, each walked in the order the
+/// job's seed selects; a job handed out again resumes at the cursor its earlier holder reported.
 /// </summary>
 public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions options) : ICapability
 {
@@ -47,6 +49,7 @@ public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions opti
         }
 
         var observer = new Observer(report);
+        var resumeFrom = (ulong)Math.Max(0, job.ResumeFrom);
         foreach (var set in plan)
         {
             var request = new ScanRequest(set)
@@ -54,8 +57,18 @@ public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions opti
                 ProbesPerSecond = job.MaxProbesPerSecond,
                 Interface = options.Interface,
                 Wait = options.ReplyWait,
+                Seed = (ulong)job.Seed,
+                ResumeFrom = Math.Min(resumeFrom, set.Count),
             };
+            resumeFrom -= request.ResumeFrom;
             observer.BeginSet(set.Ports.Count);
+            if (request.ResumeFrom == request.Positions)
+            {
+                // Every probe of this set was sent by an earlier holder of the job.
+                observer.EndSet(set.HostCount, request.Positions);
+                continue;
+            }
+
             try
             {
                 var summary = await engine.RunAsync(request, observer, stopping).ConfigureAwait(false);
@@ -64,7 +77,7 @@ public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions opti
                     return new CapabilityOutcome(false, null, total);
                 }
 
-                observer.EndSet(set.HostCount);
+                observer.EndSet(set.HostCount, request.Positions);
             }
             catch (PacketDeviceException ex) when (ex.PermissionDenied)
             {
@@ -113,16 +126,22 @@ public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions opti
 
     /// <summary>
     /// The engine's observer: open ports are reported (closed ones are not findings); progress is addresses probed,
-    /// finished target sets plus the current one's probes over its ports.
+    /// finished target sets plus the current one's probes over its ports; the cursor is the positions of finished
+    /// sets plus the current one's.
     /// </summary>
     private sealed class Observer(IJobReport report) : IScanObserver
     {
         private long _hostsDone;
+        private long _positionsDone;
         private int _ports = 1;
 
         public void BeginSet(int ports) => Volatile.Write(ref _ports, Math.Max(1, ports));
 
-        public void EndSet(ulong hosts) => report.Progress(Interlocked.Add(ref _hostsDone, (long)hosts));
+        public void EndSet(ulong hosts, ulong positions)
+        {
+            report.Cursor(Interlocked.Add(ref _positionsDone, (long)positions));
+            report.Progress(Interlocked.Add(ref _hostsDone, (long)hosts));
+        }
 
         public void OnResult(in ScanResult result)
         {
@@ -132,8 +151,11 @@ public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions opti
             }
         }
 
-        public void OnProgress(in ScanProgress progress) =>
-            report.Progress(Interlocked.Read(ref _hostsDone) + (progress.ProbesSent / Volatile.Read(ref _ports)));
+        public void OnProgress(in ScanProgress progress)
+        {
+            report.Cursor(Interlocked.Read(ref _positionsDone) + progress.Cursor);
+            report.Progress(Interlocked.Read(ref _hostsDone) + (progress.Cursor / Volatile.Read(ref _ports)));
+        }
 
         public void OnWarning(string message) => report.Warning(message);
     }
