@@ -11,6 +11,8 @@ internal enum JobFlags : byte
     Automated = 2,
     /// <summary>A newer attempt re-runs this finished job; it no longer counts towards its scan's outcome.</summary>
     Superseded = 4,
+    /// <summary>The job belongs to a pool (its name is in the job's spec): any member may claim it while it is queued.</summary>
+    Pooled = 8,
 }
 
 /// <summary>
