@@ -64,13 +64,15 @@ public static class ScanAdmin
             return new BadRequestError("ports: " + portsError);
         }
 
-        if (body.ScannerIds.Count == 0 && body.Pools.Count == 0)
+        var scannerIds = body.ScannerIds ?? [];
+        var poolNames = body.Pools ?? [];
+        if (scannerIds.Count == 0 && poolNames.Count == 0)
         {
             return new BadRequestError("scannerIds or pools must name at least one scanner or pool.");
         }
 
-        var scanners = new List<Store.Model.Scanner>(body.ScannerIds.Count);
-        foreach (var id in body.ScannerIds)
+        var scanners = new List<Store.Model.Scanner>(scannerIds.Count);
+        foreach (var id in scannerIds)
         {
             if (store.GetScanner(id) is not { } scanner)
             {
@@ -83,11 +85,11 @@ public static class ScanAdmin
             }
         }
 
-        var pools = new List<ScannerPool>(body.Pools.Count);
-        if (body.Pools.Count > 0)
+        var pools = new List<ScannerPool>(poolNames.Count);
+        if (poolNames.Count > 0)
         {
             var all = store.ListScanners();
-            foreach (var poolName in body.Pools)
+            foreach (var poolName in poolNames)
             {
                 if (poolName is null || ScannerPools.Find(all, poolName.Trim()) is not { } pool)
                 {

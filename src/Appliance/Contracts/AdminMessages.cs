@@ -68,9 +68,9 @@ public sealed record CreateScanRequest
     /// <summary>Ports and ranges ("22,80,1000-2000"), or the name of a port list from the scan settings.</summary>
     public required string Ports { get; init; }
     /// <summary>Scanners the scan's jobs are assigned to; with <see cref="Pools"/>, at least one of the two names something.</summary>
-    public IReadOnlyList<long> ScannerIds { get; init; } = [];
+    public IReadOnlyList<long>? ScannerIds { get; init; }
     /// <summary>Pools whose online members claim the scan's jobs (docs/admin-api.md, "Pools").</summary>
-    public IReadOnlyList<string> Pools { get; init; } = [];
+    public IReadOnlyList<string>? Pools { get; init; }
     public int? MaxProbesPerSecond { get; init; }
     public ScheduleRequest? Schedule { get; init; }
     /// <summary>
