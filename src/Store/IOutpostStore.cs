@@ -13,7 +13,7 @@ public interface IOutpostStore : IAsyncDisposable
     // ---- Scanners -------------------------------------------------------------------------------------------
 
     ValueTask<Scanner> CreateScannerAsync(string name, byte[] apiKeyHash, IReadOnlyList<string> allowedCidrs,
-        int? maxProbesPerSecond, DateTimeOffset now, CancellationToken ct = default);
+        int? maxProbesPerSecond, DateTimeOffset now, string? pool = null, CancellationToken ct = default);
 
     Scanner? GetScanner(long scannerId);
 
@@ -62,15 +62,17 @@ public interface IOutpostStore : IAsyncDisposable
     // ---- Job lifecycle (the scanner protocol's hot path) ----------------------------------------------------
 
     /// <summary>
-    /// Claims up to <paramref name="max"/> of the scanner's queued jobs, oldest first; each moves queued → claimed
-    /// in one atomic step, so no job is ever handed to two claimers. Jobs of manual scans come first; jobs of
+    /// Claims up to <paramref name="max"/> of the scanner's queued jobs, oldest first, and then, when it has room left,
+    /// of the queued jobs of its <paramref name="pool"/> (which any member may claim; the claimer becomes the job's
+    /// scanner). Each moves queued → claimed in one atomic step, so no job is ever handed to two claimers. Within
+    /// each of the two queues, jobs of manual scans come first; jobs of
     /// automated (scheduled, recurring) scans only when <paramref name="automatedAllowed"/> — outside the scan
     /// windows, or while scheduling is paused, they wait in the queue. With <paramref name="jobNames"/>, only jobs of
     /// those names (the capabilities the scanner advertised) are handed out; the others wait for a scanner that can
     /// run them. Null hands out jobs of any name.
     /// </summary>
     ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true,
-        IReadOnlyList<string>? jobNames = null, CancellationToken ct = default);
+        IReadOnlyList<string>? jobNames = null, string? pool = null, CancellationToken ct = default);
 
     /// <summary>claimed → running; repeated on a running job it is an idempotent success.</summary>
     ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default);
@@ -89,10 +91,15 @@ public interface IOutpostStore : IAsyncDisposable
     ValueTask<JobUpdate> CompleteAsync(long scannerId, long jobId, bool failed, long? resultCount, string? errorMessage, DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>
-    /// Re-queues the claimed and running jobs of a scanner whose lease expired, each with one more attempt; jobs that
-    /// reached <paramref name="maxAttempts"/> fail with a clear reason instead.
+    /// The one way a held job goes back to the queue (docs/lifecycle.md): claimed and running jobs of the scanner move
+    /// to queued, each with one more attempt, in the queue they came from — the scanner's own for a job assigned to
+    /// it, its pool's for a pool's job (any member claims it next); jobs that reached <paramref name="maxAttempts"/>
+    /// fail instead, with a reason naming <paramref name="cause"/>. <paramref name="jobIds"/> null re-queues every job
+    /// the scanner holds (it went offline); otherwise only those of them it still holds (leases lost). A later
+    /// start, progress or complete from the old holder is refused, so it drops the job.
     /// </summary>
-    ValueTask<RequeueResult> RequeueScannerJobsAsync(long scannerId, int maxAttempts, DateTimeOffset now, CancellationToken ct = default);
+    ValueTask<RequeueResult> RequeueAsync(long scannerId, IReadOnlyCollection<long>? jobIds, RequeueCause cause, int maxAttempts, DateTimeOffset now,
+        CancellationToken ct = default);
 
     /// <summary>
     /// A scan window ended (docs/lifecycle.md): every claimed and running job of an automated scan is told to stop, as by
@@ -145,5 +152,5 @@ public readonly record struct JobUpdate(StoreStatus Status, bool StopRequested =
     public static JobUpdate Of(StoreStatus status) => new(status);
 }
 
-/// <summary>What <see cref="IOutpostStore.RequeueScannerJobsAsync"/> did.</summary>
+/// <summary>What <see cref="IOutpostStore.RequeueAsync"/> did.</summary>
 public readonly record struct RequeueResult(int Requeued, int FailedOverAttempts);

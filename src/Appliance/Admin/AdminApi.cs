@@ -16,6 +16,7 @@ public static class AdminApi
     {
         var api = routes.MapGroup("/api").RequireAuthorization(AuthPolicies.Viewer).AddEndpointFilter(Csrf.Filter);
         api.MapScannerAdmin();
+        api.MapPoolAdmin();
         api.MapScanAdmin();
         api.MapCapabilityResultsAdmin();
         api.MapJobAdmin();

@@ -125,7 +125,10 @@ public static class JobAdmin
     private static JobResponse ToResponse(Job job, Dictionary<long, string> scannerNames) =>
         new(job.JobId, job.ScanId, job.ScannerId, scannerNames.GetValueOrDefault(job.ScannerId), job.Name, job.Targets, job.Status.ToWire(),
             job.Attempts, job.ProgressCount, job.ResultCount, job.SourceIp, job.ErrorMessage, job.RerunOf, job.Automated, job.StopRequested,
-            job.CreatedAt, job.ClaimedAt, job.StartedAt, job.FinishedAt, job.MaxProbesPerSecond);
+            job.CreatedAt, job.ClaimedAt, job.StartedAt, job.FinishedAt, job.MaxProbesPerSecond)
+        {
+            Pool = job.Pool,
+        };
 
     private static NotFoundError NotFound(long id) => new($"Job {id} does not exist.");
 }

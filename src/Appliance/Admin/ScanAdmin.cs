@@ -64,13 +64,15 @@ public static class ScanAdmin
             return new BadRequestError("ports: " + portsError);
         }
 
-        if (body.ScannerIds.Count == 0)
+        var scannerIds = body.ScannerIds ?? [];
+        var poolNames = body.Pools ?? [];
+        if (scannerIds.Count == 0 && poolNames.Count == 0)
         {
-            return new BadRequestError("scannerIds must name at least one scanner.");
+            return new BadRequestError("scannerIds or pools must name at least one scanner or pool.");
         }
 
-        var scanners = new List<Store.Model.Scanner>(body.ScannerIds.Count);
-        foreach (var id in body.ScannerIds)
+        var scanners = new List<Store.Model.Scanner>(scannerIds.Count);
+        foreach (var id in scannerIds)
         {
             if (store.GetScanner(id) is not { } scanner)
             {
@@ -80,6 +82,24 @@ public static class ScanAdmin
             if (!scanners.Exists(s => s.Id == id))
             {
                 scanners.Add(scanner);
+            }
+        }
+
+        var pools = new List<ScannerPool>(poolNames.Count);
+        if (poolNames.Count > 0)
+        {
+            var all = store.ListScanners();
+            foreach (var poolName in poolNames)
+            {
+                if (poolName is null || ScannerPools.Find(all, poolName.Trim()) is not { } pool)
+                {
+                    return new BadRequestError($"pools: no scanner is in pool '{poolName}'.");
+                }
+
+                if (!pools.Exists(p => p.Name == pool.Name))
+                {
+                    pools.Add(pool);
+                }
             }
         }
 
@@ -101,10 +121,11 @@ public static class ScanAdmin
             Targets = targets,
             Ports = ports,
             ScannerIds = scanners.ConvertAll(s => s.Id),
+            Pools = pools.ConvertAll(p => p.Name),
             MaxProbesPerSecond = body.MaxProbesPerSecond,
         };
         // Planned now even when the scan runs later, so a scan the store could not hold is refused before it exists.
-        var planned = ScanPlanner.Split(spec, settings, scanners);
+        var planned = ScanPlanner.Split(spec, settings, scanners, pools);
         if (NewJob.OversizedSpec(planned) is { } oversized)
         {
             return new BadRequestError(oversized);
@@ -208,6 +229,7 @@ public static class ScanAdmin
             schedule is null ? null : new RecurrenceResponse(schedule.Cron, schedule.TimeZone, next))
         {
             Capability = spec.Capability,
+            Pools = spec.Pools,
         };
     }
 

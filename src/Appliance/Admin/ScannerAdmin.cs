@@ -12,7 +12,7 @@ using Outpost.Store.Model;
 
 namespace Outpost.Appliance.Admin;
 
-/// <summary>Scanner nodes: create (the API key is in that reply only), list, get, patch, rotate the key.</summary>
+/// <summary>Scanner nodes: create (the API key is in that reply only), list, get, patch (also the pool), rotate the key.</summary>
 public static class ScannerAdmin
 {
     private const int MaxNameLength = 100;
@@ -38,6 +38,8 @@ public static class ScannerAdmin
             error = $"maxProbesPerSecond must be from 1 to {ProbeRate.Max}.";
         }
 
+        var pool = error is null && body.Pool is not null ? ScannerPools.Validate(body.Pool, out error) : null;
+
         if (error is not null)
         {
             return new BadRequestError(error);
@@ -45,7 +47,7 @@ public static class ScannerAdmin
 
         var (key, hash) = ApiKeys.Create();
         var now = clock.GetUtcNow();
-        var scanner = await store.CreateScannerAsync(name!, hash, cidrs!, body.MaxProbesPerSecond, now);
+        var scanner = await store.CreateScannerAsync(name!, hash, cidrs!, body.MaxProbesPerSecond, now, pool);
         return TypedResults.Created($"/api/scanners/{scanner.Id}", ToResponse(scanner, now, options.Value) with { ApiKey = key });
     }
 
@@ -86,12 +88,32 @@ public static class ScannerAdmin
             }
         }
 
+        string? pool = null;
+        var leavePool = false;
+        if (error is null)
+        {
+            switch (body.Pool.ValueKind)
+            {
+                case JsonValueKind.Undefined:
+                    break;
+                case JsonValueKind.Null:
+                    leavePool = true;
+                    break;
+                case JsonValueKind.String:
+                    pool = ScannerPools.Validate(body.Pool.GetString()!, out error);
+                    break;
+                default:
+                    error = "pool must be null (no pool) or a pool name.";
+                    break;
+            }
+        }
+
         if (error is not null)
         {
             return new BadRequestError(error);
         }
 
-        var (status, scanner) = await store.UpdateScannerAsync(id, new ScannerPatch(name, body.Enabled, cidrs, rate, clearRate));
+        var (status, scanner) = await store.UpdateScannerAsync(id, new ScannerPatch(name, body.Enabled, cidrs, rate, clearRate, pool, leavePool));
         return status == StoreStatus.Ok && scanner is not null
             ? TypedResults.Ok(ToResponse(scanner, clock.GetUtcNow(), options.Value))
             : NotFound(id);
@@ -113,6 +135,7 @@ public static class ScannerAdmin
         {
             Capabilities = ScannerCapabilities.Describe(scanner),
             CapabilitiesReported = scanner.Capabilities is not null,
+            Pool = scanner.Pool,
         };
 
     private static NotFoundError NotFound(long id) => new($"Scanner {id} does not exist.");

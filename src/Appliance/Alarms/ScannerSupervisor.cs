@@ -119,7 +119,7 @@ public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOpti
 
         if (active.Count > 0 && now - LastSignOfLife(scanner, active) >= _timeouts.ReassignTimeout)
         {
-            var result = await store.RequeueScannerJobsAsync(scanner.Id, _timeouts.MaxAttempts, now, ct);
+            var result = await store.RequeueAsync(scanner.Id, null, RequeueCause.ScannerOffline, _timeouts.MaxAttempts, now, ct);
             LogRequeued(_logger, scanner.Id, scanner.Name, result.Requeued, result.FailedOverAttempts);
         }
     }

@@ -39,6 +39,7 @@ public sealed partial class LocalScanner : LoopService
 
     private readonly StoreLifetime _storeLifetime;
     private readonly FindingsIntake _intake;
+    private readonly LeaseReconciler _leases;
     private readonly DispatchGate _gate;
     private readonly TimeProvider _clock;
     private readonly IRawPacketAccess _rawAccess;
@@ -52,13 +53,14 @@ public sealed partial class LocalScanner : LoopService
     // Null until the first check, so a restarted appliance raises or clears whatever alarm the last run left.
     private bool? _unhealthy;
 
-    public LocalScanner(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, IRawPacketAccess rawAccess, IOptions<OutpostOptions> options, TimeProvider clock,
+    public LocalScanner(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, LeaseReconciler leases, IRawPacketAccess rawAccess, IOptions<OutpostOptions> options, TimeProvider clock,
         IHostApplicationLifetime lifetime, ILogger<LocalScanner> logger)
         : base(BackgroundLoop.BuiltInScanner, clock, lifetime, logger)
     {
         _storeLifetime = storeLifetime;
         _gate = gate;
         _intake = intake;
+        _leases = leases;
         _clock = clock;
         _rawAccess = rawAccess;
         _options = options.Value.BuiltInScanner;
@@ -126,13 +128,13 @@ public sealed partial class LocalScanner : LoopService
         {
             // The key is thrown away: nobody may speak the HTTP protocol as the built-in scanner.
             var (_, hash) = ApiKeys.Create();
-            var created = await store.CreateScannerAsync(BuiltInScannerOptions.ScannerName, hash, [], null, _clock.GetUtcNow(), ct);
+            var created = await store.CreateScannerAsync(BuiltInScannerOptions.ScannerName, hash, [], null, _clock.GetUtcNow(), ct: ct);
             await store.PutDocumentAsync(DocumentCollection, DocumentKey, created.Id.ToString(CultureInfo.InvariantCulture), ct);
             _scannerId = created.Id;
             LogRegistered(_logger, created.Id);
         }
 
-        var protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _clock, _scannerId, _version,
+        var protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _leases, _clock, _scannerId, _version,
             new CapabilityUploads(store, new CapabilityResults(_storeLifetime.Records), _clock));
         // The appliance's attribution text comes with each claimed job (the scan settings may change meanwhile).
         var capabilities = CapabilityRegistry.Create(new CapabilitySettings { Portscan = new PortscanOptions { Interface = _options.Interface }, Time = _clock });

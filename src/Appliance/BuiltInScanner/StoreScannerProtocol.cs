@@ -19,8 +19,8 @@ namespace Outpost.Appliance.BuiltInScanner;
 /// directly. Claims obey the same dispatch rule as <c>GET /scanner/jobs</c> (<see cref="DispatchGate"/>), and like the
 /// HTTP handlers, a store change once begun is not cancelled, so no call leaves an ambiguous half-state.
 /// </summary>
-public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, TimeProvider clock, long scannerId, string version,
-    CapabilityUploads uploads)
+public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, LeaseReconciler leases, TimeProvider clock,
+    long scannerId, string version, CapabilityUploads uploads)
     : IScannerProtocol
 {
     // What the last heartbeat advertised; claims hand out only those (nothing before the first heartbeat).
@@ -32,7 +32,9 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
     {
         var now = clock.GetUtcNow();
         // No source IP: the probes leave by whichever interface routes to the targets, not by one address.
-        var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), _capabilities, CancellationToken.None);
+        // The built-in scanner may be put in a pool like any other (its record is read for that, off the hot path).
+        var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), _capabilities, Store.GetScanner(scannerId)?.Pool,
+            CancellationToken.None);
         var attribution = Documents.ReadScanSettings(Store).AttributionHeader;
         var assignments = new JobAssignment[jobs.Count];
         for (var i = 0; i < assignments.Length; i++)
@@ -55,7 +57,7 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
         return assignments;
     }
 
-    /// <summary>Records the heartbeat; returns the jobs of a stopping scan. (It knows its own runs, so nothing else needs stopping.)</summary>
+    /// <summary>Records the heartbeat and reconciles it as the HTTP heartbeat does; returns the jobs to stop.</summary>
     public async ValueTask<IReadOnlyList<long>> HeartbeatAsync(IReadOnlyList<long> runningJobs, IReadOnlyList<ICapability> capabilities, CancellationToken ct)
     {
         var advertised = new ScannerCapability[capabilities.Count];
@@ -68,16 +70,7 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
 
         _capabilities = names;
         await Store.RecordHeartbeatAsync(scannerId, clock.GetUtcNow(), null, version, advertised, CancellationToken.None);
-        var stop = new List<long>();
-        foreach (var job in Store.ListActiveJobs(scannerId))
-        {
-            if (job.StopRequested)
-            {
-                stop.Add(job.JobId);
-            }
-        }
-
-        return stop;
+        return Store.GetScanner(scannerId) is { } scanner ? await leases.ReconcileAsync(Store, scanner, runningJobs) : [];
     }
 
     public async ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) =>

@@ -13,11 +13,13 @@ public sealed record CreateScannerRequest
     public required string Name { get; init; }
     public IReadOnlyList<string>? AllowedCidrs { get; init; }
     public int? MaxProbesPerSecond { get; init; }
+    /// <summary>The pool (a site name such as "dc-frankfurt") the scanner joins; none when absent.</summary>
+    public string? Pool { get; init; }
 }
 
 /// <summary>
-/// PATCH body. <see cref="MaxProbesPerSecond"/> stays a raw element so that an absent field (leave as is) and an
-/// explicit <c>null</c> (remove the limit) can be told apart.
+/// PATCH body. <see cref="MaxProbesPerSecond"/> and <see cref="Pool"/> stay raw elements so that an absent field
+/// (leave as is) and an explicit <c>null</c> (remove the limit, leave the pool) can be told apart.
 /// </summary>
 public sealed record PatchScannerRequest
 {
@@ -25,6 +27,7 @@ public sealed record PatchScannerRequest
     public bool? Enabled { get; init; }
     public IReadOnlyList<string>? AllowedCidrs { get; init; }
     public JsonElement MaxProbesPerSecond { get; init; }
+    public JsonElement Pool { get; init; }
 }
 
 public sealed record ScannerResponse(long Id, string Name, bool Enabled, IReadOnlyList<string> AllowedCidrs, int? MaxProbesPerSecond,
@@ -41,6 +44,9 @@ public sealed record ScannerResponse(long Id, string Name, bool Enabled, IReadOn
     public IReadOnlyList<CapabilityResponse> Capabilities { get; init; } = [];
 
     public bool CapabilitiesReported { get; init; }
+
+    /// <summary>The scanner's pool, or null.</summary>
+    public string? Pool { get; init; }
 }
 
 /// <summary>One capability of a scanner: the job name it runs and its version ("" when not reported).</summary>
@@ -48,13 +54,23 @@ public sealed record CapabilityResponse(string Name, string Version);
 
 public sealed record ScannerListResponse(IReadOnlyList<ScannerResponse> Scanners);
 
+/// <summary>A pool: its members and how many of them are online (enabled and heartbeating) now.</summary>
+public sealed record PoolResponse(string Name, IReadOnlyList<PoolMemberResponse> Members, int Online);
+
+public sealed record PoolMemberResponse(long Id, string Name, bool Enabled, bool Online);
+
+public sealed record PoolListResponse(IReadOnlyList<PoolResponse> Pools);
+
 public sealed record CreateScanRequest
 {
     public required string Name { get; init; }
     public required IReadOnlyList<string> Targets { get; init; }
     /// <summary>Ports and ranges ("22,80,1000-2000"), or the name of a port list from the scan settings.</summary>
     public required string Ports { get; init; }
-    public required IReadOnlyList<long> ScannerIds { get; init; }
+    /// <summary>Scanners the scan's jobs are assigned to; with <see cref="Pools"/>, at least one of the two names something.</summary>
+    public IReadOnlyList<long>? ScannerIds { get; init; }
+    /// <summary>Pools whose online members claim the scan's jobs (docs/admin-api.md, "Pools").</summary>
+    public IReadOnlyList<string>? Pools { get; init; }
     public int? MaxProbesPerSecond { get; init; }
     public ScheduleRequest? Schedule { get; init; }
     /// <summary>
@@ -89,6 +105,9 @@ public sealed record ScanResponse(long Id, string Name, string Status, IReadOnly
 {
     /// <summary>The capability (job name) the scan's jobs run.</summary>
     public string Capability { get; init; } = Store.Model.ScanSpec.DefaultCapability;
+
+    /// <summary>The pools the scan targets next to <see cref="ScannerIds"/>.</summary>
+    public IReadOnlyList<string> Pools { get; init; } = [];
 }
 
 /// <summary>How a recurring scan repeats.</summary>
@@ -128,7 +147,11 @@ public sealed record PageResponse(string Url, string Ip, int Port, int Depth, in
 public sealed record JobResponse(long JobId, long ScanId, long ScannerId, string? ScannerName, string Name,
     IReadOnlyList<JobTarget> Targets, string Status, int Attempts, long ProgressCount, long ResultCount, string? SourceIp,
     string? ErrorMessage, long? RerunOf, bool Automated, bool StopRequested, DateTimeOffset CreatedAt,
-    DateTimeOffset? ClaimedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, int MaxProbesPerSecond);
+    DateTimeOffset? ClaimedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, int MaxProbesPerSecond)
+{
+    /// <summary>The pool whose members may claim the job, or null; <see cref="ScannerId"/> is 0 until a member claims it.</summary>
+    public string? Pool { get; init; }
+}
 
 public sealed record JobListResponse(IReadOnlyList<JobResponse> Jobs, StatusCounts Counts, IReadOnlyList<FailedReason> FailedReasons,
     string? NextCursor);

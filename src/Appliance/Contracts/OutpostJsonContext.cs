@@ -23,6 +23,7 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(PatchScannerRequest))]
 [JsonSerializable(typeof(ScannerResponse))]
 [JsonSerializable(typeof(ScannerListResponse))]
+[JsonSerializable(typeof(PoolListResponse))]
 [JsonSerializable(typeof(CreateScanRequest))]
 [JsonSerializable(typeof(ScanResponse))]
 [JsonSerializable(typeof(ScanListResponse))]

@@ -112,6 +112,7 @@ public static partial class OutpostApp
         services.AddSingleton(sp => new FindingsTable(sp.GetRequiredService<RecordsDatabase>()));
         services.AddSingleton<FindingsIntake>();
         services.AddSingleton<ScannerSupervisor>();
+        services.AddSingleton<LeaseReconciler>();
         services.AddSingleton<CapabilityResults>();
         services.AddSingleton<CapabilityUploads>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());

@@ -67,6 +67,11 @@ public sealed class ScannerTimeouts
     public TimeSpan ReassignTimeout { get; set; } = TimeSpan.FromMinutes(10);
     /// <summary>How many times a job lost with its scanner goes back to the queue; the next loss fails it, with the reason.</summary>
     public int MaxAttempts { get; set; } = 5;
+    /// <summary>
+    /// How long a heartbeating scanner may leave a job it holds out of its <c>runningJobs</c> before the job goes back
+    /// to the queue (a lost claim reply, a lost run; docs/lifecycle.md). Longer than a heartbeat interval or two.
+    /// </summary>
+    public TimeSpan LeaseGrace { get; set; } = TimeSpan.FromSeconds(60);
     /// <summary>How often the supervisor looks for offline scanners and stuck scans.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

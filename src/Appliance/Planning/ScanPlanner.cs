@@ -10,12 +10,13 @@ namespace Outpost.Appliance.Planning;
 /// Size: a job covers at most <see cref="JobAddresses"/> addresses, so a lost scanner costs little rework and progress
 /// moves visibly; pieces are cut at multiples of the job size, so a /16 becomes clean /24 jobs. A huge scan would
 /// make a huge number of jobs, so past <see cref="MaxJobs"/> the job size doubles until it fits.
-/// Scanners: jobs go round-robin over the scan's scanners, in address order — over those of them that advertise the
-/// scan's capability when any do (docs/capabilities.md); when none do yet, over all of them, and the jobs wait in the
-/// queue until their scanner can run them.
-/// Rate: each job's <c>maxProbesPerSecond</c> is the slowest of its scanner's limit, every subnet limit that overlaps
-/// the job's addresses, the limit of the port list the scan uses, and the scan's own limit; with none of those, the
-/// settings' default.
+/// Scanners: jobs go round-robin over the scan's scanners and pools, in address order — over those that advertise the
+/// scan's capability (a pool: any member does) when any do (docs/capabilities.md); when none do yet, over all of
+/// them, and the jobs wait in the queue until a scanner that can run them claims them. A pool's job waits in the
+/// pool's queue, which any online member claims from.
+/// Rate: each job's <c>maxProbesPerSecond</c> is the slowest of its scanner's limit (a pool's: its slowest member's),
+/// every subnet limit that overlaps the job's addresses, the limit of the port list the scan uses, and the scan's own
+/// limit; with none of those, the settings' default.
 /// </summary>
 public static class ScanPlanner
 {
@@ -40,8 +41,12 @@ public static class ScanPlanner
         return PortList.TryParse(text, out var parsed, out error) ? parsed!.ToString() : null;
     }
 
-    /// <summary>Splits a validated scan into jobs. <paramref name="scanners"/> holds the scan's scanners, in the scan's order.</summary>
-    public static IReadOnlyList<NewJob> Split(ScanSpec spec, ScanSettings settings, IReadOnlyList<Store.Model.Scanner> scanners)
+    /// <summary>
+    /// Splits a validated scan into jobs. <paramref name="scanners"/> holds the scan's scanners and <paramref name="pools"/>
+    /// its pools, in the scan's order; at least one of them is not empty.
+    /// </summary>
+    public static IReadOnlyList<NewJob> Split(ScanSpec spec, ScanSettings settings, IReadOnlyList<Store.Model.Scanner> scanners,
+        IReadOnlyList<ScannerPool> pools)
     {
         if (!TargetSet.TryParse(spec.Targets, spec.Ports, out var set, out var error))
         {
@@ -67,10 +72,13 @@ public static class ScanPlanner
         var ports = set.Ports.ToString();
         int? scanRate = ProbeRate.Slowest(spec.MaxProbesPerSecond, PortListRate(ports, settings));
 
-        var able = scanners.Where(s => ScannerCapabilities.CanRun(s, spec.Capability)).ToList();
-        if (able.Count > 0)
+        var assignees = new List<Assignee>(scanners.Count + pools.Count);
+        assignees.AddRange(scanners.Select(s => new Assignee(s.Id, null, s.MaxProbesPerSecond, ScannerCapabilities.CanRun(s, spec.Capability))));
+        assignees.AddRange(pools.Select(p => new Assignee(0, p.Name, p.Members.Aggregate((int?)null, (rate, s) => ProbeRate.Slowest(rate, s.MaxProbesPerSecond)),
+            p.Members.Any(s => ScannerCapabilities.CanRun(s, spec.Capability)))));
+        if (assignees.Exists(a => a.CanRun))
         {
-            scanners = able;
+            assignees.RemoveAll(a => !a.CanRun);
         }
 
         var jobs = new List<NewJob>();
@@ -102,8 +110,8 @@ public static class ScanPlanner
 
         void Flush()
         {
-            var scanner = scanners[jobs.Count % scanners.Count];
-            int? rate = ProbeRate.Slowest(scanRate, scanner.MaxProbesPerSecond);
+            var assignee = assignees[jobs.Count % assignees.Count];
+            int? rate = ProbeRate.Slowest(scanRate, assignee.MaxProbesPerSecond);
             var targets = new JobTarget[pieces.Count];
             for (var i = 0; i < pieces.Count; i++)
             {
@@ -118,11 +126,14 @@ public static class ScanPlanner
                 }
             }
 
-            jobs.Add(new NewJob(scanner.Id, spec.Capability, targets, rate ?? settings.DefaultMaxProbesPerSecond));
+            jobs.Add(new NewJob(assignee.ScannerId, spec.Capability, targets, rate ?? settings.DefaultMaxProbesPerSecond, assignee.Pool));
             pieces.Clear();
             used = 0;
         }
     }
+
+    /// <summary>Who a job goes to: one scanner (<see cref="Pool"/> null), or a pool (<see cref="ScannerId"/> 0).</summary>
+    private readonly record struct Assignee(long ScannerId, string? Pool, int? MaxProbesPerSecond, bool CanRun);
 
     private static int? PortListRate(string canonicalPorts, ScanSettings settings)
     {

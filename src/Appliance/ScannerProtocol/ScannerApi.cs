@@ -71,7 +71,7 @@ public static class ScannerApi
         // The gate answers from memory (it re-reads its two documents at most once a second).
         var now = clock.GetUtcNow();
         var started = TimeProvider.System.GetTimestamp();
-        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), now, gate.AutomatedAllowed(now), ScannerCapabilities.JobNames(scanner));
+        var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), now, gate.AutomatedAllowed(now), ScannerCapabilities.JobNames(scanner), scanner.Pool);
         metrics.Committed("claim", started);
         metrics.Claimed(jobs.Count);
         var wire = new ScannerJob[jobs.Count];
@@ -258,7 +258,7 @@ public static class ScannerApi
         };
 
     private static async Task<Results<Ok<HeartbeatResponse>, BadRequestError>> HeartbeatAsync(HttpContext context, HeartbeatRequest? body,
-        IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+        IOutpostStore store, LeaseReconciler leases, TimeProvider clock, ApplianceMetrics metrics)
     {
         var version = body?.Version;
         if (version is { Length: > MaxVersionLength })
@@ -278,43 +278,10 @@ public static class ScannerApi
         await store.RecordHeartbeatAsync(scanner.Id, now, RemoteAddress(context)?.ToString(), version, capabilities);
         metrics.Committed("heartbeat", started);
 
-        // Stop what the scanner holds for a stopping scan, and whatever it reports running that is no longer its own
-        // (re-queued to another scanner after a lease expiry, or already finished).
-        var active = store.ListActiveJobs(scanner.Id);
-        var stop = new List<long>();
-        foreach (var job in active)
-        {
-            if (job.StopRequested)
-            {
-                stop.Add(job.JobId);
-            }
-        }
-
-        if (body?.RunningJobs is { } running)
-        {
-            foreach (var jobId in running)
-            {
-                if (!IsActive(active, jobId) && !stop.Contains(jobId))
-                {
-                    stop.Add(jobId);
-                }
-            }
-        }
-
+        // Stop what the scanner holds for a stopping scan and whatever it reports running that is no longer its own;
+        // re-queue what it holds but has stopped reporting for the lease grace.
+        var stop = await leases.ReconcileAsync(store, scanner, body?.RunningJobs);
         return TypedResults.Ok(new HeartbeatResponse(true, now, stop));
-    }
-
-    private static bool IsActive(IReadOnlyList<Job> active, long jobId)
-    {
-        foreach (var job in active)
-        {
-            if (job.JobId == jobId)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     // One reply type for the three lifecycle calls; start never answers 400, it just shares the signature.

@@ -291,6 +291,23 @@ public sealed partial class ScanScheduler(StoreLifetime storeLifetime, DispatchG
             }
         }
 
+        if (template.Spec.Pools.Count > 0)
+        {
+            var all = store.ListScanners();
+            foreach (var name in template.Spec.Pools)
+            {
+                if (ScannerPools.Find(all, name) is not { } pool)
+                {
+                    return $"pool '{name}' has no scanners any more";
+                }
+
+                if (!pool.Members.Any(s => s.Enabled && ScannerPresence.IsOnline(s, now, _options.Scanners)))
+                {
+                    return $"pool '{name}' has no enabled online member";
+                }
+            }
+        }
+
         return null;
     }
 
@@ -306,7 +323,20 @@ public sealed partial class ScanScheduler(StoreLifetime storeLifetime, DispatchG
             }
         }
 
-        return scanners.Count == 0 ? [] : ScanPlanner.Split(spec, Documents.ReadScanSettings(store), scanners);
+        var pools = new List<ScannerPool>(spec.Pools.Count);
+        if (spec.Pools.Count > 0)
+        {
+            var all = store.ListScanners();
+            foreach (var name in spec.Pools)
+            {
+                if (ScannerPools.Find(all, name) is { } pool)
+                {
+                    pools.Add(pool);
+                }
+            }
+        }
+
+        return scanners.Count == 0 && pools.Count == 0 ? [] : ScanPlanner.Split(spec, Documents.ReadScanSettings(store), scanners, pools);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recurring scan {ScheduleId} ({Name}) started run {ScanId}")]

@@ -7,7 +7,7 @@ namespace Outpost.Store.Faster;
 public sealed partial class FasterOutpostStore
 {
     public async ValueTask<Scanner> CreateScannerAsync(string name, byte[] apiKeyHash, IReadOnlyList<string> allowedCidrs,
-        int? maxProbesPerSecond, DateTimeOffset now, CancellationToken ct = default)
+        int? maxProbesPerSecond, DateTimeOffset now, string? pool = null, CancellationToken ct = default)
     {
         EnsureWritable();
         Scanner scanner;
@@ -23,6 +23,7 @@ public sealed partial class FasterOutpostStore
                 MaxProbesPerSecond = maxProbesPerSecond,
                 Enabled = true,
                 CreatedAt = now,
+                Pool = pool,
             };
             until = LogCatalogChange(new ScannerPut(scanner));
         }
@@ -43,6 +44,7 @@ public sealed partial class FasterOutpostStore
             Enabled = patch.Enabled ?? s.Enabled,
             AllowedCidrs = patch.AllowedCidrs ?? s.AllowedCidrs,
             MaxProbesPerSecond = patch.ClearMaxProbesPerSecond ? null : patch.MaxProbesPerSecond ?? s.MaxProbesPerSecond,
+            Pool = patch.ClearPool ? null : patch.Pool ?? s.Pool,
         }, ct);
 
     public ValueTask<(StoreStatus Status, Scanner? Scanner)> RotateScannerKeyAsync(long scannerId, byte[] newApiKeyHash, CancellationToken ct = default) =>

@@ -6,30 +6,43 @@ namespace Outpost.Store.Faster;
 
 // The scanner protocol's hot path: claim, start, progress, complete. Each is one RMW on the job's record (see
 // JobFunctions) followed by a wait for the group commit that makes it durable. No lock is taken here: claimers
-// of one scanner share a lock-free queue of candidate ids and the RMW decides who gets each job.
+// of one scanner (and the members of one pool) share a lock-free queue of candidate ids and the RMW decides who gets each job.
 public sealed partial class FasterOutpostStore
 {
     public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true,
-        IReadOnlyList<string>? jobNames = null, CancellationToken ct = default)
+        IReadOnlyList<string>? jobNames = null, string? pool = null, CancellationToken ct = default)
     {
         EnsureWritable();
         var queue = _queues.For(scannerId);
         var command = new JobCommand { Op = JobOp.Claim, ScannerId = scannerId, Now = Ticks.Of(now), SourceIp = IpBytes.From(sourceIp) };
         List<Job>? claimed = null;
         long until = 0;
-        // Manual scans first, then, when allowed, automated ones, of the capabilities asked for: each queue is oldest first.
-        while ((claimed?.Count ?? 0) < max && queue.TryDequeue(jobNames, automatedAllowed, out var jobId))
+        // The scanner's own queue first, then its pool's (docs/lifecycle.md).
+        ClaimFrom(queue, queue, ref command, max, jobNames, automatedAllowed, ref claimed, ref until);
+        if (pool is not null && (claimed?.Count ?? 0) < max)
         {
-            var outcome = _jobs.Execute(jobId, ref command);
-            // Refused: the job was cancelled (its scan stopped) after it was queued. Drop the id.
-            if (outcome.Status != StoreStatus.Ok || !outcome.Changed) continue;
-            queue.Active[jobId] = 0;
-            (claimed ??= new List<Job>(max)).Add(ToJob(in outcome.Record));
-            until = outcome.WalUntil;
+            command.FromPool = true;
+            ClaimFrom(_queues.ForPool(pool), queue, ref command, max, jobNames, automatedAllowed, ref claimed, ref until);
         }
         if (claimed is null) return [];
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
         return claimed;
+    }
+
+    /// <summary>Claims from <paramref name="from"/> until <paramref name="max"/> are claimed or it is empty; the claimed ids become the <paramref name="holder"/>'s.</summary>
+    private void ClaimFrom(ScannerQueue from, ScannerQueue holder, ref JobCommand command, int max, IReadOnlyList<string>? jobNames, bool automatedAllowed,
+        ref List<Job>? claimed, ref long until)
+    {
+        // Manual scans first, then, when allowed, automated ones, of the capabilities asked for: each queue is oldest first.
+        while ((claimed?.Count ?? 0) < max && from.TryDequeue(jobNames, automatedAllowed, out var jobId))
+        {
+            var outcome = _jobs.Execute(jobId, ref command);
+            // Refused: the job was cancelled (its scan stopped) after it was queued. Drop the id.
+            if (outcome.Status != StoreStatus.Ok || !outcome.Changed) continue;
+            holder.Active[jobId] = 0;
+            (claimed ??= new List<Job>(max)).Add(ToJob(in outcome.Record));
+            until = outcome.WalUntil;
+        }
     }
 
     public ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default)
@@ -82,19 +95,22 @@ public sealed partial class FasterOutpostStore
         _blobs.Put(jobId, BlobKind.Error, Encoding.UTF8.GetBytes(errorText));
     }
 
-    public async ValueTask<RequeueResult> RequeueScannerJobsAsync(long scannerId, int maxAttempts, DateTimeOffset now, CancellationToken ct = default)
+    public async ValueTask<RequeueResult> RequeueAsync(long scannerId, IReadOnlyCollection<long>? jobIds, RequeueCause cause, int maxAttempts, DateTimeOffset now,
+        CancellationToken ct = default)
     {
         EnsureWritable();
         var queue = _queues.For(scannerId);
         var scannerName = _catalog.Scanner(scannerId)?.Name ?? $"#{scannerId}";
         int requeued = 0, failed = 0;
         long until = 0;
-        foreach (var jobId in queue.Active.Keys.Order())
+        foreach (var jobId in (jobIds ?? (IEnumerable<long>)queue.Active.Keys).Order())
         {
+            // Only what the scanner holds: the RMW refuses anyone else's job, and an id it no longer holds is no concern of this.
+            if (!queue.Active.ContainsKey(jobId)) continue;
             var command = new JobCommand { Op = JobOp.Requeue, ScannerId = scannerId, Now = Ticks.Of(now), MaxAttempts = maxAttempts };
             if (_jobs.TryRead(jobId, out var current) && current.Attempts >= maxAttempts)
             {
-                command.ErrorText = $"scanner {scannerName} went offline while holding the job; gave up after {current.Attempts + 1} attempts";
+                command.ErrorText = cause.GaveUp(scannerName, current.Attempts + 1);
                 WriteErrorBeforeFailing(scannerId, jobId, command.ErrorText);
             }
             var outcome = _jobs.Execute(jobId, ref command);
@@ -103,7 +119,7 @@ public sealed partial class FasterOutpostStore
             until = Math.Max(until, outcome.WalUntil);
             if (outcome.Record.Status == JobStatus.Queued)
             {
-                queue.For(in outcome.Record, CapabilityOf(outcome.Record.ScanId)).Retry.Enqueue(jobId);
+                HomeQueue(in outcome.Record, queue).For(in outcome.Record, CapabilityOf(outcome.Record.ScanId)).Retry.Enqueue(jobId);
                 requeued++;
             }
             else
@@ -148,6 +164,10 @@ public sealed partial class FasterOutpostStore
         return result;
     }
 
+    /// <summary>Where a job goes back to the queue: a pool's job to its pool (any member takes it), the others to their scanner.</summary>
+    private ScannerQueue HomeQueue(in JobRecord record, ScannerQueue holder) =>
+        record.Has(JobFlags.Pooled) && ReadSpec(record.JobId).Pool is { } pool ? _queues.ForPool(pool) : holder;
+
     private ValueTask<JobUpdate> ExecuteAsync(long jobId, ref JobCommand command, CancellationToken ct)
     {
         var outcome = _jobs.Execute(jobId, ref command);
@@ -156,7 +176,8 @@ public sealed partial class FasterOutpostStore
             var queue = _queues.For(outcome.Record.ScannerId);
             queue.Active.TryRemove(jobId, out _);
             // A job paused at a window's end came back with its completion: it waits for the next window, before new jobs.
-            if (outcome.Record.Status == JobStatus.Queued) queue.For(in outcome.Record, CapabilityOf(outcome.Record.ScanId)).Retry.Enqueue(jobId);
+            if (outcome.Record.Status == JobStatus.Queued)
+                HomeQueue(in outcome.Record, queue).For(in outcome.Record, CapabilityOf(outcome.Record.ScanId)).Retry.Enqueue(jobId);
         }
         var update = new JobUpdate(outcome.Status, outcome.Record.Has(JobFlags.StopRequested));
         if (outcome.Status == StoreStatus.NotFound) return ValueTask.FromResult(update);

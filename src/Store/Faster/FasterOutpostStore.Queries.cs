@@ -74,7 +74,7 @@ public sealed partial class FasterOutpostStore
         if (error?.Contains(text, IgnoreCase) == true) return true;
         if (record.SourceIp.ToString()?.Contains(text, IgnoreCase) == true) return true;
         if (_catalog.Scanner(record.ScannerId)?.Name.Contains(text, IgnoreCase) == true) return true;
-        var (name, targets) = ReadSpec(record.JobId);
+        var (name, targets, _) = ReadSpec(record.JobId);
         if (name.Contains(text, IgnoreCase)) return true;
         foreach (var target in targets)
             if (target.Cidr.Contains(text, IgnoreCase) || target.Ports.Contains(text, IgnoreCase)) return true;

@@ -52,7 +52,7 @@ public sealed partial class FasterOutpostStore
     {
         NewJob.CheckSpecSizes(newJobs);
         var specs = new byte[newJobs.Count][];
-        for (var i = 0; i < specs.Length; i++) specs[i] = JobSpecCodec.Encode(newJobs[i].Name, newJobs[i].Targets);
+        for (var i = 0; i < specs.Length; i++) specs[i] = JobSpecCodec.Encode(newJobs[i].Name, newJobs[i].Targets, newJobs[i].Pool);
         return specs;
     }
 
@@ -80,7 +80,7 @@ public sealed partial class FasterOutpostStore
                     UpdatedAt = now,
                     MaxProbesPerSecond = job.MaxProbesPerSecond,
                     Status = JobStatus.Queued,
-                    Flags = scan.Spec.Automated ? JobFlags.Automated : JobFlags.None,
+                    Flags = (scan.Spec.Automated ? JobFlags.Automated : JobFlags.None) | (job.Pool is null ? JobFlags.None : JobFlags.Pooled),
                 };
                 var spec = specs[i];
                 if (entry.Length > 0 && entry.Length + WalEntry.JobPartsBytes(spec.Length) > WriteAheadLog.MaxEntryBytes)
@@ -105,7 +105,8 @@ public sealed partial class FasterOutpostStore
             var first = scan.JobRanges[^1].First;
             for (var i = 0; i < newJobs.Count; i++)
             {
-                _queues.For(newJobs[i].ScannerId).For(scan.Spec.Capability, scan.Spec.Automated).Fresh.Enqueue(first + i);
+                var home = newJobs[i].Pool is { } pool ? _queues.ForPool(pool) : _queues.For(newJobs[i].ScannerId);
+                home.For(scan.Spec.Capability, scan.Spec.Automated).Fresh.Enqueue(first + i);
             }
         }
         return until;
@@ -192,10 +193,9 @@ public sealed partial class FasterOutpostStore
                     scan.FinishedAt = 0;
                 }
             }
-            var spec = _blobs.Get(jobId, BlobKind.Spec) ?? JobSpecCodec.Encode("", []);
-            var (name, targets) = JobSpecCodec.Decode(spec);
+            var spec = _blobs.Get(jobId, BlobKind.Spec) ?? JobSpecCodec.Encode("", [], null);
             newId = _catalog.JobIdHighWater + 1;
-            until = EnqueueJobs(scan, [new NewJob(old.ScannerId, name, targets, old.MaxProbesPerSecond)], [spec], ticks, rerunOf: jobId);
+            until = EnqueueJobs(scan, [NewJob.RerunOf(ToJob(in old))], [spec], ticks, rerunOf: jobId);
             until = Math.Max(until, superseded.WalUntil);
         }
         await WaitDurableAsync(until, ct).ConfigureAwait(false);
@@ -248,18 +248,19 @@ public sealed partial class FasterOutpostStore
             for (var id = range.First; id <= range.Last; id++) yield return id;
     }
 
-    private (string Name, IReadOnlyList<JobTarget> Targets) ReadSpec(long jobId) =>
-        _blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JobSpecCodec.Decode(bytes) : ("", []);
+    private (string Name, IReadOnlyList<JobTarget> Targets, string? Pool) ReadSpec(long jobId) =>
+        _blobs.Get(jobId, BlobKind.Spec) is { } bytes ? JobSpecCodec.Decode(bytes) : ("", [], null);
 
     private Job ToJob(in JobRecord record)
     {
-        var (name, targets) = ReadSpec(record.JobId);
+        var (name, targets, pool) = ReadSpec(record.JobId);
         var error = record.Status == JobStatus.Failed && _blobs.Get(record.JobId, BlobKind.Error) is { } text ? Encoding.UTF8.GetString(text) : null;
         return new Job
         {
             JobId = record.JobId,
             ScanId = record.ScanId,
             ScannerId = record.ScannerId,
+            Pool = pool,
             Name = name,
             Targets = targets,
             MaxProbesPerSecond = record.MaxProbesPerSecond,

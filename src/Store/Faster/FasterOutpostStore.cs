@@ -261,15 +261,20 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
             half.Lowest = half.Lowest == 0 ? record.JobId : Math.Min(half.Lowest, record.JobId);
             half.Live++;
             half.TallyOf(scan).Add(in record);
-            if (record.Status == JobStatus.Queued) half.Queued.Add((record.ScannerId, record.JobId, record.Has(JobFlags.Automated), scan.Spec.Capability));
+            if (record.Status == JobStatus.Queued)
+            {
+                var pool = record.Has(JobFlags.Pooled) ? ReadSpec(record.JobId).Pool : null;
+                half.Queued.Add((record.ScannerId, pool, record.JobId, record.Has(JobFlags.Automated), scan.Spec.Capability));
+            }
             else if (record.Status is JobStatus.Claimed or JobStatus.Running) _queues.For(record.ScannerId).Active[record.JobId] = 0;
         }));
         foreach (var half in halves)
         {
             half.Queued.Sort(static (a, b) => a.JobId.CompareTo(b.JobId));
-            foreach (var (scannerId, jobId, automated, capability) in half.Queued)
+            foreach (var (scannerId, pool, jobId, automated, capability) in half.Queued)
             {
-                _queues.For(scannerId).For(capability, automated).Fresh.Enqueue(jobId);
+                var home = pool is null ? _queues.For(scannerId) : _queues.ForPool(pool);
+                home.For(capability, automated).Fresh.Enqueue(jobId);
             }
             foreach (var jobId in half.Orphans) RemoveJobRecord(jobId);
             foreach (var (scan, tally) in half.Tallies) scan.Tally.AddFrom(tally);
@@ -284,7 +289,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         public long Last { get; } = last;
         public long Live { get; set; }
         public long Lowest { get; set; }
-        public List<(long ScannerId, long JobId, bool Automated, string Capability)> Queued { get; } = [];
+        public List<(long ScannerId, string? Pool, long JobId, bool Automated, string Capability)> Queued { get; } = [];
         public List<long> Orphans { get; } = [];
         /// <summary>Counted per thread and merged afterwards, so the two threads never share a cache line.</summary>
         public Dictionary<ScanEntry, ScanTally> Tallies { get; } = [];

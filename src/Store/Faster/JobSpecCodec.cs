@@ -5,15 +5,16 @@ using Outpost.Store.Model;
 namespace Outpost.Store.Faster;
 
 /// <summary>
-/// The variable part of a job's spec — its name and targets — as compact bytes in the blob table:
-/// <c>name, count, (cidr, ports)*</c>, each string a 32-bit length and UTF-8. Decoded on every claim, so it is
-/// kept simpler and cheaper than JSON. Persisted: changing the layout needs a version byte first.
+/// The variable part of a job's spec — its name, targets and pool — as compact bytes in the blob table:
+/// <c>name, count, (cidr, ports)*[, pool]</c>, each string a 32-bit length and UTF-8; the pool is there only for a
+/// pool's job (specs written before pools end after the targets). Decoded on every claim, so it is kept simpler and
+/// cheaper than JSON. Persisted: changing the layout needs a version byte first.
 /// </summary>
 internal static class JobSpecCodec
 {
-    public static byte[] Encode(string name, IReadOnlyList<JobTarget> targets)
+    public static byte[] Encode(string name, IReadOnlyList<JobTarget> targets, string? pool)
     {
-        var size = 4 + Length(name) + 4;
+        var size = Length(name) + 4 + (pool is null ? 0 : Length(pool));
         foreach (var target in targets) size += Length(target.Cidr) + Length(target.Ports);
         var bytes = new byte[size];
         var rest = bytes.AsSpan();
@@ -25,17 +26,20 @@ internal static class JobSpecCodec
             Write(ref rest, target.Cidr);
             Write(ref rest, target.Ports);
         }
+        if (pool is not null) Write(ref rest, pool);
         return bytes;
     }
 
-    public static (string Name, IReadOnlyList<JobTarget> Targets) Decode(ReadOnlySpan<byte> bytes)
+    public static (string Name, IReadOnlyList<JobTarget> Targets, string? Pool) Decode(ReadOnlySpan<byte> bytes)
     {
         var name = Read(ref bytes);
         var count = BinaryPrimitives.ReadInt32LittleEndian(bytes);
         bytes = bytes[4..];
         var targets = new JobTarget[count];
         for (var i = 0; i < count; i++) targets[i] = new JobTarget(Read(ref bytes), Read(ref bytes));
-        return (name, targets);
+        // Specs written before pools end in four zero bytes (the encoder reserved them): an empty pool is no pool.
+        var pool = bytes.Length >= 4 ? Read(ref bytes) : "";
+        return (name, targets, pool.Length > 0 ? pool : null);
     }
 
     private static int Length(string text) => 4 + Encoding.UTF8.GetByteCount(text);

@@ -4,18 +4,23 @@ using Outpost.Store.Lifecycle;
 namespace Outpost.Store.Faster;
 
 /// <summary>
-/// Per-scanner, in-memory views of the job log (rebuilt on recovery): the ids of queued jobs in claim order, so a
-/// claim never walks claimed rows, and the ids of claimed and running jobs, for stop requests and lease expiry.
-/// Queues are lock-free; an id whose job was meanwhile cancelled is simply refused by the claim RMW and dropped.
+/// Per-scanner and per-pool, in-memory views of the job log (rebuilt on recovery): the ids of queued jobs in claim
+/// order, so a claim never walks claimed rows, and (per scanner) the ids of claimed and running jobs, for stop
+/// requests and re-queueing. Queues are lock-free; an id whose job was meanwhile cancelled is simply refused by the
+/// claim RMW and dropped. A pool's queue is shared by its members: the claim RMW decides which of them gets each job.
 /// </summary>
 internal sealed class ScannerQueues
 {
     private readonly ConcurrentDictionary<long, ScannerQueue> _queues = new();
+    private readonly ConcurrentDictionary<string, ScannerQueue> _pools = new(StringComparer.Ordinal);
 
     public ScannerQueue For(long scannerId) => _queues.GetOrAdd(scannerId, static _ => new ScannerQueue());
 
     /// <summary>Every scanner's queues (a window's end pauses the automated jobs of all of them).</summary>
     public IEnumerable<ScannerQueue> All => _queues.Values;
+
+    /// <summary>The queues of a pool's jobs (their <see cref="ScannerQueue.Active"/> stays empty: a claimed job is its holder's).</summary>
+    public ScannerQueue ForPool(string pool) => _pools.GetOrAdd(pool, static _ => new ScannerQueue());
 }
 
 /// <summary>

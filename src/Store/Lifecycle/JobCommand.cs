@@ -26,6 +26,8 @@ internal struct JobCommand
     public bool Failed;
     public int MaxAttempts;
     public IpBytes SourceIp;
+    /// <summary>A claim of a job taken from the claimer's pool queue: any member may claim a pool's job.</summary>
+    public bool FromPool;
     /// <summary>Error text logged with a transition to failed (its blob was written before the RMW).</summary>
     public string? ErrorText;
 }

@@ -16,6 +16,8 @@ internal enum JobFlags : byte
     /// cursor, without another attempt. Set only together with <see cref="StopRequested"/>; an admin's stop clears it.
     /// </summary>
     Paused = 8,
+    /// <summary>The job belongs to a pool (its name is in the job's spec): any member may claim it while it is queued.</summary>
+    Pooled = 16,
 }
 
 /// <summary>

@@ -18,12 +18,14 @@ internal static class JobTransitions
         switch (command.Op)
         {
             case JobOp.Claim:
-                if (current.Status != JobStatus.Queued || !ownedByCaller)
+                // A pool's job goes to whichever member claims it; it then holds it like a job assigned to it.
+                if (current.Status != JobStatus.Queued || !(ownedByCaller || (command.FromPool && current.Has(JobFlags.Pooled))))
                 {
                     status = StoreStatus.InvalidTransition;
                     return false;
                 }
                 next.Status = JobStatus.Claimed;
+                next.ScannerId = command.ScannerId;
                 next.ClaimedAt = command.Now;
                 next.SourceIp = command.SourceIp;
                 break;

@@ -5,7 +5,10 @@ public sealed record Job
 {
     public required long JobId { get; init; }
     public required long ScanId { get; init; }
+    /// <summary>The scanner the job is assigned to or was last held by; 0 for a pool's job no member has claimed yet.</summary>
     public required long ScannerId { get; init; }
+    /// <summary>The pool whose members may claim the job, or null for a job assigned to one scanner.</summary>
+    public string? Pool { get; init; }
     public required string Name { get; init; }
     public required IReadOnlyList<JobTarget> Targets { get; init; }
     public required int MaxProbesPerSecond { get; init; }

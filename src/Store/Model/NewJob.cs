@@ -6,9 +6,9 @@ namespace Outpost.Store.Model;
 /// A job to enqueue at a scan's dispatch: immutable from here on (the spec of the work, not its state). Its
 /// <see cref="Name"/> is its scan's <see cref="ScanSpec.Capability"/>: the claim's capability filter goes by the
 /// job's name in PostgreSQL and by its scan's capability in FASTER, which is the same thing for every scan the
-/// appliance plans.
+/// appliance plans. A job for a pool has <see cref="Pool"/> set and <see cref="ScannerId"/> 0: any member claims it.
 /// </summary>
-public sealed record NewJob(long ScannerId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond)
+public sealed record NewJob(long ScannerId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond, string? Pool = null)
 {
     /// <summary>
     /// The largest spec (name and targets, as UTF-8) one job may have: every backend stores it whole, in one log entry
@@ -16,10 +16,14 @@ public sealed record NewJob(long ScannerId, string Name, IReadOnlyList<JobTarget
     /// </summary>
     public const int MaxSpecBytes = 512 * 1024;
 
+    /// <summary>A new attempt of <paramref name="old"/>: the same spec, for the same scanner or the same pool.</summary>
+    public static NewJob RerunOf(Job old) =>
+        new(old.Pool is null ? old.ScannerId : 0, old.Name, old.Targets, old.MaxProbesPerSecond, old.Pool);
+
     /// <summary>The UTF-8 size of the job's name and targets, what <see cref="MaxSpecBytes"/> limits.</summary>
     public long SpecBytes()
     {
-        long bytes = Encoding.UTF8.GetByteCount(Name);
+        long bytes = Encoding.UTF8.GetByteCount(Name) + Encoding.UTF8.GetByteCount(Pool ?? "");
         foreach (var target in Targets) bytes += Encoding.UTF8.GetByteCount(target.Cidr) + Encoding.UTF8.GetByteCount(target.Ports);
         return bytes;
     }

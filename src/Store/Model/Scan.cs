@@ -7,6 +7,7 @@ public sealed record ScanSpec
     public const string DefaultCapability = "portscan";
 
     private readonly string? _capability;
+    private readonly IReadOnlyList<string>? _pools;
 
     public required string Name { get; init; }
     /// <summary>
@@ -19,6 +20,8 @@ public sealed record ScanSpec
     public required IReadOnlyList<string> Targets { get; init; }
     public required string Ports { get; init; }
     public required IReadOnlyList<long> ScannerIds { get; init; }
+    /// <summary>Pools the scan targets next to <see cref="ScannerIds"/>; scans stored before pools read as none.</summary>
+    public IReadOnlyList<string> Pools { get => _pools ?? []; init => _pools = value; }
     public int? MaxProbesPerSecond { get; init; }
     /// <summary>Start time of a one-off scheduled scan (null: now).</summary>
     public DateTimeOffset? ScheduledAt { get; init; }

@@ -19,6 +19,11 @@ public sealed record Scanner
     /// scanner (one that predates capabilities) is handed port scans only.
     /// </summary>
     public IReadOnlyList<ScannerCapability>? Capabilities { get; init; }
+    /// <summary>
+    /// The pool (a site, "dc-frankfurt") the scanner belongs to, or null: any online member of a pool claims the
+    /// pool's jobs, and a job lost with one member goes to the others (docs/lifecycle.md).
+    /// </summary>
+    public string? Pool { get; init; }
 }
 
 /// <summary>One capability a scanner advertises: the job name it runs and its version.</summary>
@@ -26,4 +31,4 @@ public sealed record ScannerCapability(string Name, string Version);
 
 /// <summary>Fields an admin may change on a scanner; null leaves a field as it is.</summary>
 public sealed record ScannerPatch(string? Name = null, bool? Enabled = null, IReadOnlyList<string>? AllowedCidrs = null,
-    int? MaxProbesPerSecond = null, bool ClearMaxProbesPerSecond = false);
+    int? MaxProbesPerSecond = null, bool ClearMaxProbesPerSecond = false, string? Pool = null, bool ClearPool = false);

@@ -120,6 +120,13 @@ internal static partial class Migrations
             -- Told to stop because a scan window ended: its completion re-queues it (docs/lifecycle.md).
             ALTER TABLE jobs ADD COLUMN paused boolean NOT NULL DEFAULT false;
             """),
+        (5, "scanner pools", """
+            -- A scanner's pool (a site) and a job's: any online member claims a pool's queued jobs (docs/lifecycle.md).
+            ALTER TABLE scanners ADD COLUMN pool text;
+            ALTER TABLE jobs ADD COLUMN pool text;
+            -- The claim index of pools' jobs, as jobs_queued is the scanners'.
+            CREATE INDEX jobs_queued_pool ON jobs (pool, automated, id) WHERE status = 'queued' AND pool IS NOT NULL;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

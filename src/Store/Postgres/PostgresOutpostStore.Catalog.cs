@@ -9,19 +9,20 @@ namespace Outpost.Store.Postgres;
 // cache, because another node may have changed them a moment ago (a rotated key must stop working on every node).
 public sealed partial class PostgresOutpostStore
 {
-    private const string ScannerColumns = "id, name, api_key_hash, allowed_cidrs, max_pps, enabled, created_at, last_heartbeat_at, source_ip, version, capabilities";
+    private const string ScannerColumns = "id, name, api_key_hash, allowed_cidrs, max_pps, enabled, created_at, last_heartbeat_at, source_ip, version, capabilities, pool";
 
     public ValueTask<Scanner> CreateScannerAsync(string name, byte[] apiKeyHash, IReadOnlyList<string> allowedCidrs,
-        int? maxProbesPerSecond, DateTimeOffset now, CancellationToken ct = default) =>
+        int? maxProbesPerSecond, DateTimeOffset now, string? pool = null, CancellationToken ct = default) =>
         RunAsync(async (connection, token) =>
         {
             await using var insert = Command(connection,
-                "INSERT INTO scanners (name, api_key_hash, allowed_cidrs, max_pps, enabled, created_at) VALUES ($1, $2, $3, $4, true, $5) RETURNING " + ScannerColumns);
+                "INSERT INTO scanners (name, api_key_hash, allowed_cidrs, max_pps, enabled, created_at, pool) VALUES ($1, $2, $3, $4, true, $5, $6) RETURNING " + ScannerColumns);
             insert.Parameters.Add(Text(name));
             insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = apiKeyHash });
             insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. allowedCidrs] });
             insert.Parameters.Add(NullableInt(maxProbesPerSecond));
             insert.Parameters.Add(At(now));
+            insert.Parameters.Add(Text(pool));
             await using var reader = await insert.ExecuteReaderAsync(token).ConfigureAwait(false);
             await reader.ReadAsync(token).ConfigureAwait(false);
             return ReadScanner(reader);
@@ -59,7 +60,8 @@ public sealed partial class PostgresOutpostStore
     public ValueTask<(StoreStatus Status, Scanner? Scanner)> UpdateScannerAsync(long scannerId, ScannerPatch patch, CancellationToken ct = default) =>
         ChangeScannerAsync(
             "UPDATE scanners SET name = coalesce($2, name), enabled = coalesce($3, enabled), allowed_cidrs = coalesce($4, allowed_cidrs), " +
-            "max_pps = CASE WHEN $5 THEN NULL ELSE coalesce($6, max_pps) END WHERE id = $1 RETURNING " + ScannerColumns,
+            "max_pps = CASE WHEN $5 THEN NULL ELSE coalesce($6, max_pps) END, pool = CASE WHEN $7 THEN NULL ELSE coalesce($8, pool) END " +
+            "WHERE id = $1 RETURNING " + ScannerColumns,
             scannerId, command =>
             {
                 command.Parameters.Add(Text(patch.Name));
@@ -71,6 +73,8 @@ public sealed partial class PostgresOutpostStore
                 });
                 command.Parameters.Add(Bool(patch.ClearMaxProbesPerSecond));
                 command.Parameters.Add(NullableInt(patch.MaxProbesPerSecond));
+                command.Parameters.Add(Bool(patch.ClearPool));
+                command.Parameters.Add(Text(patch.Pool));
             }, ct);
 
     public ValueTask<(StoreStatus Status, Scanner? Scanner)> RotateScannerKeyAsync(long scannerId, byte[] newApiKeyHash, CancellationToken ct = default) =>
@@ -115,6 +119,7 @@ public sealed partial class PostgresOutpostStore
         SourceIp = r.IsDBNull(8) ? null : r.GetString(8),
         Version = r.IsDBNull(9) ? null : r.GetString(9),
         Capabilities = r.IsDBNull(10) ? null : JsonSerializer.Deserialize(r.GetString(10), PostgresJson.Default.ListScannerCapability),
+        Pool = r.IsDBNull(11) ? null : r.GetString(11),
     };
 
     // ---- Documents ------------------------------------------------------------------------------------------

@@ -42,11 +42,19 @@ public sealed partial class PostgresOutpostStore
     // hands out n more rows (a claim of 1 returned 2 in the contract tests). The UPDATE finds the picked rows as
     // "id = ANY (ARRAY(…))", a primary-key lookup whatever the plan: the statement is prepared, and a generic plan
     // (which does not know n) chose a hash join over a sequential scan of all jobs for "id IN (SELECT …)".
-    internal const string ClaimSql =
-        "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE scanner_id = $1 AND status = 'queued' AND (NOT automated OR $3) " +
+    // A scanner's own jobs come from jobs_queued ($1 its id), a pool's from jobs_queued_pool ($1 the pool's name):
+    // two statements rather than one with an OR, so each reads its index in claim order and sorts nothing.
+    internal const string ClaimSql = ClaimPick + "scanner_id = $1 AND pool IS NULL" + ClaimRest;
+
+    internal const string ClaimFromPoolSql = ClaimPick + "pool = $1" + ClaimRest;
+
+    private const string ClaimPick = "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE ";
+
+    private const string ClaimRest =
+        " AND status = 'queued' AND (NOT automated OR $3) " +
         "AND ($6::text[] IS NULL OR name = ANY ($6::text[])) " +
         "ORDER BY automated, id LIMIT $2 FOR UPDATE SKIP LOCKED) " +
-        "UPDATE jobs SET status = 'claimed', claimed_at = $4, source_ip = $5, updated_at = $4 " +
+        "UPDATE jobs SET status = 'claimed', claimed_at = $4, source_ip = $5, updated_at = $4, scanner_id = $7 " +
         "WHERE id = ANY (ARRAY(SELECT id FROM picked)) AND status = 'queued' " +
         "RETURNING " + JobColumns;
 
@@ -117,37 +125,61 @@ public sealed partial class PostgresOutpostStore
     private const string RollUpOfJobSql = RollUpWhereIdIs + "(" + ScanIfStripeDone + ")";
 
     public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true,
-        IReadOnlyList<string>? jobNames = null, CancellationToken ct = default)
+        IReadOnlyList<string>? jobNames = null, string? pool = null, CancellationToken ct = default)
     {
         if (max <= 0) return [];
         var ip = NormalizeIp(sourceIp);
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-            await using var claim = Command(connection, ClaimSql);
-            claim.Parameters.Add(Long(scannerId));
-            claim.Parameters.Add(Int(max));
-            claim.Parameters.Add(Bool(automatedAllowed));
-            claim.Parameters.Add(At(now));
-            claim.Parameters.Add(Text(ip));
-            // The capabilities the scanner advertised: jobs of other names stay queued for a scanner that can run them.
-            claim.Parameters.Add(jobNames is null
-                ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text }
-                : new NpgsqlParameter<string[]> { TypedValue = jobNames as string[] ?? [.. jobNames], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
-            List<Job>? claimed = null;
-            await using (var reader = await claim.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            // The scanner's own queue first, then its pool's (docs/lifecycle.md); manual before automated within each.
+            var claimed = await ClaimFromAsync(connection, ClaimSql, Long(scannerId), max, scannerId, ip, now, automatedAllowed, jobNames, null, ct)
+                .ConfigureAwait(false);
+            var own = claimed?.Count ?? 0;
+            if (pool is not null && own < max)
             {
-                while (await reader.ReadAsync(ct).ConfigureAwait(false)) (claimed ??= new List<Job>(max)).Add(ReadJob(reader));
+                claimed = await ClaimFromAsync(connection, ClaimFromPoolSql, Text(pool), max - own, scannerId, ip, now, automatedAllowed, jobNames, claimed, ct)
+                    .ConfigureAwait(false);
             }
-            if (claimed is null) return [];
-            // RETURNING keeps no order: hand them out as claimed, manual first, oldest first.
-            claimed.Sort(static (a, b) => a.Automated != b.Automated ? (a.Automated ? 1 : -1) : a.JobId.CompareTo(b.JobId));
-            return claimed;
+            return claimed ?? (IReadOnlyList<Job>)[];
         }
         catch (Exception e) when (IsUnavailable(e))
         {
             throw Unavailable(e);
         }
+    }
+
+    /// <summary>One claim statement ($1 <paramref name="from"/>); appends what it claimed, in claim order, to <paramref name="claimed"/>.</summary>
+    private static async ValueTask<List<Job>?> ClaimFromAsync(NpgsqlConnection connection, string sql, NpgsqlParameter from, int max, long scannerId,
+        string? ip, DateTimeOffset now, bool automatedAllowed, IReadOnlyList<string>? jobNames, List<Job>? claimed, CancellationToken ct)
+    {
+        await using var claim = Command(connection, sql);
+        claim.Parameters.Add(from);
+        claim.Parameters.Add(Int(max));
+        claim.Parameters.Add(Bool(automatedAllowed));
+        claim.Parameters.Add(At(now));
+        claim.Parameters.Add(Text(ip));
+        // The capabilities the scanner advertised: jobs of other names stay queued for a scanner that can run them.
+        claim.Parameters.Add(jobNames is null
+            ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text }
+            : new NpgsqlParameter<string[]> { TypedValue = jobNames as string[] ?? [.. jobNames], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        claim.Parameters.Add(Long(scannerId));
+        var first = claimed?.Count ?? 0;
+        await using (var reader = await claim.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(ct).ConfigureAwait(false)) (claimed ??= new List<Job>(max)).Add(ReadJob(reader));
+        }
+        // RETURNING keeps no order: hand them out as claimed, manual first, oldest first.
+        claimed?.Sort(first, claimed.Count - first, ClaimOrder.Instance);
+        return claimed;
+    }
+
+    /// <summary>Manual before automated, then oldest first: the order a claim hands jobs out in.</summary>
+    private sealed class ClaimOrder : IComparer<Job>
+    {
+        public static readonly ClaimOrder Instance = new();
+
+        public int Compare(Job? a, Job? b) => a!.Automated != b!.Automated ? (a.Automated ? 1 : -1) : a.JobId.CompareTo(b.JobId);
     }
 
     public async ValueTask<JobUpdate> StartAsync(long scannerId, long jobId, DateTimeOffset now, CancellationToken ct = default)
@@ -327,7 +359,8 @@ public sealed partial class PostgresOutpostStore
         batch.BatchCommands.Add(rollUp);
     }
 
-    public ValueTask<RequeueResult> RequeueScannerJobsAsync(long scannerId, int maxAttempts, DateTimeOffset now, CancellationToken ct = default) =>
+    public ValueTask<RequeueResult> RequeueAsync(long scannerId, IReadOnlyCollection<long>? jobIds, RequeueCause cause, int maxAttempts, DateTimeOffset now,
+        CancellationToken ct = default) =>
         InTransactionAsync(async (connection, token) =>
         {
             string scannerName;
@@ -338,9 +371,13 @@ public sealed partial class PostgresOutpostStore
             }
             var held = new List<JobRecord>();
             await using (var select = Command(connection,
-                "SELECT " + JobColumns + " FROM jobs WHERE scanner_id = $1 AND status IN ('claimed', 'running') ORDER BY id FOR UPDATE"))
+                "SELECT " + JobColumns + " FROM jobs WHERE scanner_id = $1 AND status IN ('claimed', 'running') " +
+                "AND ($2::bigint[] IS NULL OR id = ANY ($2::bigint[])) ORDER BY id FOR UPDATE"))
             {
                 select.Parameters.Add(Long(scannerId));
+                select.Parameters.Add(jobIds is null
+                    ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint }
+                    : new NpgsqlParameter<long[]> { TypedValue = [.. jobIds] });
                 await using var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false)) held.Add(ReadRecord(reader));
             }
@@ -352,9 +389,7 @@ public sealed partial class PostgresOutpostStore
             {
                 var command = new JobCommand { Op = JobOp.Requeue, ScannerId = scannerId, Now = now.UtcTicks, MaxAttempts = maxAttempts };
                 if (!JobTransitions.Decide(ref command, in before, out var after, out _)) continue;
-                var error = after.Status == JobStatus.Failed
-                    ? $"scanner {scannerName} went offline while holding the job; gave up after {before.Attempts + 1} attempts"
-                    : null;
+                var error = after.Status == JobStatus.Failed ? cause.GaveUp(scannerName, before.Attempts + 1) : null;
                 batch.BatchCommands.Add(WriteJob(in before, in after, error));
                 if (after.Status == JobStatus.Queued) requeued++;
                 else

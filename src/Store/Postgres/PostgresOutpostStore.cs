@@ -168,12 +168,12 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
     /// <summary>The job columns every job read selects, in the order <see cref="ReadJob"/> and <see cref="ReadRecord"/> expect.</summary>
     internal const string JobColumns =
         "id, scan_id, scanner_id, name, targets, max_pps, rerun_of, automated, status, attempts, progress_count, result_count, " +
-        "stop_requested, source_ip, error_message, created_at, claimed_at, started_at, finished_at, updated_at, superseded, probe_cursor, paused";
+        "stop_requested, source_ip, error_message, created_at, claimed_at, started_at, finished_at, updated_at, superseded, probe_cursor, paused, pool";
 
     /// <summary><see cref="JobColumns"/> qualified with the alias <c>j</c>.</summary>
     internal const string JobColumnsJ =
         "j.id, j.scan_id, j.scanner_id, j.name, j.targets, j.max_pps, j.rerun_of, j.automated, j.status, j.attempts, j.progress_count, j.result_count, " +
-        "j.stop_requested, j.source_ip, j.error_message, j.created_at, j.claimed_at, j.started_at, j.finished_at, j.updated_at, j.superseded, j.probe_cursor, j.paused";
+        "j.stop_requested, j.source_ip, j.error_message, j.created_at, j.claimed_at, j.started_at, j.finished_at, j.updated_at, j.superseded, j.probe_cursor, j.paused, j.pool";
 
     private static Job ReadJob(NpgsqlDataReader r)
     {
@@ -201,6 +201,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
             StartedAt = Time(r, 17),
             FinishedAt = Time(r, 18),
             UpdatedAt = Time(r, 19),
+            Pool = r.IsDBNull(23) ? null : r.GetString(23),
         };
     }
 
@@ -212,6 +213,7 @@ public sealed partial class PostgresOutpostStore : IOutpostStore
         if (r.GetBoolean(12)) flags |= JobFlags.StopRequested;
         if (r.GetBoolean(20)) flags |= JobFlags.Superseded;
         if (r.GetBoolean(22)) flags |= JobFlags.Paused;
+        if (!r.IsDBNull(23)) flags |= JobFlags.Pooled;
         return new JobRecord
         {
             JobId = r.GetInt64(0),

@@ -42,6 +42,7 @@ public sealed class RouteRoleTests
         ["POST /api/scanners"] = Needs.Admin,
         ["PATCH /api/scanners/{id:long}"] = Needs.Admin,
         ["POST /api/scanners/{id:long}/rotate-key"] = Needs.Admin,
+        ["GET /api/pools"] = Needs.Viewer,
         ["GET /api/scans"] = Needs.Viewer,
         ["GET /api/scans/{id:long}"] = Needs.Viewer,
         ["GET /api/scans/{id:long}/results"] = Needs.Viewer,

@@ -66,6 +66,25 @@ public sealed class PostgresContractTests(PostgresDatabase database) : StoreCont
         var s = await ScannerAsync();
         await ScanAsync(3000, false, "big", s);
         Assert.Equal(2500, (await Store.ClaimAsync(s.Id, 2500, null, Now)).Count);
+        var text = await ExplainClaimAsync(PostgresOutpostStore.ClaimSql, new NpgsqlParameter<long> { TypedValue = s.Id }, s.Id);
+        Assert.Contains("jobs_queued", text);
+        Assert.DoesNotContain("Seq Scan", text);
+    }
+
+    [Fact]
+    public async Task A_claim_from_a_pool_reads_the_pools_partial_index()
+    {
+        var member = await PoolMemberAsync("m");
+        await PoolScanAsync(3000);
+        Assert.Equal(2500, (await Store.ClaimAsync(member.Id, 2500, null, Now, pool: "dc-frankfurt")).Count);
+        var text = await ExplainClaimAsync(PostgresOutpostStore.ClaimFromPoolSql, new NpgsqlParameter<string> { TypedValue = "dc-frankfurt" }, member.Id);
+        Assert.Contains("jobs_queued_pool", text);
+        Assert.DoesNotContain("Seq Scan", text);
+    }
+
+    /// <summary>The plan of one claim statement, run (EXPLAIN ANALYZE) with <paramref name="from"/> as $1.</summary>
+    private async Task<string> ExplainClaimAsync(string claimSql, NpgsqlParameter from, long claimerId)
+    {
         var connectionString = ((PostgresOutpostStore)Store).ConnectionStringForTests;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -80,14 +99,15 @@ public sealed class PostgresContractTests(PostgresDatabase database) : StoreCont
             Assert.Equal("on", await show.ExecuteScalarAsync());
         }
 
-        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF) " + PostgresOutpostStore.ClaimSql, connection);
-        explain.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.Id });
+        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF) " + claimSql, connection);
+        explain.Parameters.Add(from);
         explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 5 });
         explain.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = true });
         explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = Now.UtcDateTime });
         explain.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         // The job names of the scanner's capabilities (docs/capabilities.md): the filter rides on the same index.
         explain.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ["portscan", "fingerprint"], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        explain.Parameters.Add(new NpgsqlParameter<long> { TypedValue = claimerId });
         var plan = new List<string>();
         await using (var reader = await explain.ExecuteReaderAsync())
         {
@@ -97,9 +117,7 @@ public sealed class PostgresContractTests(PostgresDatabase database) : StoreCont
             }
         }
 
-        var text = string.Join('\n', plan);
-        Assert.Contains("jobs_queued", text);
-        Assert.DoesNotContain("Seq Scan", text);
+        return string.Join('\n', plan);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public abstract partial class StoreContract
         Assert.Equal(StoreStatus.Ok, (await Store.ProgressAsync(s.Id, job.JobId, 11, 1, 4500, Now)).Status);
         Assert.Equal((11L, 1L, 4500L), (Store.GetJob(job.JobId)!.ProgressCount, Store.GetJob(job.JobId)!.ResultCount, Store.GetJob(job.JobId)!.Cursor));
 
-        Assert.Equal(new RequeueResult(1, 0), await Store.RequeueScannerJobsAsync(s.Id, 3, Now));
+        Assert.Equal(new RequeueResult(1, 0), await Store.RequeueAsync(s.Id, null, RequeueCause.ScannerOffline, 3, Now));
         var again = await ClaimOneAsync(s);
         Assert.Equal((job.JobId, 4500L, job.Seed, 1), (again.JobId, again.Cursor, again.Seed, again.Attempts));
         await Store.StartAsync(s.Id, again.JobId, Now);
@@ -117,7 +117,7 @@ public abstract partial class StoreContract
         await Store.StartAsync(s.Id, job.JobId, Now);
         await Store.ProgressAsync(s.Id, job.JobId, 1, 0, 64, Now);
         Assert.Equal(1, await Store.PauseAutomatedJobsAsync(Now));
-        Assert.Equal(new RequeueResult(1, 0), await Store.RequeueScannerJobsAsync(s.Id, 3, Now));
+        Assert.Equal(new RequeueResult(1, 0), await Store.RequeueAsync(s.Id, null, RequeueCause.ScannerOffline, 3, Now));
         var again = await ClaimOneAsync(s);
         Assert.Equal((job.JobId, 64L, false, 1), (again.JobId, again.Cursor, again.StopRequested, again.Attempts));
     }

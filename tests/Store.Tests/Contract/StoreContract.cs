@@ -290,8 +290,11 @@ public abstract partial class StoreContract : IAsyncLifetime
         Assert.All(Store.ListScanJobs(scan.Id), j => Assert.Equal(JobStatus.Claimed, j.Status));
     }
 
-    /// <summary>Claims until empty from <paramref name="threads"/> threads released by one barrier; returns every id handed out.</summary>
-    private async Task<List<long>> ClaimConcurrentlyAsync(int threads, Func<int, long> scannerOf)
+    /// <summary>
+    /// Claims until empty from <paramref name="threads"/> threads released by one barrier (each scanner in <paramref name="pool"/>
+    /// when given); returns every id handed out.
+    /// </summary>
+    private async Task<List<long>> ClaimConcurrentlyAsync(int threads, Func<int, long> scannerOf, string? pool = null)
     {
         using var barrier = new Barrier(threads);
         var got = new ConcurrentQueue<(long JobId, long ScannerId)>();
@@ -300,7 +303,7 @@ public abstract partial class StoreContract : IAsyncLifetime
             barrier.SignalAndWait();
             while (true)
             {
-                var claimed = Store.ClaimAsync(scannerOf(t), 1 + t % 3, null, Now).AsTask().GetAwaiter().GetResult();
+                var claimed = Store.ClaimAsync(scannerOf(t), 1 + t % 3, null, Now, pool: pool).AsTask().GetAwaiter().GetResult();
                 if (claimed.Count == 0) return;
                 foreach (var job in claimed) got.Enqueue((job.JobId, scannerOf(t)));
             }
@@ -487,7 +490,7 @@ public abstract partial class StoreContract : IAsyncLifetime
         var scan = await ScanAsync(3, false, "scan", s);
         var held = await Store.ClaimAsync(s.Id, 2, null, Now);
         await Store.StartAsync(s.Id, held[1].JobId, Now);
-        var result = await Store.RequeueScannerJobsAsync(s.Id, 2, Now);
+        var result = await Store.RequeueAsync(s.Id, null, RequeueCause.ScannerOffline, 2, Now);
         Assert.Equal(new RequeueResult(2, 0), result);
         foreach (var job in held)
         {
@@ -502,15 +505,15 @@ public abstract partial class StoreContract : IAsyncLifetime
 
         var again = await Store.ClaimAsync(s.Id, 3, null, Now);
         Assert.Equal(3, again.Count);
-        Assert.Equal(new RequeueResult(3, 0), await Store.RequeueScannerJobsAsync(s.Id, 2, Now));
+        Assert.Equal(new RequeueResult(3, 0), await Store.RequeueAsync(s.Id, null, RequeueCause.ScannerOffline, 2, Now));
         var third = await Store.ClaimAsync(s.Id, 3, null, Now);
         Assert.Equal(3, third.Count);
-        var last = await Store.RequeueScannerJobsAsync(s.Id, 2, Now);
+        var last = await Store.RequeueAsync(s.Id, null, RequeueCause.ScannerOffline, 2, Now);
         Assert.Equal(new RequeueResult(1, 2), last);
         var failed = Store.ListScanJobs(scan.Id).Where(j => j.Status == JobStatus.Failed).ToList();
         Assert.Equal(2, failed.Count);
         Assert.All(failed, j => Assert.Contains("lost", j.ErrorMessage));
-        Assert.Equal(new RequeueResult(0, 0), await Store.RequeueScannerJobsAsync(s.Id, 2, Now));
+        Assert.Equal(new RequeueResult(0, 0), await Store.RequeueAsync(s.Id, null, RequeueCause.ScannerOffline, 2, Now));
     }
 
     [Fact]
@@ -519,7 +522,7 @@ public abstract partial class StoreContract : IAsyncLifetime
         var s = await ScannerAsync();
         var scan = await ScanAsync(2, false, "scan", s);
         await Store.ClaimAsync(s.Id, 2, null, Now);
-        Assert.Equal(new RequeueResult(0, 2), await Store.RequeueScannerJobsAsync(s.Id, 0, Now));
+        Assert.Equal(new RequeueResult(0, 2), await Store.RequeueAsync(s.Id, null, RequeueCause.ScannerOffline, 0, Now));
         Assert.Equal(ScanStatus.Failed, Store.GetScan(scan.Id)!.Status);
     }
 
