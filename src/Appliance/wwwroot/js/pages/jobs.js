@@ -9,7 +9,7 @@
 //  - auto-refresh every 15 s, a countdown to the next scheduled cycle while not paused;
 //  - live progress on running jobs: probes, results and achieved pps from progress deltas.
 
-import { api, isAbort } from '../api.js';
+import { call, isAbort } from '../api.js';
 import {
   h, icon, statusBadge, fmtNum, fmtCompact, timeEl, tickTimes, fmtCountdown, debounce, toast,
   confirmDialog, expectedProbes, preserveFocus, setTitle, toDate, REFRESH_MS,
@@ -108,14 +108,15 @@ export function mount(root, ctx) {
       h('span', {}, h('kbd', {}, 'Esc'), ' clears the search')));
 
   // ---------- data ----------
+  /** The Jobs list's filters as GET /api/jobs query parameters. */
   function query({ cursor = null, limit = PAGE_SIZE } = {}) {
-    const p = new URLSearchParams();
-    if (state.status) p.set('status', state.status);
-    if (state.reason) { p.set('status', 'failed'); p.set('reason', state.reason); }
-    if (state.q.trim()) p.set('q', state.q.trim());
-    p.set('limit', String(limit));
-    if (cursor) p.set('cursor', cursor);
-    return `/api/jobs?${p}`;
+    return {
+      status: state.reason ? 'failed' : state.status,
+      reason: state.reason,
+      q: state.q.trim(),
+      limit,
+      cursor,
+    };
   }
 
   function syncUrl() {
@@ -137,7 +138,7 @@ export function mount(root, ctx) {
     loadingBar.hidden = false;
     table.setAttribute('aria-busy', 'true');
     try {
-      const data = await api(query({ limit }), { signal: ctrl.signal });
+      const data = await call('GET /api/jobs', { query: query({ limit }), signal: ctrl.signal });
       if (ctrl !== listCtrl) return;
       state.jobs = data?.jobs ?? [];
       state.counts = data?.counts ?? null;
@@ -167,7 +168,7 @@ export function mount(root, ctx) {
     loadMore.disabled = true;
     loadMore.textContent = 'Loading…';
     try {
-      const data = await api(query({ cursor: state.nextCursor }), { signal: ctrl.signal });
+      const data = await call('GET /api/jobs', { query: query({ cursor: state.nextCursor }), signal: ctrl.signal });
       const seen = new Set(state.jobs.map(j => j.jobId));
       state.jobs = state.jobs.concat((data?.jobs ?? []).filter(j => !seen.has(j.jobId)));
       state.nextCursor = data?.nextCursor ?? null;
@@ -206,7 +207,7 @@ export function mount(root, ctx) {
     schedCtrl?.abort();
     const ctrl = schedCtrl = new AbortController();
     try {
-      state.scheduler = await api('/api/scheduler', { signal: ctrl.signal });
+      state.scheduler = await call('GET /api/scheduler', { signal: ctrl.signal });
     } catch (e) {
       if (isAbort(e)) return;
       state.scheduler = state.scheduler ?? null;
@@ -451,7 +452,7 @@ export function mount(root, ctx) {
     if (!ok) return;
     pauseBtn.disabled = true;
     try {
-      await api(paused ? '/api/scheduler/resume' : '/api/scheduler/pause', { method: 'POST' });
+      await call(paused ? 'POST /api/scheduler/resume' : 'POST /api/scheduler/pause');
       toast(paused ? 'Automated jobs resumed' : 'Automated jobs paused');
     } catch (e) {
       toast(e.message, { tone: 'fail' });
@@ -461,7 +462,7 @@ export function mount(root, ctx) {
 
   async function rerunJob(j) {
     try {
-      const rerun = await api(`/api/jobs/${j.jobId}/rerun`, { method: 'POST' });
+      const rerun = await call('POST /api/jobs/{id}/rerun', { path: { id: j.jobId } });
       toast(`Re-run queued as job #${rerun.jobId}`);
     } catch (e) {
       toast(e.message, { tone: 'fail' });
