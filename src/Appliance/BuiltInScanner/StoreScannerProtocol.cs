@@ -33,7 +33,7 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
         var now = clock.GetUtcNow();
         // No source IP: the probes leave by whichever interface routes to the targets, not by one address.
         var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), _capabilities, CancellationToken.None);
-        var attribution = Documents.ReadScanSettings(Store).AttributionHeader;
+        var settings = Documents.ReadScanSettings(Store);
         var assignments = new JobAssignment[jobs.Count];
         for (var i = 0; i < assignments.Length; i++)
         {
@@ -44,7 +44,11 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
                 targets[t] = new JobTargetSpec(job.Targets[t].Cidr, job.Targets[t].Ports);
             }
 
-            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond) { Attribution = attribution };
+            assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond)
+            {
+                Attribution = settings.AttributionHeader,
+                MaxConnectionsPerHost = settings.MaxConnectionsPerHost,
+            };
         }
 
         return assignments;

@@ -5,8 +5,11 @@ namespace Outpost.Appliance.Contracts;
 // The scanner job protocol's wire shapes (docs/protocol.md), in one place. Scanner nodes are written against these names,
 // so a rename here is a protocol change. Required members make a missing field a 400 rather than a silent zero.
 
-/// <summary>A job as handed to a scanner by a claim.</summary>
-public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond);
+/// <summary>
+/// A job as handed to a scanner by a claim. <c>MaxConnectionsPerHost</c> is the scan settings' value when the job is
+/// claimed: how many connections a connection-based capability keeps open to one address at once.
+/// </summary>
+public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond, int MaxConnectionsPerHost);
 
 public sealed record ClaimResponse(IReadOnlyList<ScannerJob> Jobs);
 

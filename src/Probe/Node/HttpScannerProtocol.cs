@@ -118,7 +118,10 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
         foreach (var job in reply.Body?.Jobs ?? [])
         {
             var targets = job.Targets?.Select(t => new JobTargetSpec(t.Cidr, t.Ports)).ToList() ?? [];
-            jobs.Add(new JobAssignment(job.JobId, job.ScanId, job.Name ?? "portscan", targets, job.MaxProbesPerSecond));
+            jobs.Add(new JobAssignment(job.JobId, job.ScanId, job.Name ?? "portscan", targets, job.MaxProbesPerSecond)
+            {
+                MaxConnectionsPerHost = job.MaxConnectionsPerHost is > 0 and var perHost ? perHost : ConnectionPacer.DefaultConnectionsPerHost,
+            });
         }
 
         return jobs;

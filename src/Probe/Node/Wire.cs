@@ -12,7 +12,8 @@ namespace Outpost.Probe.Node;
 
 internal sealed record WireClaimReply(IReadOnlyList<WireJob>? Jobs);
 
-internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond);
+/// <summary>A claimed job; an appliance older than <c>maxConnectionsPerHost</c> leaves it out (the capabilities' default then).</summary>
+internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond, int? MaxConnectionsPerHost);
 
 internal sealed record WireTarget(string Cidr, string Ports);
 

@@ -386,6 +386,11 @@ export type ScanSettings = {
   attributionHeader?: null | string;
   /** The rate a job gets when neither scanner, subnet, port list nor scan sets one. */
   defaultMaxProbesPerSecond?: number;
+  /**
+   * Connections a connection-based capability (fingerprint, crawler, screenshot) keeps open to one address at once.
+   * Jobs carry the value in force when they are claimed.
+   */
+  maxConnectionsPerHost?: number;
   /** The appliance's time zone (IANA id): scan windows are wall-clock times in it, and recurring scans default to it. */
   timeZone?: string;
 };
@@ -397,13 +402,17 @@ export type ScanWindow = {
   end: string;
 };
 
-/** A job as handed to a scanner by a claim. */
+/**
+ * A job as handed to a scanner by a claim. `MaxConnectionsPerHost` is the scan settings' value when the job is
+ * claimed: how many connections a connection-based capability keeps open to one address at once.
+ */
 export type ScannerJob = {
   jobId: number;
   scanId: number;
   name: string;
   targets: JobTarget[];
   maxProbesPerSecond: number;
+  maxConnectionsPerHost: number;
 };
 
 export type ScannerListResponse = {
