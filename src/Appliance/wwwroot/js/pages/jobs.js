@@ -31,12 +31,16 @@ export function mount(root, ctx) {
     status: ctx.params.get('status') ?? '',
     reason: ctx.params.get('reason') ?? '',
     q: ctx.params.get('q') ?? '',
+    /** @type {import('../api-types').JobResponse[]} */
     jobs: [],
+    /** @type {import('../api-types').StatusCounts | null} */
     counts: null,
+    /** @type {import('../api-types').FailedReason[]} */
     failedReasons: [],
     nextCursor: null,
     loading: false,
     error: null,
+    /** @type {import('../api-types').SchedulerResponse | null} */
     scheduler: null,
     nextRefreshAt: Date.now() + REFRESH_MS,
     loadedOnce: false,
@@ -229,8 +233,8 @@ export function mount(root, ctx) {
   function countFor(key) {
     const c = state.counts;
     if (!c) return null;
-    if (key === '') return ['queued', 'running', 'completed', 'failed'].reduce((s, k) => s + Number(c[k] ?? 0), 0) + Number(c.cancelled ?? 0);
-    if (key === 'queued') return Number(c.queued ?? 0) + Number(c.claimed ?? 0);
+    // The appliance counts claimed jobs as queued already (StatusCounts has no `claimed`).
+    if (key === '') return c.queued + c.running + c.completed + c.failed + c.cancelled;
     return Number(c[key] ?? 0);
   }
 
@@ -287,6 +291,7 @@ export function mount(root, ctx) {
     }
   }
 
+  /** @param {import('../api-types').JobResponse} j */
   function renderRow(j) {
     const status = j.status === 'claimed' ? 'queued' : j.status;
     const targets = j.targets ?? [];
@@ -330,6 +335,7 @@ export function mount(root, ctx) {
       h('td', { class: 'num' }, rerun));
   }
 
+  /** @param {import('../api-types').JobResponse} j */
   function progressCell(j) {
     const probes = Number(j.progressCount ?? 0);
     const results = Number(j.resultCount ?? 0);
@@ -351,6 +357,7 @@ export function mount(root, ctx) {
     return h('span', { class: 'faint small' }, j.maxProbesPerSecond ? `limit ${fmtCompact(j.maxProbesPerSecond)} pps` : 'waiting');
   }
 
+  /** @param {import('../api-types').JobResponse} j */
   function updatedCell(j) {
     const [label, at] = j.finishedAt ? ['Finished', j.finishedAt] : j.startedAt ? ['Started', j.startedAt]
       : j.claimedAt ? ['Claimed', j.claimedAt] : ['Queued', j.createdAt];

@@ -10,7 +10,12 @@ import { h, icon, statusBadge, fmtNum, timeEl, tickTimes, toast, confirmDialog, 
 
 export function mount(root) {
   setTitle('Scanners');
-  const state = { scanners: [], loaded: false, error: null };
+  const state = {
+    /** @type {import('../api-types').ScannerResponse[]} */
+    scanners: [],
+    loaded: false,
+    error: null,
+  };
   let ctrl = null;
 
   const addBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'add-scanner' }, icon('plus', { size: 16 }), 'Add scanner');
@@ -48,6 +53,7 @@ export function mount(root) {
     render();
   }
 
+  /** @param {import('../api-types').ScannerResponse} s */
   function stateOf(s) { return s.enabled === false ? 'disabled' : s.online ? 'online' : 'offline'; }
 
   function render() {
@@ -60,6 +66,7 @@ export function mount(root) {
     summary.textContent = state.loaded ? `${state.scanners.length} scanner${state.scanners.length === 1 ? '' : 's'} · ${online} online` : 'Loading…';
   }
 
+  /** @param {import('../api-types').ScannerResponse} s */
   function renderRow(s) {
     const st = stateOf(s);
     const cidrs = s.allowedCidrs ?? [];
@@ -81,6 +88,7 @@ export function mount(root) {
   }
 
   /** One chip per capability, its version in the tooltip; a scanner that never said runs port scans only. */
+  /** @param {import('../api-types').ScannerResponse} s */
   function renderCapabilities(s) {
     const caps = s.capabilities ?? [];
     return h('div', { class: 'row', style: 'gap:4px;flex-wrap:wrap' },
@@ -185,6 +193,7 @@ export function mount(root) {
     });
   }
 
+  /** @param {import('../api-types').ScannerResponse} s */
   function openEdit(s) {
     const dlg = openDialog({
       title: `Edit ${s.name}`, testid: 'scanner-edit-dialog',

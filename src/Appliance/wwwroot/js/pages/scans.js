@@ -54,7 +54,9 @@ export function mount(root, ctx) {
     tab: TABS.some(t => t.key === ctx.params.get('tab')) ? ctx.params.get('tab') : 'active',
     q: ctx.params.get('q') ?? '',
     selected: ctx.params.get('id') ? Number(ctx.params.get('id')) : null,
+    /** @type {import('../api-types').ScanResponse[]} */
     scans: [],
+    /** @type {import('../api-types').ScannerResponse[]} */
     scanners: [],
     loaded: false,
     error: null,
@@ -202,6 +204,7 @@ export function mount(root, ctx) {
     }
   }
 
+  /** @param {import('../api-types').ScanResponse} s */
   function renderRow(s) {
     const selected = s.id === state.selected;
     const probes = expectedProbes(s.targets, s.ports);
@@ -311,6 +314,7 @@ export function mount(root, ctx) {
       resultsSection));
   }
 
+  /** @param {import('../api-types').ScanResponse} s */
   function resultsTable(s) {
     if (state.resultsFor !== s.id) return h('div', { class: 'empty small' }, 'Loading results…');
     if (state.resultsError) return h('div', { class: 'form-error', style: 'margin:12px 18px' }, `Could not load results: ${state.resultsError}`);
