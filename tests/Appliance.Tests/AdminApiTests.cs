@@ -179,6 +179,7 @@ public sealed class AdminApiTests
         var api = daemon.Api;
         var defaults = (await api.AdminAsync(Get, "/api/settings/scan")).AssertOk().Json;
         Assert.Equal(10000, defaults.GetProperty("defaultMaxProbesPerSecond").GetInt32());
+        Assert.Equal(2, defaults.GetProperty("maxConnectionsPerHost").GetInt32());
         Assert.Empty(defaults.GetProperty("windows").EnumerateArray());
 
         var saved = (await api.AdminAsync(Put, "/api/settings/scan", new
@@ -205,6 +206,8 @@ public sealed class AdminApiTests
             "{\"portLists\":[{\"name\":\"a\",\"ports\":\"22\"},{\"name\":\"A\",\"ports\":\"80\"}]}",
             "{\"attributionHeader\":\"two\\nlines\"}",
             "{\"defaultMaxProbesPerSecond\":0}",
+            "{\"maxConnectionsPerHost\":0}",
+            "{\"maxConnectionsPerHost\":65}",
             "{\"windows\":null}",
             "{\"windows\":\"always\"}",
         ];

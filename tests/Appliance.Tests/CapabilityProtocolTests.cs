@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
 using Outpost.Appliance.Tests.Infrastructure;
 
 namespace Outpost.Appliance.Tests;
@@ -43,6 +44,25 @@ public sealed class CapabilityProtocolTests
         Assert.Equal(["portscan 9.9.9", "screenshot 9.9.9"],
             scanner.GetProperty("capabilities").EnumerateArray().Select(c => c.GetProperty("name").GetString() + " " + c.GetProperty("version").GetString()));
         Assert.Equal("screenshot", (await api.ScanAsync(scanId)).GetProperty("capability").GetString());
+    }
+
+    [Fact]
+    public async Task A_claimed_job_carries_the_connections_per_host_of_the_scan_settings()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        var api = daemon.Api;
+        var (id, key) = await api.CreateScannerAsync("s1");
+        await HeartbeatAsync(api, key, ["portscan", "fingerprint"]);
+        await CreateScanAsync(api, "fingerprint", id, "10.0.0.1", "80");
+        var first = (await api.ClaimAsync(key)).AssertOk().Json.GetProperty("jobs")[0];
+        Assert.Equal(2, first.GetProperty("maxConnectionsPerHost").GetInt32());
+
+        var settings = JsonNode.Parse((await api.AdminAsync(Get, "/api/settings/scan")).AssertOk().Json.GetRawText())!.AsObject();
+        settings["maxConnectionsPerHost"] = 5;
+        (await api.AdminAsync(Put, "/api/settings/scan", settings.ToJsonString())).AssertOk();
+        await CreateScanAsync(api, "fingerprint", id, "10.0.0.2", "80");
+        var second = (await api.ClaimAsync(key)).AssertOk().Json.GetProperty("jobs")[0];
+        Assert.Equal(5, second.GetProperty("maxConnectionsPerHost").GetInt32());
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public static class AlarmKinds
     public static readonly IReadOnlyList<AlarmKind> All =
     [
         new(ScannerOffline, "Scanner offline", AlarmSeverity.Error),
-        new(ScannerUnhealthy, "Scanner cannot probe", AlarmSeverity.Error),
+        new(ScannerUnhealthy, "Scanner cannot run port scans", AlarmSeverity.Error),
         new(ScanStuck, "Scan stuck", AlarmSeverity.Error),
     ];
 }

@@ -24,9 +24,10 @@ namespace Outpost.Appliance.BuiltInScanner;
 /// node, so lifecycle, progress, findings and stops behave identically.
 ///
 /// Each tick: register on first start (the scanner's id is kept in a store document, so restarts reuse it); heartbeat;
-/// pass on stops; check raw packet access; claim what there is room for. Without CAP_NET_RAW it claims nothing, stops
-/// heartbeating (so it shows offline) and raises the <see cref="AlarmKinds.ScannerUnhealthy"/> alarm saying why, instead of failing
-/// every job it is given; the alarm clears once the capability is there.
+/// pass on stops; check raw packet access; claim what there is room for. Without raw packet access (CAP_NET_RAW, libpcap)
+/// it stops advertising the port scan, so it is handed no port scan jobs instead of failing them, raises the
+/// <see cref="AlarmKinds.ScannerUnhealthy"/> alarm saying why, and goes on running the capabilities that use ordinary
+/// connections (fingerprint, crawler, screenshot where Chromium is); the alarm clears once the access is there.
 ///
 /// Jobs it held when the appliance last stopped (a crash, or a shutdown that outlasted the grace) cannot be resumed —
 /// the engine keeps no state — so on start they are completed as failed, saying so; an admin can re-run them.
@@ -94,13 +95,11 @@ public sealed partial class LocalScanner : LoopService
                 _unhealthy = true;
                 LogUnhealthy(_logger, problem);
                 await store.RaiseAlarmAsync(new Alarm(AlarmKinds.ScannerUnhealthy, ScannerSupervisor.ScannerSubject(_scannerId),
-                    $"The built-in scanner '{BuiltInScannerOptions.ScannerName}' cannot probe and takes no jobs: {problem}.", _clock.GetUtcNow()), ct);
+                    $"The built-in scanner '{BuiltInScannerOptions.ScannerName}' cannot run port scans and takes none: {problem}. It runs its other capabilities.",
+                    _clock.GetUtcNow()), ct);
             }
-
-            return;
         }
-
-        if (_unhealthy != false)
+        else if (_unhealthy != false)
         {
             _unhealthy = false;
             LogHealthy(_logger);
@@ -137,7 +136,11 @@ public sealed partial class LocalScanner : LoopService
         var protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _leases, _clock, _scannerId, _version,
             new CapabilityUploads(store, new CapabilityResults(_storeLifetime.Records), _clock));
         // The appliance's attribution text comes with each claimed job (the scan settings may change meanwhile).
-        var capabilities = CapabilityRegistry.Create(new CapabilitySettings { Portscan = new PortscanOptions { Interface = _options.Interface }, Time = _clock });
+        var capabilities = CapabilityRegistry.Create(new CapabilitySettings
+        {
+            Portscan = new PortscanOptions { Interface = _options.Interface, RawAccess = _rawAccess },
+            Time = _clock,
+        });
         if (_poller is { } replaced)
         {
             _replaced = Task.WhenAll(_replaced, replaced.DrainAsync());
@@ -159,7 +162,7 @@ public sealed partial class LocalScanner : LoopService
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered the built-in scanner as scanner {ScannerId}")]
     private static partial void LogRegistered(ILogger logger, long scannerId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The built-in scanner is unhealthy and takes no jobs: {Problem}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "The built-in scanner cannot run port scans and takes none (it runs its other capabilities): {Problem}")]
     private static partial void LogUnhealthy(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The built-in scanner can probe again")]

@@ -35,7 +35,7 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
         // The built-in scanner may be put in a pool like any other (its record is read for that, off the hot path).
         var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), _capabilities, Store.GetScanner(scannerId)?.Pool,
             CancellationToken.None);
-        var attribution = Documents.ReadScanSettings(Store).AttributionHeader;
+        var settings = Documents.ReadScanSettings(Store);
         var assignments = new JobAssignment[jobs.Count];
         for (var i = 0; i < assignments.Length; i++)
         {
@@ -48,7 +48,8 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
 
             assignments[i] = new JobAssignment(job.JobId, job.ScanId, job.Name, targets, job.MaxProbesPerSecond)
             {
-                Attribution = attribution,
+                Attribution = settings.AttributionHeader,
+                MaxConnectionsPerHost = settings.MaxConnectionsPerHost,
                 Seed = job.Seed,
                 ResumeFrom = job.Cursor,
             };

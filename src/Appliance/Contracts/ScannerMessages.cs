@@ -6,10 +6,13 @@ namespace Outpost.Appliance.Contracts;
 // so a rename here is a protocol change. Required members make a missing field a 400 rather than a silent zero.
 
 /// <summary>
-/// A job as handed to a scanner by a claim. <c>seed</c> selects the probe order (the same for every holder of the job);
-/// <c>resumeFrom</c> is the permutation index to start at: 0 for a fresh job, the stored cursor for a re-queued one.
+/// A job as handed to a scanner by a claim. <c>MaxConnectionsPerHost</c> is the scan settings' value when the job is
+/// claimed: how many connections a connection-based capability keeps open to one address at once. <c>seed</c> selects the
+/// probe order (the same for every holder of the job); <c>resumeFrom</c> is the permutation index to start at: 0 for a
+/// fresh job, the stored cursor for a re-queued one.
 /// </summary>
-public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond, long Seed, long ResumeFrom);
+public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond, int MaxConnectionsPerHost,
+    long Seed, long ResumeFrom);
 
 public sealed record ClaimResponse(IReadOnlyList<ScannerJob> Jobs);
 

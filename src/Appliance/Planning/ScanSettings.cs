@@ -1,3 +1,5 @@
+using Outpost.Probe.Capabilities;
+
 namespace Outpost.Appliance.Planning;
 
 /// <summary>
@@ -16,6 +18,11 @@ public sealed record ScanSettings
     public string? AttributionHeader { get; set; }
     /// <summary>The rate a job gets when neither scanner, subnet, port list nor scan sets one.</summary>
     public int DefaultMaxProbesPerSecond { get; set; } = 10_000;
+    /// <summary>
+    /// Connections a connection-based capability (fingerprint, crawler, screenshot) keeps open to one address at once.
+    /// Jobs carry the value in force when they are claimed.
+    /// </summary>
+    public int MaxConnectionsPerHost { get; set; } = ConnectionPacer.DefaultConnectionsPerHost;
     /// <summary>The appliance's time zone (IANA id): scan windows are wall-clock times in it, and recurring scans default to it.</summary>
     public string TimeZone { get; set; } = "UTC";
 }

@@ -7,6 +7,9 @@ namespace Outpost.Appliance.Planning;
 /// <summary>Validation and normalisation of the scan settings document: what PUT accepts is what dispatch can use.</summary>
 public static class ScanSettingsRules
 {
+    /// <summary>The most connections to one address at once a setting may ask for: beyond it, a scan floods small devices.</summary>
+    public const int MaxConnectionsPerHost = 64;
+
     private static readonly string[] Days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
     /// <summary>Null when <paramref name="settings"/> is valid (then <paramref name="normalized"/> is what to store), else the first problem.</summary>
@@ -117,6 +120,11 @@ public static class ScanSettingsRules
             return $"defaultMaxProbesPerSecond must be from 1 to {ProbeRate.Max}.";
         }
 
+        if (settings.MaxConnectionsPerHost is < 1 or > MaxConnectionsPerHost)
+        {
+            return $"maxConnectionsPerHost must be from 1 to {MaxConnectionsPerHost}.";
+        }
+
         var zone = settings.TimeZone?.Trim();
         if (ScanWindowCalendar.FindZone(zone) is null)
         {
@@ -130,6 +138,7 @@ public static class ScanSettingsRules
             PortLists = portLists,
             AttributionHeader = header,
             DefaultMaxProbesPerSecond = settings.DefaultMaxProbesPerSecond,
+            MaxConnectionsPerHost = settings.MaxConnectionsPerHost,
             TimeZone = zone!,
         };
         return null;

@@ -75,10 +75,12 @@ public static class ScannerApi
         metrics.Committed("claim", started);
         metrics.Claimed(jobs.Count);
         var wire = new ScannerJob[jobs.Count];
+        // Read only when there is something to hand out: an empty claim (the common one) stays a store call and nothing else.
+        var perHost = jobs.Count > 0 ? Documents.ReadScanSettings(store).MaxConnectionsPerHost : 0;
         for (var i = 0; i < wire.Length; i++)
         {
             var job = jobs[i];
-            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond, job.Seed, job.Cursor);
+            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond, perHost, job.Seed, job.Cursor);
         }
 
         return TypedResults.Ok(new ClaimResponse(wire));

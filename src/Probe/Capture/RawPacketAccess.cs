@@ -10,13 +10,19 @@ public interface IRawPacketAccess
 }
 
 /// <summary>
-/// Reads the process's effective capabilities from <c>/proc/self/status</c>. Asking the kernel is cheaper and kinder
-/// than opening a capture handle to find out, and it tells "not allowed" apart from "no such interface".
+/// Reads the process's effective capabilities from <c>/proc/self/status</c>, and whether libpcap loads. Asking the kernel
+/// is cheaper and kinder than opening a capture handle to find out, and it tells "not allowed" apart from "no such
+/// interface".
 /// </summary>
 public sealed class ProcessCapabilities : IRawPacketAccess
 {
     // CAP_NET_RAW is capability 13 (linux/capability.h).
     private const int NetRaw = 13;
+
+    // Looked for once: the bindings load libpcap once per process, so installing it later needs a restart anyway.
+    private static readonly Lazy<string?> MissingLibpcap = new(() => PcapLibrary.TryLoad(out _, out var names)
+        ? null
+        : $"libpcap is not installed (none of {names} loads): install the libpcap0.8 package (libpcap on RPM distributions)");
 
     public static ProcessCapabilities Instance { get; } = new();
 
@@ -33,7 +39,7 @@ public sealed class ProcessCapabilities : IRawPacketAccess
         }
 
         return (effective & (1UL << NetRaw)) != 0
-            ? null
+            ? MissingLibpcap.Value
             : "pcap: permission denied (needs CAP_NET_RAW): run as root, or grant the service CAP_NET_RAW and CAP_NET_ADMIN (AmbientCapabilities=)";
     }
 

@@ -2,13 +2,14 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Targets;
 
 namespace Outpost.Probe.Cli;
 
 /// <summary>
-/// <c>outpost-probe fingerprint TARGETS -p PORTS [--json] [--rate N] [--timeout MS]</c>: identifies the services on
+/// <c>outpost-probe fingerprint TARGETS -p PORTS [--json] [--rate N] [--timeout MS] [--attribution TEXT]</c>: identifies the services on
 /// the given ports with ordinary TCP connections (no raw packet access needed). Open ports go to stdout, as text or
 /// one JSON line each (docs/fingerprint.md); the summary goes to stderr.
 /// </summary>
@@ -29,12 +30,16 @@ public static class FingerprintCommand
         var rate = new Option<double>("--rate") { DefaultValueFactory = _ => 100, Description = "New connections per second; 0 for no limit." };
         var timeout = new Option<int>("--timeout") { DefaultValueFactory = _ => 1500, Description = "Milliseconds to wait for a connection or for a reply to one probe." };
         var perHost = new Option<int>("--max-connections-per-host") { DefaultValueFactory = _ => 8, Description = "Connections open at once to one address." };
-        var agent = new Option<string>("--user-agent") { DefaultValueFactory = _ => "outpost-probe", Description = "User-Agent of HTTP probes (the scan's attribution)." };
+        var attribution = new Option<string?>("--attribution")
+        {
+            Description = "Who is scanning, e.g. \"Example Corp security, abuse@example.com\": sent with HTTP probes as the X-Scan-Attribution header and in the user agent.",
+        };
+        var agent = new Option<string?>("--user-agent") { Description = "User-Agent of HTTP probes (default: outpost-probe/VERSION (ATTRIBUTION))." };
         var closed = new Option<bool>("--closed") { Description = "Also print closed and filtered ports." };
 
         var command = new Command("fingerprint", "Identify the services on TCP ports: banners, protocol probes, TLS certificates, HTTP.");
         command.Arguments.Add(targets);
-        foreach (var option in new Option[] { ports, json, rate, timeout, perHost, agent, closed })
+        foreach (var option in new Option[] { ports, json, rate, timeout, perHost, attribution, agent, closed })
         {
             command.Options.Add(option);
         }
@@ -46,7 +51,8 @@ public static class FingerprintCommand
                 ConnectTimeout = TimeSpan.FromMilliseconds(parse.GetValue(timeout)),
                 ReadTimeout = TimeSpan.FromMilliseconds(parse.GetValue(timeout)),
                 MaxConnectionsPerHost = parse.GetValue(perHost),
-                UserAgent = parse.GetValue(agent)!,
+                UserAgent = parse.GetValue(agent) ?? ScanAttribution.UserAgent(parse.GetValue(attribution)),
+                Attribution = parse.GetValue(attribution),
             },
             ct));
         return command;

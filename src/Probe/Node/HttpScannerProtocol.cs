@@ -122,6 +122,7 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
             {
                 Seed = job.Seed,
                 ResumeFrom = job.ResumeFrom,
+                MaxConnectionsPerHost = job.MaxConnectionsPerHost is > 0 and var perHost ? perHost : ConnectionPacer.DefaultConnectionsPerHost,
             });
         }
 

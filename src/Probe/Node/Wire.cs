@@ -12,8 +12,12 @@ namespace Outpost.Probe.Node;
 
 internal sealed record WireClaimReply(IReadOnlyList<WireJob>? Jobs);
 
-/// <summary>A claimed job; an appliance that predates resume sends no <c>seed</c> or <c>resumeFrom</c> (both 0: a fixed order from the start).</summary>
-internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond, long Seed, long ResumeFrom);
+/// <summary>
+/// A claimed job. An appliance older than <c>maxConnectionsPerHost</c> leaves it out (the capabilities' default then);
+/// one that predates resume sends no <c>seed</c> or <c>resumeFrom</c> (both 0: a fixed order from the start).
+/// </summary>
+internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond, int? MaxConnectionsPerHost,
+    long Seed, long ResumeFrom);
 
 internal sealed record WireTarget(string Cidr, string Ports);
 

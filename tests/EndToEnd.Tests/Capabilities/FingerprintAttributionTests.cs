@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using Outpost.EndToEnd.Tests.Infrastructure;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Jobs;
@@ -27,6 +30,34 @@ public sealed class FingerprintAttributionTests
         Assert.True(outcome.Finished);
         var found = Assert.IsType<ServiceFound>(Assert.Single(report.Results));
         Assert.Equal("Fingerprinted", found.Fingerprint.Http?.Title);
+        var seen = site.Requests.ToList();
+        Assert.NotEmpty(seen);
+        Assert.All(seen, r => Assert.Equal(Attribution, r.Attribution));
+        Assert.All(seen, r => Assert.Equal(ScanAttribution.UserAgent(Attribution), r.UserAgent));
+    }
+
+    [Fact]
+    public async Task The_cli_announces_the_run_given_with_attribution()
+    {
+        await using var site = await TestSite.StartAsync(new Dictionary<string, Func<Microsoft.AspNetCore.Http.HttpContext, Task>>
+        {
+            ["/"] = TestSite.Html("<html><head><title>Fingerprinted</title></head><body></body></html>"),
+        });
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { ProbeNodeProcess.ProbeBinary, "fingerprint", site.Endpoint.Address.ToString(), "-p",
+                     site.Endpoint.Port.ToString(CultureInfo.InvariantCulture), "--json", "--attribution", Attribution })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var probe = Process.Start(info)!;
+        var stdout = probe.StandardOutput.ReadToEndAsync();
+        var stderr = probe.StandardError.ReadToEndAsync();
+        await probe.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(probe.ExitCode == 0, await stderr);
+
+        using var line = JsonDocument.Parse((await stdout).Trim());
+        Assert.Equal("Fingerprinted", line.RootElement.GetProperty("http").GetProperty("title").GetString());
         var seen = site.Requests.ToList();
         Assert.NotEmpty(seen);
         Assert.All(seen, r => Assert.Equal(Attribution, r.Attribution));

@@ -130,7 +130,21 @@ public class SimulatedScanTests
         Assert.Equal(200, last.ProbesTotal);
         Assert.Equal(200, last.Results);
         Assert.Equal(progress.Select(p => p.ProbesSent).Order(), progress.Select(p => p.ProbesSent));
-        Assert.InRange(summary.AchievedRate, 950, 1050);
+        Assert.Equal(200, summary.Sent);
+    }
+
+    [Fact]
+    public async Task The_rate_is_the_requested_one_on_the_scanners_clock()
+    {
+        // The throttle sleeps on the fake clock, so the achieved rate is the throttle's arithmetic, not the load of the box.
+        var clock = new FakeClock { Overshoot = _ => TimeSpan.FromTicks(700) };
+        var network = new SimulatedNetworkDevice((_, _) => SimulatedAnswer.Closed);
+        var scanner = new ProbeScanner(network, new FixedRouteResolver(Route), clock, clock);
+        Assert.True(TargetSet.TryParse(["10.0.0.0/28"], "1-250", out var set, out _));
+        var summary = await scanner.RunAsync(new ScanRequest(set!) { ProbesPerSecond = 1000, Wait = TimeSpan.FromMilliseconds(50) }, new DelegateScanObserver(null));
+        Assert.Equal(4000, summary.Sent);
+        Assert.InRange(summary.AchievedRate, 990, 1010);
+        Assert.True(clock.Sleeps > 0, "the throttle never slept: the rate was not limited");
     }
 
     [Fact]

@@ -317,8 +317,9 @@ public abstract partial class StoreContract : IAsyncLifetime
 
     // ---- Roll-up, stop, rerun ------------------------------------------------------------------------------
 
-    // The scan roll-up is written twice: in C# for FASTER (Faster/FasterOutpostStore.Scans.cs with ScanTally) and in SQL
-    // for PostgreSQL (Postgres/PostgresOutpostStore.Scans.cs). The roll-up tests below are the one statement of the rule.
+    // The scan roll-up is written twice: in C# for FASTER (Faster/ScanEntry.cs TryRollUp, called from Faster/JobFunctions.cs
+    // when ScanTally sees the last job finish) and in SQL for PostgreSQL (RollUpWhereIdIs in
+    // Postgres/PostgresOutpostStore.Lifecycle.cs). The roll-up tests below are the one statement of the rule.
     [Fact]
     public async Task A_scan_completes_with_its_last_job_and_fails_if_any_job_failed()
     {

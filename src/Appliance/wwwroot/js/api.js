@@ -1,6 +1,10 @@
-// The one door to the admin API. Every request goes through api(): it sends the session cookie,
-// marks mutations with the CSRF header the daemon insists on, turns the {"error":{code,message}}
-// shape into an ApiError, and sends the browser to the login page on any 401.
+// The one door to the admin API. Pages call call('METHOD /path/{param}', …): the route is named as the OpenAPI
+// document the daemon serves names it, so its answer and body carry the types of api-types.d.ts (generated from that
+// document) and `tsc --checkJs` rejects a field the API does not have (tests/Ui.Tests/ApiTypesTests.cs).
+// Underneath, api() sends the session cookie, marks mutations with the CSRF header the daemon insists on, turns the
+// {"error":{code,message}} shape into an ApiError, and sends the browser to the login page on any 401.
+
+/** @typedef {import('./api-types').Routes} Routes */
 
 export class ApiError extends Error {
   /** @param {number} status @param {string} code @param {string} message @param {number|null} retryAfter */
@@ -17,6 +21,37 @@ const listeners = new Set();
 export function onUnauthorized(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 
 /**
+ * @template {keyof Routes} R
+ * @typedef {{
+ *   path?: Routes[R]['path'],
+ *   query?: Routes[R]['query'],
+ *   body?: Routes[R]['body'],
+ *   signal?: AbortSignal,
+ *   allow404?: boolean,
+ * }} CallOptions
+ */
+
+/**
+ * Calls one operation of the API, e.g. call('GET /api/scans/{id}/results', { path: { id } }). Query values that are
+ * null, undefined or '' are left out. With allow404, a 404 answers null.
+ * @template {keyof Routes} R
+ * @param {R} route
+ * @param {CallOptions<R>} [opts]
+ * @returns {Promise<Routes[R]['response']>}
+ */
+export function call(route, { path = {}, query = {}, ...opts } = {}) {
+  const space = route.indexOf(' ');
+  const url = route.slice(space + 1).replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(String(path[name])));
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== null && v !== undefined && v !== '') params.set(k, String(v));
+  }
+  const search = params.toString();
+  return api(search ? `${url}?${search}` : url, { method: route.slice(0, space), ...opts });
+}
+
+/**
+ * The untyped transport under call(); pages use call().
  * @param {string} path
  * @param {{method?: string, body?: any, signal?: AbortSignal, allow404?: boolean}} [opts]
  */

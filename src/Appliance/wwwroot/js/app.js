@@ -4,7 +4,7 @@
 // Each page module exports mount(root, ctx) and returns an unmount() that stops its timers
 // and aborts its requests, so leaving a page leaves nothing running.
 
-import { api, onUnauthorized, isAbort } from './api.js';
+import { call, onUnauthorized, isAbort } from './api.js';
 import { h, icon, fmtRel, fmtAbs, toast, REFRESH_MS } from './ui.js';
 import * as jobs from './pages/jobs.js';
 import * as scans from './pages/scans.js';
@@ -45,7 +45,7 @@ async function render() {
   document.body.classList.toggle('is-login', route === 'login');
   document.getElementById('logout').hidden = route === 'login';
   document.getElementById('account-link').hidden = route === 'login';
-  for (const a of document.querySelectorAll('#nav a')) {
+  for (const a of /** @type {NodeListOf<HTMLAnchorElement>} */ (document.querySelectorAll('#nav a'))) {
     if (a.dataset.route === route) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   main.replaceChildren();
@@ -60,12 +60,12 @@ async function render() {
 
 async function checkSession() {
   try {
-    session = await api('/api/session');
+    session = await call('GET /api/session');
   } catch {
     session = null;
   }
   document.body.dataset.role = session?.role ?? '';
-  for (const a of document.querySelectorAll('#nav a[data-admin]')) a.hidden = session?.role !== 'admin';
+  for (const a of /** @type {NodeListOf<HTMLAnchorElement>} */ (document.querySelectorAll('#nav a[data-admin]'))) a.hidden = session?.role !== 'admin';
   return session !== null;
 }
 
@@ -104,7 +104,7 @@ paintThemeButton();
 
 // ---------- logout ----------
 document.getElementById('logout').addEventListener('click', async () => {
-  try { await api('/api/session', { method: 'DELETE' }); } catch { /* the cookie may already be gone */ }
+  try { await call('DELETE /api/session'); } catch { /* the cookie may already be gone */ }
   authed = false;
   session = null;
   toast('Signed out');
@@ -122,8 +122,8 @@ async function loadAlarms() {
   alarmCtrl?.abort();
   alarmCtrl = new AbortController();
   try {
-    alarmKinds ??= new Map((await api('/api/alarms/kinds', { signal: alarmCtrl.signal })).kinds.map(k => [k.kind, k]));
-    const data = await api('/api/alarms', { signal: alarmCtrl.signal });
+    alarmKinds ??= new Map((await call('GET /api/alarms/kinds', { signal: alarmCtrl.signal })).kinds.map(k => [k.kind, k]));
+    const data = await call('GET /api/alarms', { signal: alarmCtrl.signal });
     renderAlarms(data.alarms);
   } catch (e) {
     if (!isAbort(e)) renderAlarms([]);
@@ -163,7 +163,7 @@ document.addEventListener('keydown', (e) => {
   if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
   const t = e.target;
   if (t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-  const search = main.querySelector('input[type="search"]');
+  const search = /** @type {HTMLInputElement | null} */ (main.querySelector('input[type="search"]'));
   if (search && !document.querySelector('dialog[open]')) { e.preventDefault(); search.focus(); search.select(); }
 });
 

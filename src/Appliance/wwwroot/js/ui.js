@@ -4,6 +4,7 @@
 /**
  * h('button', {class: 'btn', onclick: fn, 'data-testid': 'x'}, 'Label', childNode)
  * Attributes starting with "on" become listeners; false/null attributes are skipped.
+ * @returns {any} the element, whatever its tag (HTMLInputElement for an input, and so on)
  */
 export function h(tag, attrs = {}, ...children) {
   const el = tag === 'svg' ? document.createElementNS('http://www.w3.org/2000/svg', 'svg') : document.createElement(tag);
@@ -67,7 +68,11 @@ const ICONS = {
   terminal: '<rect x="2.5" y="4" width="19" height="16" rx="2"/><path d="m7 9 3 3-3 3M12.5 15h4.5"/>',
 };
 
-/** An inline SVG icon, decorative (aria-hidden) unless a label is given. */
+/**
+ * An inline SVG icon, decorative (aria-hidden) unless a label is given.
+ * @param {string} name
+ * @param {{size?: number, label?: string, cls?: string}} [options]
+ */
 export function icon(name, { size = 16, label, cls = '' } = {}) {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
@@ -182,6 +187,16 @@ export function fmtDuration(ms) {
 /** How often every page, and the alarm banner, reloads what it shows: one period for the whole UI. */
 export const REFRESH_MS = 15000;
 
+/**
+ * Calls `load` every REFRESH_MS, except while a dialog is open (a reload would repaint what the admin is editing).
+ * Returns the function that stops it. The Jobs page keeps its own countdown to the same period, because it shows it.
+ * @param {() => unknown} load
+ */
+export function refreshEvery(load) {
+  const timer = setInterval(() => { if (!document.querySelector('dialog[open]')) load(); }, REFRESH_MS);
+  return () => clearInterval(timer);
+}
+
 export function debounce(fn, ms) {
   let t = 0;
   const d = (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
@@ -261,9 +276,11 @@ const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([t
  * Opens a modal dialog. `build(body, close)` fills the body; actions are footer buttons.
  * Native showModal() makes the page inert; we also keep Tab inside the dialog and give
  * focus back to whatever opened it.
+ * @param {{title: any, testid?: string, wide?: boolean, build: (body: HTMLElement, close: (result?: any) => void, foot: HTMLElement) => any,
+ *   actions?: any[], onClose?: (result?: any) => void, initialFocus?: string}} options
  */
 export function openDialog({ title, testid = 'dialog', wide = false, build, actions = [], onClose, initialFocus }) {
-  const opener = document.activeElement;
+  const opener = /** @type {HTMLElement | null} */ (document.activeElement);
   const titleId = `dlg-${Math.random().toString(36).slice(2, 8)}`;
   const body = h('div', { class: 'dlg-body' });
   const foot = h('div', { class: 'dlg-foot' });

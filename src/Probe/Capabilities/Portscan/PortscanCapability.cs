@@ -15,12 +15,19 @@ public sealed record PortscanOptions
 
     /// <summary>How long replies are collected after the last probe of a job.</summary>
     public TimeSpan ReplyWait { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// When set, the port scan is advertised only while raw packet access is there (the built-in scanner: without it, it
+    /// runs the other capabilities). A node leaves it null: it advertises the port scan and its jobs fail saying why.
+    /// </summary>
+    public IRawPacketAccess? RawAccess { get; init; }
 }
 
 /// <summary>
 /// <c>portscan</c>: the SYN probe engine over the job's targets at the job's rate; open ports are the findings,
 /// progress is addresses probed. Raw packet access is checked per job (a job fails saying what is missing), so a
-/// node without CAP_NET_RAW still advertises it and an admin sees why its jobs fail.
+/// node without CAP_NET_RAW still advertises it and an admin sees why its jobs fail; with
+/// <see cref="PortscanOptions.RawAccess"/> set, it is not advertised while that access is missing.
 /// The job's cursor (docs/probe-engine.md) runs over its target sets laid end to end, each walked in the order the
 /// job's seed selects; a job handed out again resumes at the cursor its earlier holder reported.
 /// </summary>
@@ -32,7 +39,7 @@ public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions opti
 
     public string Version => ScanAttribution.ProbeVersion;
 
-    public string? Unavailable => null;
+    public string? Unavailable => options.RawAccess?.Problem();
 
     public async Task<CapabilityOutcome> RunAsync(JobAssignment job, IJobReport report, CancellationToken stopping)
     {

@@ -2,7 +2,7 @@
 // factor. After a first sign-in with the admin secret the shell sends the built-in admin here
 // until it has set a password (ctx.mustSetPassword).
 
-import { api, listOf, isAbort } from '../api.js';
+import { call, isAbort } from '../api.js';
 import { h, icon, fmtAbs, toast, copyButton, setTitle } from '../ui.js';
 
 export function mount(root, ctx) {
@@ -25,7 +25,7 @@ export function mount(root, ctx) {
     e.preventDefault();
     pwError.textContent = '';
     try {
-      await api('/api/account/password', { method: 'PUT', body: { currentPassword: current.value || null, password: next.value } });
+      await call('PUT /api/account/password', { body: { currentPassword: current.value || null, password: next.value } });
       current.value = '';
       next.value = '';
       toast('Password set');
@@ -46,7 +46,7 @@ export function mount(root, ctx) {
   tokenForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const t = await api('/api/tokens', { method: 'POST', body: { name: tokenName.value.trim() } });
+      const t = await call('POST /api/tokens', { body: { name: tokenName.value.trim() } });
       tokenName.value = '';
       shown.replaceChildren(h('p', {}, 'Copy the token now: it is not shown again.'),
         h('div', { class: 'secret' }, h('code', { 'data-testid': 'new-token' }, t.token), copyButton(() => t.token, { testid: 'copy-token' })));
@@ -60,7 +60,7 @@ export function mount(root, ctx) {
     ctrl?.abort();
     const c = ctrl = new AbortController();
     try {
-      tokenRows.replaceChildren(...listOf(await api('/api/tokens', { signal: c.signal }), 'tokens').map(t => h('tr', { 'data-testid': 'token-row' },
+      tokenRows.replaceChildren(...(await call('GET /api/tokens', { signal: c.signal })).tokens.map(t => h('tr', { 'data-testid': 'token-row' },
         h('td', {}, t.name), h('td', {}, fmtAbs(t.createdAt)),
         h('td', { class: 'num' }, h('button', { type: 'button', class: 'btn btn-sm btn-danger', 'data-testid': 'revoke-token', onclick: () => revoke(t) }, 'Revoke')))));
     } catch (err) {
@@ -70,7 +70,7 @@ export function mount(root, ctx) {
 
   async function revoke(t) {
     try {
-      await api(`/api/tokens/${t.id}`, { method: 'DELETE' });
+      await call('DELETE /api/tokens/{id}', { path: { id: t.id } });
       toast(`Token ${t.name} revoked`);
     } catch (err) {
       tokenError.textContent = err.message;
@@ -88,14 +88,14 @@ export function mount(root, ctx) {
   }
   async function enrol() {
     try {
-      const t = await api('/api/account/totp', { method: 'POST' });
+      const t = await call('POST /api/account/totp');
       const err = h('div', { class: 'form-error', role: 'alert' });
       const confirmForm = h('form', { class: 'row' }, h('label', { for: 'totp-code' }, 'Code from the app'), code,
         h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'totp-confirm' }, 'Turn on'));
       confirmForm.addEventListener('submit', async (e) => {
         e.preventDefault();
         try {
-          await api('/api/account/totp/confirm', { method: 'POST', body: { code: code.value.trim() } });
+          await call('POST /api/account/totp/confirm', { body: { code: code.value.trim() } });
           toast('Second factor on');
           paintTotp(true);
         } catch (ex) {

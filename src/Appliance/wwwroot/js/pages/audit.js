@@ -2,7 +2,7 @@
 // included, newest first. Search narrows it; "Load older" follows the cursor; the CSV export
 // streams every matching entry. Nothing here can edit or remove an entry.
 
-import { api, isAbort } from '../api.js';
+import { call, isAbort } from '../api.js';
 import { h, icon, fmtAbs, setTitle } from '../ui.js';
 
 export function mount(root) {
@@ -43,12 +43,9 @@ export function mount(root) {
     ctrl?.abort();
     const c = ctrl = new AbortController();
     const q = search.value.trim();
-    const params = new URLSearchParams({ limit: '100' });
-    if (q) params.set('q', q);
-    if (append && cursor) params.set('cursor', cursor);
     exportLink.href = `/api/audit?${new URLSearchParams(q ? { format: 'csv', q } : { format: 'csv' })}`;
     try {
-      const data = await api(`/api/audit?${params}`, { signal: c.signal });
+      const data = await call('GET /api/audit', { query: { limit: 100, q, cursor: append ? cursor : null }, signal: c.signal });
       const rows = (data?.entries ?? []).map(row);
       if (append) tbody.append(...rows); else tbody.replaceChildren(...rows);
       cursor = data?.nextCursor ?? null;

@@ -9,7 +9,7 @@
 //  - auto-refresh every 15 s, a countdown to the next scheduled cycle while not paused;
 //  - live progress on running jobs: probes, results and achieved pps from progress deltas.
 
-import { api, isAbort } from '../api.js';
+import { call, isAbort } from '../api.js';
 import {
   h, icon, statusBadge, fmtNum, fmtCompact, timeEl, tickTimes, fmtCountdown, debounce, toast,
   confirmDialog, expectedProbes, preserveFocus, setTitle, toDate, REFRESH_MS,
@@ -31,12 +31,16 @@ export function mount(root, ctx) {
     status: ctx.params.get('status') ?? '',
     reason: ctx.params.get('reason') ?? '',
     q: ctx.params.get('q') ?? '',
+    /** @type {import('../api-types').JobResponse[]} */
     jobs: [],
+    /** @type {import('../api-types').StatusCounts | null} */
     counts: null,
+    /** @type {import('../api-types').FailedReason[]} */
     failedReasons: [],
     nextCursor: null,
     loading: false,
     error: null,
+    /** @type {import('../api-types').SchedulerResponse | null} */
     scheduler: null,
     nextRefreshAt: Date.now() + REFRESH_MS,
     loadedOnce: false,
@@ -108,14 +112,15 @@ export function mount(root, ctx) {
       h('span', {}, h('kbd', {}, 'Esc'), ' clears the search')));
 
   // ---------- data ----------
+  /** The Jobs list's filters as GET /api/jobs query parameters. */
   function query({ cursor = null, limit = PAGE_SIZE } = {}) {
-    const p = new URLSearchParams();
-    if (state.status) p.set('status', state.status);
-    if (state.reason) { p.set('status', 'failed'); p.set('reason', state.reason); }
-    if (state.q.trim()) p.set('q', state.q.trim());
-    p.set('limit', String(limit));
-    if (cursor) p.set('cursor', cursor);
-    return `/api/jobs?${p}`;
+    return {
+      status: state.reason ? 'failed' : state.status,
+      reason: state.reason,
+      q: state.q.trim(),
+      limit,
+      cursor,
+    };
   }
 
   function syncUrl() {
@@ -137,7 +142,7 @@ export function mount(root, ctx) {
     loadingBar.hidden = false;
     table.setAttribute('aria-busy', 'true');
     try {
-      const data = await api(query({ limit }), { signal: ctrl.signal });
+      const data = await call('GET /api/jobs', { query: query({ limit }), signal: ctrl.signal });
       if (ctrl !== listCtrl) return;
       state.jobs = data?.jobs ?? [];
       state.counts = data?.counts ?? null;
@@ -167,7 +172,7 @@ export function mount(root, ctx) {
     loadMore.disabled = true;
     loadMore.textContent = 'Loading…';
     try {
-      const data = await api(query({ cursor: state.nextCursor }), { signal: ctrl.signal });
+      const data = await call('GET /api/jobs', { query: query({ cursor: state.nextCursor }), signal: ctrl.signal });
       const seen = new Set(state.jobs.map(j => j.jobId));
       state.jobs = state.jobs.concat((data?.jobs ?? []).filter(j => !seen.has(j.jobId)));
       state.nextCursor = data?.nextCursor ?? null;
@@ -206,7 +211,7 @@ export function mount(root, ctx) {
     schedCtrl?.abort();
     const ctrl = schedCtrl = new AbortController();
     try {
-      state.scheduler = await api('/api/scheduler', { signal: ctrl.signal });
+      state.scheduler = await call('GET /api/scheduler', { signal: ctrl.signal });
     } catch (e) {
       if (isAbort(e)) return;
       state.scheduler = state.scheduler ?? null;
@@ -228,8 +233,8 @@ export function mount(root, ctx) {
   function countFor(key) {
     const c = state.counts;
     if (!c) return null;
-    if (key === '') return ['queued', 'running', 'completed', 'failed'].reduce((s, k) => s + Number(c[k] ?? 0), 0) + Number(c.cancelled ?? 0);
-    if (key === 'queued') return Number(c.queued ?? 0) + Number(c.claimed ?? 0);
+    // The appliance counts claimed jobs as queued already (StatusCounts has no `claimed`).
+    if (key === '') return c.queued + c.running + c.completed + c.failed + c.cancelled;
     return Number(c[key] ?? 0);
   }
 
@@ -286,6 +291,7 @@ export function mount(root, ctx) {
     }
   }
 
+  /** @param {import('../api-types').JobResponse} j */
   function renderRow(j) {
     const status = j.status === 'claimed' ? 'queued' : j.status;
     const targets = j.targets ?? [];
@@ -329,6 +335,7 @@ export function mount(root, ctx) {
       h('td', { class: 'num' }, rerun));
   }
 
+  /** @param {import('../api-types').JobResponse} j */
   function progressCell(j) {
     const probes = Number(j.progressCount ?? 0);
     const results = Number(j.resultCount ?? 0);
@@ -350,6 +357,7 @@ export function mount(root, ctx) {
     return h('span', { class: 'faint small' }, j.maxProbesPerSecond ? `limit ${fmtCompact(j.maxProbesPerSecond)} pps` : 'waiting');
   }
 
+  /** @param {import('../api-types').JobResponse} j */
   function updatedCell(j) {
     const [label, at] = j.finishedAt ? ['Finished', j.finishedAt] : j.startedAt ? ['Started', j.startedAt]
       : j.claimedAt ? ['Claimed', j.claimedAt] : ['Queued', j.createdAt];
@@ -451,7 +459,7 @@ export function mount(root, ctx) {
     if (!ok) return;
     pauseBtn.disabled = true;
     try {
-      await api(paused ? '/api/scheduler/resume' : '/api/scheduler/pause', { method: 'POST' });
+      await call(paused ? 'POST /api/scheduler/resume' : 'POST /api/scheduler/pause');
       toast(paused ? 'Automated jobs resumed' : 'Automated jobs paused');
     } catch (e) {
       toast(e.message, { tone: 'fail' });
@@ -461,7 +469,7 @@ export function mount(root, ctx) {
 
   async function rerunJob(j) {
     try {
-      const rerun = await api(`/api/jobs/${j.jobId}/rerun`, { method: 'POST' });
+      const rerun = await call('POST /api/jobs/{id}/rerun', { path: { id: j.jobId } });
       toast(`Re-run queued as job #${rerun.jobId}`);
     } catch (e) {
       toast(e.message, { tone: 'fail' });

@@ -4,7 +4,7 @@
 // field appears. Too many failures: 429 TOO_MANY_ATTEMPTS with Retry-After, shown as a countdown
 // with the button held until it runs out.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
 import { h, icon, setTitle } from '../ui.js';
 
 export function mount(root, ctx) {
@@ -78,7 +78,7 @@ export function mount(root, ctx) {
     submit.textContent = 'Signing in…';
     try {
       const body = useSecret ? { secret: secret.value } : { username: username.value.trim(), password: password.value, code: code.value.trim() || null };
-      await api('/api/session', { method: 'POST', body });
+      await call('POST /api/session', { body });
       secret.value = '';
       password.value = '';
       code.value = '';

@@ -4,13 +4,18 @@
 // online state, last heartbeat, source IP, version and the capabilities (job names, with
 // versions) the scanner advertised at a glance (docs/capabilities.md).
 
-import { api, listOf, isAbort } from '../api.js';
-import { h, icon, statusBadge, fmtNum, timeEl, tickTimes, toast, confirmDialog, openDialog, copyButton, setTitle, preserveFocus, REFRESH_MS } from '../ui.js';
+import { call, isAbort } from '../api.js';
+import { h, icon, statusBadge, fmtNum, timeEl, tickTimes, toast, confirmDialog, openDialog, copyButton, setTitle, preserveFocus, refreshEvery } from '../ui.js';
 
 
 export function mount(root) {
   setTitle('Scanners');
-  const state = { scanners: [], loaded: false, error: null };
+  const state = {
+    /** @type {import('../api-types').ScannerResponse[]} */
+    scanners: [],
+    loaded: false,
+    error: null,
+  };
   let ctrl = null;
 
   const addBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'add-scanner' }, icon('plus', { size: 16 }), 'Add scanner');
@@ -38,7 +43,7 @@ export function mount(root) {
     ctrl?.abort();
     const c = ctrl = new AbortController();
     try {
-      state.scanners = listOf(await api('/api/scanners', { signal: c.signal }), 'scanners');
+      state.scanners = (await call('GET /api/scanners', { signal: c.signal })).scanners;
       state.error = null;
       state.loaded = true;
     } catch (e) {
@@ -48,6 +53,7 @@ export function mount(root) {
     render();
   }
 
+  /** @param {import('../api-types').ScannerResponse} s */
   function stateOf(s) { return s.enabled === false ? 'disabled' : s.online ? 'online' : 'offline'; }
 
   function render() {
@@ -60,6 +66,7 @@ export function mount(root) {
     summary.textContent = state.loaded ? `${state.scanners.length} scanner${state.scanners.length === 1 ? '' : 's'} · ${online} online` : 'Loading…';
   }
 
+  /** @param {import('../api-types').ScannerResponse} s */
   function renderRow(s) {
     const st = stateOf(s);
     const cidrs = s.allowedCidrs ?? [];
@@ -81,6 +88,7 @@ export function mount(root) {
   }
 
   /** One chip per capability, its version in the tooltip; a scanner that never said runs port scans only. */
+  /** @param {import('../api-types').ScannerResponse} s */
   function renderCapabilities(s) {
     const caps = s.capabilities ?? [];
     return h('div', { class: 'row', style: 'gap:4px;flex-wrap:wrap' },
@@ -103,7 +111,7 @@ export function mount(root) {
       if (!ok) return;
     }
     try {
-      await api(`/api/scanners/${s.id}`, { method: 'PATCH', body: { enabled: enable } });
+      await call('PATCH /api/scanners/{id}', { path: { id: s.id }, body: { enabled: enable } });
       toast(`${s.name} ${enable ? 'enabled' : 'disabled'}`);
     } catch (e) { toast(e.message, { tone: 'fail' }); }
     load();
@@ -117,7 +125,7 @@ export function mount(root) {
     });
     if (!ok) return;
     try {
-      const res = await api(`/api/scanners/${s.id}/rotate-key`, { method: 'POST' });
+      const res = await call('POST /api/scanners/{id}/rotate-key', { path: { id: s.id } });
       showKey(s.name, res?.apiKey, 'New API key');
     } catch (e) { toast(e.message, { tone: 'fail' }); }
     load();
@@ -141,6 +149,7 @@ export function mount(root) {
     });
   }
 
+  /** @param {{id: string, values?: Partial<import('../api-types').ScannerResponse>, onSubmit: (body: any) => Promise<void>}} options */
   function scannerForm({ id, values = {}, onSubmit }) {
     const err = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'scanner-form-error' });
     const name = h('input', { type: 'text', id: `${id}-name`, value: values.name ?? '', required: true, 'data-testid': 'scanner-name-input', placeholder: 'e.g. edge-berlin-01' });
@@ -161,7 +170,7 @@ export function mount(root) {
       if (!name.value.trim()) { name.setAttribute('aria-invalid', 'true'); err.textContent = 'Give the scanner a name.'; name.focus(); return; }
       const body = { name: name.value.trim(), allowedCidrs: cidrs.value.split(/[\s,]+/).filter(Boolean) };
       if (rate.value) body.maxProbesPerSecond = Number(rate.value);
-      const btn = document.querySelector(`button[form="${id}"]`);
+      const btn = /** @type {HTMLButtonElement | null} */ (document.querySelector(`button[form="${id}"]`));
       if (btn) btn.disabled = true;
       try { await onSubmit(body); } catch (ex) { err.replaceChildren(icon('alert', { size: 16 }), h('span', {}, ex.message)); if (btn) btn.disabled = false; }
     });
@@ -174,7 +183,7 @@ export function mount(root) {
       build: (body) => body.append(scannerForm({
         id: 'scanner-create',
         onSubmit: async (body) => {
-          const created = await api('/api/scanners', { method: 'POST', body });
+          const created = await call('POST /api/scanners', { body });
           dlg.close();
           showKey(created?.name ?? body.name, created?.apiKey);
           load();
@@ -184,6 +193,7 @@ export function mount(root) {
     });
   }
 
+  /** @param {import('../api-types').ScannerResponse} s */
   function openEdit(s) {
     const dlg = openDialog({
       title: `Edit ${s.name}`, testid: 'scanner-edit-dialog',
@@ -192,7 +202,7 @@ export function mount(root) {
         onSubmit: async (body) => {
           const patch = { name: body.name, allowedCidrs: body.allowedCidrs };
           if (body.maxProbesPerSecond) patch.maxProbesPerSecond = body.maxProbesPerSecond;
-          await api(`/api/scanners/${s.id}`, { method: 'PATCH', body: patch });
+          await call('PATCH /api/scanners/{id}', { path: { id: s.id }, body: patch });
           dlg.close();
           toast(`Saved ${body.name}`);
           load();
@@ -204,8 +214,8 @@ export function mount(root) {
 
   addBtn.addEventListener('click', () => openCreate());
   const tick = setInterval(() => tickTimes(tbody), 1000);
-  const poll = setInterval(() => { if (!document.querySelector('dialog[open]')) load(); }, REFRESH_MS);
+  const stopRefresh = refreshEvery(load);
   render();
   load();
-  return { unmount() { clearInterval(tick); clearInterval(poll); ctrl?.abort(); } };
+  return { unmount() { clearInterval(tick); stopRefresh(); ctrl?.abort(); } };
 }

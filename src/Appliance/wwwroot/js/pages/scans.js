@@ -4,10 +4,10 @@
 // (CSV/JSON export). Create a scan (now, at a time, or recurring by cron), stop a running one,
 // remove a scheduled or recurring one.
 
-import { api, listOf, isAbort } from '../api.js';
+import { call, isAbort } from '../api.js';
 import {
   h, icon, statusBadge, fmtNum, fmtCompact, fmtAbs, timeEl, tickTimes, toast, confirmDialog, openDialog,
-  expectedProbes, debounce, setTitle, toDate, fmtDuration, preserveFocus, REFRESH_MS,
+  expectedProbes, debounce, setTitle, toDate, fmtDuration, preserveFocus, refreshEvery,
 } from '../ui.js';
 
 const TABS = [
@@ -54,7 +54,9 @@ export function mount(root, ctx) {
     tab: TABS.some(t => t.key === ctx.params.get('tab')) ? ctx.params.get('tab') : 'active',
     q: ctx.params.get('q') ?? '',
     selected: ctx.params.get('id') ? Number(ctx.params.get('id')) : null,
+    /** @type {import('../api-types').ScanResponse[]} */
     scans: [],
+    /** @type {import('../api-types').ScannerResponse[]} */
     scanners: [],
     loaded: false,
     error: null,
@@ -98,11 +100,11 @@ export function mount(root, ctx) {
     const c = ctrl = new AbortController();
     try {
       const [scansData, scannersData] = await Promise.all([
-        api('/api/scans', { signal: c.signal }),
-        api('/api/scanners', { signal: c.signal }).catch(e => { if (isAbort(e)) throw e; return state.scanners; }),
+        call('GET /api/scans', { signal: c.signal }),
+        call('GET /api/scanners', { signal: c.signal }).then(d => d.scanners).catch(e => { if (isAbort(e)) throw e; return state.scanners; }),
       ]);
-      state.scans = listOf(scansData, 'scans');
-      state.scanners = listOf(scannersData, 'scanners');
+      state.scans = scansData.scans;
+      state.scanners = scannersData;
       state.error = null;
       if (!state.loaded && !userPickedTab) {
         // Land on the first tab that has something in it, so the page never opens on an empty list.
@@ -126,15 +128,15 @@ export function mount(root, ctx) {
     resCtrl?.abort();
     const c = resCtrl = new AbortController();
     try {
-      const data = await api(`/api/scans/${id}/results`, { signal: c.signal });
-      state.results = listOf(data, 'results');
+      const data = await call('GET /api/scans/{id}/results', { path: { id }, signal: c.signal });
+      state.results = data.results;
       // The first page only: a next cursor means there are more (the exports carry the whole set).
       state.resultsMore = Boolean(data && data.nextCursor);
       // The typed results of the other capabilities (docs/capabilities.md): services and screenshots, or pages.
       const cap = scan.capability ?? 'portscan';
       state.typed = cap === 'portscan' ? null
-        : cap === 'crawler' ? { pages: listOf(await api(`/api/scans/${id}/pages`, { signal: c.signal }), 'pages') }
-        : await api(`/api/scans/${id}/services`, { signal: c.signal });
+        : cap === 'crawler' ? await call('GET /api/scans/{id}/pages', { path: { id }, signal: c.signal })
+        : await call('GET /api/scans/{id}/services', { path: { id }, signal: c.signal });
       state.resultsFor = id;
       state.resultsError = null;
     } catch (e) {
@@ -202,6 +204,7 @@ export function mount(root, ctx) {
     }
   }
 
+  /** @param {import('../api-types').ScanResponse} s */
   function renderRow(s) {
     const selected = s.id === state.selected;
     const probes = expectedProbes(s.targets, s.ports);
@@ -311,6 +314,7 @@ export function mount(root, ctx) {
       resultsSection));
   }
 
+  /** @param {import('../api-types').ScanResponse} s */
   function resultsTable(s) {
     if (state.resultsFor !== s.id) return h('div', { class: 'empty small' }, 'Loading results…');
     if (state.resultsError) return h('div', { class: 'form-error', style: 'margin:12px 18px' }, `Could not load results: ${state.resultsError}`);
@@ -417,7 +421,7 @@ export function mount(root, ctx) {
     });
     if (!ok) return;
     try {
-      await api(`/api/scans/${s.id}/stop`, { method: 'POST' });
+      await call('POST /api/scans/{id}/stop', { path: { id: s.id } });
       toast(`Stopping “${s.name}”`);
     } catch (e) { toast(e.message, { tone: 'fail' }); }
     await load();
@@ -431,7 +435,7 @@ export function mount(root, ctx) {
     });
     if (!ok) return;
     try {
-      await api(`/api/scans/${s.id}`, { method: 'DELETE' });
+      await call('DELETE /api/scans/{id}', { path: { id: s.id } });
       toast(`Removed “${s.name}”`);
       state.selected = null;
       syncUrl();
@@ -441,7 +445,7 @@ export function mount(root, ctx) {
 
   async function openCreate() {
     let portLists = [];
-    try { const st = await api('/api/settings/scan', { allow404: true }); portLists = st?.portLists ?? []; } catch { /* optional */ }
+    try { const st = await call('GET /api/settings/scan', { allow404: true }); portLists = st?.portLists ?? []; } catch { /* optional */ }
     const scanners = state.scanners;
     const err = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'scan-form-error' });
     const name = h('input', { type: 'text', id: 'scan-name', required: true, 'data-testid': 'scan-name', placeholder: 'e.g. DMZ weekly sweep' });
@@ -534,7 +538,7 @@ export function mount(root, ctx) {
       const submit = dlg.foot.querySelector('[data-testid="scan-submit"]');
       submit.disabled = true;
       try {
-        const created = await api('/api/scans', { method: 'POST', body });
+        const created = await call('POST /api/scans', { body });
         dlg.close();
         toast(`Scan “${body.name}” created`);
         await load();
@@ -551,14 +555,14 @@ export function mount(root, ctx) {
   newBtn.addEventListener('click', () => openCreate());
 
   const tick = setInterval(() => tickTimes(root), 1000);
-  const poll = setInterval(() => { if (!document.querySelector('dialog[open]')) load(); }, REFRESH_MS);
+  const stopRefresh = refreshEvery(load);
   render();
   load();
 
   return {
     unmount() {
       clearInterval(tick);
-      clearInterval(poll);
+      stopRefresh();
       onSearch.cancel();
       ctrl?.abort();
       resCtrl?.abort();

@@ -3,7 +3,7 @@
 // TLS fingerprint. One PUT saves the whole scan-settings document; fields this page does not
 // know are sent back untouched.
 
-import { api, isAbort } from '../api.js';
+import { call, isAbort } from '../api.js';
 import { h, icon, toast, copyButton, setTitle } from '../ui.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -203,7 +203,7 @@ export function mount(root) {
     saveBtn.disabled = true;
     dirtyNote.textContent = 'Saving…';
     try {
-      const saved = await api('/api/settings/scan', { method: 'PUT', body: out });
+      const saved = await call('PUT /api/settings/scan', { body: out });
       fill(saved && typeof saved === 'object' && !Array.isArray(saved) ? saved : out);
       dirtyNote.textContent = 'Saved';
       toast('Settings saved');
@@ -216,12 +216,12 @@ export function mount(root) {
 
   async function load() {
     try {
-      fill(await api('/api/settings/scan', { signal: ctrl.signal, allow404: true }));
+      fill(await call('GET /api/settings/scan', { signal: ctrl.signal, allow404: true }));
     } catch (e) {
       if (!isAbort(e)) formErr.textContent = `Could not load settings: ${e.message}`;
     }
     try {
-      const a = await api('/api/appliance', { signal: ctrl.signal, allow404: true });
+      const a = await call('GET /api/appliance', { signal: ctrl.signal, allow404: true });
       const fp = a?.tlsFingerprint;
       applianceHost.replaceChildren(
         h('dl', { class: 'facts' },

@@ -2,7 +2,7 @@
 // password; change a role, disable, reset a lost TOTP factor or delete. The built-in admin keeps
 // its role. Directory users appear after their first sign-in; their role follows their groups.
 
-import { api, listOf, isAbort } from '../api.js';
+import { call, isAbort } from '../api.js';
 import { h, icon, fmtAbs, toast, confirmDialog, setTitle } from '../ui.js';
 
 const ROLES = ['viewer', 'operator', 'admin'];
@@ -36,7 +36,7 @@ export function mount(root) {
     e.preventDefault();
     errorEl.textContent = '';
     try {
-      await api('/api/users', { method: 'POST', body: { username: name.value.trim(), role: role.value, password: password.value } });
+      await call('POST /api/users', { body: { username: name.value.trim(), role: role.value, password: password.value } });
       toast(`User ${name.value.trim()} created`);
       name.value = '';
       password.value = '';
@@ -48,7 +48,7 @@ export function mount(root) {
 
   async function change(user, body, message) {
     try {
-      await api(`/api/users/${user.id}`, { method: 'PATCH', body });
+      await call('PATCH /api/users/{id}', { path: { id: user.id }, body });
       toast(message);
     } catch (err) {
       errorEl.textContent = err.message;
@@ -77,7 +77,7 @@ export function mount(root) {
   async function remove(u) {
     if (!await confirmDialog({ title: `Delete ${u.username}?`, message: 'Their sessions and API tokens stop working at once.', confirmLabel: 'Delete user', danger: true })) return;
     try {
-      await api(`/api/users/${u.id}`, { method: 'DELETE' });
+      await call('DELETE /api/users/{id}', { path: { id: u.id } });
       toast(`${u.username} deleted`);
     } catch (err) {
       errorEl.textContent = err.message;
@@ -89,7 +89,7 @@ export function mount(root) {
     ctrl?.abort();
     const c = ctrl = new AbortController();
     try {
-      tbody.replaceChildren(...listOf(await api('/api/users', { signal: c.signal }), 'users').map(row));
+      tbody.replaceChildren(...(await call('GET /api/users', { signal: c.signal })).users.map(row));
     } catch (err) {
       if (!isAbort(err)) errorEl.textContent = `Could not load users: ${err.message}`;
     }
