@@ -1,6 +1,7 @@
 using Outpost.Appliance.Accounts;
 using Outpost.Appliance.Audit;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Notifications;
 using Outpost.Appliance.Vulnerabilities;
 using Outpost.Appliance.Web;
 
@@ -29,6 +30,7 @@ public static class AdminApi
         api.MapAccountApi();
         api.MapAuditApi();
         api.MapVulnerabilityApi();
+        api.MapNotificationApi();
         return api;
     }
 }

@@ -59,4 +59,8 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(VulnerabilityResponse))]
 [JsonSerializable(typeof(VulnerabilityListResponse))]
 [JsonSerializable(typeof(PatchVulnerabilityRequest))]
+[JsonSerializable(typeof(NotificationSettings))]
+[JsonSerializable(typeof(NotificationBody))]
+[JsonSerializable(typeof(NotificationTestResponse))]
+[JsonSerializable(typeof(NotificationDeliveryListResponse))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

@@ -33,5 +33,6 @@ public static class RecordsSchema
         .. Accounts.AccountsSchema.Migrations,
         .. Audit.AuditSchema.Migrations,
         .. Vulnerabilities.VulnerabilitiesSchema.Migrations,
+        .. Notifications.NotificationsSchema.Migrations,
     ];
 }

@@ -80,6 +80,10 @@ public sealed class RouteRoleTests
         ["GET /api/vulnerabilities"] = Needs.Viewer,
         ["GET /api/vulnerabilities/{id:long}"] = Needs.Viewer,
         ["PATCH /api/vulnerabilities/{id:long}"] = Needs.Operator,
+        ["GET /api/settings/notifications"] = Needs.Admin,
+        ["PUT /api/settings/notifications"] = Needs.Admin,
+        ["POST /api/settings/notifications/test"] = Needs.Admin,
+        ["GET /api/notifications/deliveries"] = Needs.Admin,
     };
 
     [Fact]
