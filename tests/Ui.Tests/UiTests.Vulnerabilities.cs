@@ -35,6 +35,7 @@ public sealed partial class UiTests
         await Expect(page.GetByTestId("severity-critical-count")).ToHaveTextAsync("1");
         await Expect(page.GetByTestId("vstatus-open-count")).ToHaveTextAsync("3");
         await ShotAsync(page, "vulnerabilities");
+        Assert.Empty(await SeriousAccessibilityViolationsAsync(page, "vulnerabilities"));
 
         await page.GetByTestId("severity-high").ClickAsync();
         await Expect(rows.GetByTestId("vuln-title")).ToContainTextAsync(["FTP allows anonymous login"]);
@@ -49,6 +50,7 @@ public sealed partial class UiTests
         var detail = page.GetByTestId("vuln-detail");
         await Expect(detail.GetByTestId("vuln-evidence")).ToHaveTextAsync("PING answered +PONG without AUTH");
         await Expect(detail.GetByTestId("vuln-remediation")).ToHaveTextAsync("Set requirepass, or bind Redis to localhost.");
+        Assert.Empty(await SeriousAccessibilityViolationsAsync(page, "vulnerability detail"));
         await detail.GetByTestId("vuln-accept").ClickAsync();
         await Expect(detail.GetByTestId("vuln-detail-error")).ToContainTextAsync("Say why");
         await detail.GetByTestId("vuln-note").FillAsync("Lab cache, isolated VLAN");
@@ -63,6 +65,42 @@ public sealed partial class UiTests
 
         var entry = await _f.Api.GetAsync("/api/audit?q=vulnerabilities");
         Assert.Contains("PATCH /api/vulnerabilities/{id:long}", entry.ToJsonString(), StringComparison.Ordinal);
+        await NoScriptErrors(page, errors);
+    }
+
+    [Fact]
+    public async Task TheSettingsPageSavesNotificationTargetsWithoutShowingTheSecretAndSendsATest()
+    {
+        var (page, errors) = await OpenAsync("#/settings");
+        var panel = page.GetByTestId("notifications-panel");
+        await Expect(panel).ToBeVisibleAsync();
+        await panel.GetByTestId("add-webhook").ClickAsync();
+        await panel.GetByTestId("webhook-url").FillAsync("http://127.0.0.1:9/outpost-ui-hook");
+        await panel.GetByTestId("webhook-secret").FillAsync("ui hook secret");
+        await panel.GetByTestId("add-syslog").ClickAsync();
+        await panel.GetByTestId("syslog-host").FillAsync("127.0.0.1");
+        await panel.GetByTestId("syslog-port").FillAsync("9");
+        await panel.GetByTestId("syslog-transport").SelectOptionAsync("tcp");
+        await panel.GetByTestId("notify-severity").SelectOptionAsync("medium");
+        await panel.GetByTestId("save-notifications").ClickAsync();
+        await Expect(page.GetByTestId("toast").Filter(new LocatorFilterOptions { HasText = "Notification settings saved" })).ToBeVisibleAsync();
+        Assert.Empty(await SeriousAccessibilityViolationsAsync(page, "notifications"));
+
+        await page.ReloadAsync();
+        panel = page.GetByTestId("notifications-panel");
+        await Expect(panel.GetByTestId("webhook-url")).ToHaveValueAsync("http://127.0.0.1:9/outpost-ui-hook");
+        await Expect(panel.GetByTestId("webhook-secret")).ToHaveValueAsync("");
+        await Expect(panel.GetByTestId("webhook-secret")).ToHaveAttributeAsync("placeholder", "Secret set (leave empty to keep)");
+        await Expect(panel.GetByTestId("syslog-transport")).ToHaveValueAsync("tcp");
+        await Expect(panel.GetByTestId("notify-severity")).ToHaveValueAsync("medium");
+        var saved = await _f.Api.GetAsync("/api/settings/notifications");
+        Assert.DoesNotContain("ui hook secret", saved.ToJsonString(), StringComparison.Ordinal);
+
+        await panel.GetByTestId("send-test").ClickAsync();
+        await Expect(page.GetByTestId("toast").Filter(new LocatorFilterOptions { HasText = "Test queued to 2 targets" })).ToBeVisibleAsync();
+
+        // Leave no targets behind for the other tests.
+        await _f.Api.PutAsync("/api/settings/notifications", new System.Text.Json.Nodes.JsonObject());
         await NoScriptErrors(page, errors);
     }
 }
