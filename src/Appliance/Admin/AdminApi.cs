@@ -1,6 +1,8 @@
 using Outpost.Appliance.Accounts;
 using Outpost.Appliance.Audit;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Notifications;
+using Outpost.Appliance.Vulnerabilities;
 using Outpost.Appliance.Web;
 
 namespace Outpost.Appliance.Admin;
@@ -28,6 +30,8 @@ public static class AdminApi
         api.MapUsersApi();
         api.MapAccountApi();
         api.MapAuditApi();
+        api.MapVulnerabilityApi();
+        api.MapNotificationApi();
         return api;
     }
 }

@@ -57,4 +57,11 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(TotpEnrolmentResponse))]
 [JsonSerializable(typeof(TotpConfirmRequest))]
 [JsonSerializable(typeof(AuditListResponse))]
+[JsonSerializable(typeof(VulnerabilityResponse))]
+[JsonSerializable(typeof(VulnerabilityListResponse))]
+[JsonSerializable(typeof(PatchVulnerabilityRequest))]
+[JsonSerializable(typeof(NotificationSettings))]
+[JsonSerializable(typeof(NotificationBody))]
+[JsonSerializable(typeof(NotificationTestResponse))]
+[JsonSerializable(typeof(NotificationDeliveryListResponse))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

@@ -15,6 +15,8 @@ public enum BackgroundLoop
     Retention,
     /// <summary>The appliance's own scanner (<c>local</c>): heartbeats, notices stops and claims jobs for the in-process probe engine.</summary>
     BuiltInScanner,
+    /// <summary>Sends queued notifications (webhooks, syslog) with retries and records each outcome.</summary>
+    NotificationDelivery,
 }
 
 /// <summary>Which loops run on every ingest node and which only on the leader (see <see cref="Leadership"/>).</summary>

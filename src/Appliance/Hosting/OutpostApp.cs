@@ -13,9 +13,11 @@ using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Notifications;
 using Outpost.Appliance.Operations;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
+using Outpost.Appliance.Vulnerabilities;
 using Outpost.Appliance.Web;
 using Outpost.Probe.Systemd;
 using Outpost.Store;
@@ -24,6 +26,7 @@ using Outpost.Store.Records.Accounts;
 using Outpost.Store.Records.Audit;
 using Outpost.Store.Records.Capabilities;
 using Outpost.Store.Records.Findings;
+using Outpost.Store.Records.Vulnerabilities;
 
 namespace Outpost.Appliance.Hosting;
 
@@ -115,6 +118,13 @@ public static partial class OutpostApp
         services.AddSingleton<LeaseReconciler>();
         services.AddSingleton<CapabilityResults>();
         services.AddSingleton<CapabilityUploads>();
+        services.AddSingleton<VulnerabilityRecords>();
+        services.AddSingleton<VulnerabilityLedger>();
+        services.AddSingleton<Notifier>();
+        services.AddSingleton<IVulnerabilitiesOpenedListener>(sp => sp.GetRequiredService<Notifier>());
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<NotificationDelivery>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationDelivery>());
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();
         services.AddSingleton<ScanScheduler>();

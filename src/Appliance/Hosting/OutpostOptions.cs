@@ -35,6 +35,9 @@ public sealed class OutpostOptions
 
     public AuditOptions Audit { get; set; } = new();
 
+    /// <summary>How queued notifications are polled for and retried (docs/notifications.md).</summary>
+    public Notifications.NotificationOptions Notifications { get; set; } = new();
+
     /// <summary>How long a web UI session lasts after login.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
 

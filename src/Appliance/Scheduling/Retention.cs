@@ -3,6 +3,7 @@ using Outpost.Appliance.Hosting;
 using Outpost.Store.Records.Audit;
 using Outpost.Store.Records.Capabilities;
 using Outpost.Store.Records.Findings;
+using Outpost.Store.Records.Notifications;
 
 namespace Outpost.Appliance.Scheduling;
 
@@ -10,7 +11,7 @@ namespace Outpost.Appliance.Scheduling;
 /// Removes finished jobs, their findings and typed results, and emptied finished scans older than the configured age (default 30 days).
 /// It runs as its own background loop, so the API never waits for it: the store removes job by job without holding
 /// the claim path, and only finished work is touched, so a removal never races a scanner. The same pass removes audit
-/// entries older than <c>Outpost:Audit:MaxAge</c> (default 365 days).
+/// entries older than <c>Outpost:Audit:MaxAge</c> (default 365 days), and finished notification deliveries by the jobs' age.
 /// </summary>
 public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<Retention> logger) : LoopService(BackgroundLoop.Retention, clock, lifetime, logger)
@@ -57,6 +58,12 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
             LogAuditPruned(_logger, entries, auditCutoff);
         }
 
+        var deliveries = await new NotificationOutbox(storeLifetime.Records).PruneAsync(cutoff, ct);
+        if (deliveries > 0)
+        {
+            LogDeliveriesPruned(_logger, deliveries, cutoff);
+        }
+
         return removed;
     }
 
@@ -68,6 +75,9 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} audit entries older than {Cutoff}")]
     private static partial void LogAuditPruned(ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} finished notification deliveries older than {Cutoff}")]
+    private static partial void LogDeliveriesPruned(ILogger logger, int count, DateTimeOffset cutoff);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} capability results (services, pages, screenshots) of removed scans")]
     private static partial void LogResultsPruned(ILogger logger, long count);

@@ -32,5 +32,7 @@ public static class RecordsSchema
         .. Capabilities.CapabilityResultsSchema.Migrations,
         .. Accounts.AccountsSchema.Migrations,
         .. Audit.AuditSchema.Migrations,
+        .. Vulnerabilities.VulnerabilitiesSchema.Migrations,
+        .. Notifications.NotificationsSchema.Migrations,
     ];
 }

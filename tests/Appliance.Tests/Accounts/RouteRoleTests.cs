@@ -78,6 +78,13 @@ public sealed class RouteRoleTests
         ["POST /api/account/totp"] = Needs.Viewer,
         ["POST /api/account/totp/confirm"] = Needs.Viewer,
         ["GET /api/audit"] = Needs.Admin,
+        ["GET /api/vulnerabilities"] = Needs.Viewer,
+        ["GET /api/vulnerabilities/{id:long}"] = Needs.Viewer,
+        ["PATCH /api/vulnerabilities/{id:long}"] = Needs.Operator,
+        ["GET /api/settings/notifications"] = Needs.Admin,
+        ["PUT /api/settings/notifications"] = Needs.Admin,
+        ["POST /api/settings/notifications/test"] = Needs.Admin,
+        ["GET /api/notifications/deliveries"] = Needs.Admin,
     };
 
     [Fact]

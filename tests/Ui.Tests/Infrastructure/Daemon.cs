@@ -28,6 +28,9 @@ public sealed class Daemon : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
+    /// <summary>The daemon's data directory (its records.db, for tests that seed records no API writes).</summary>
+    public string DataDirectory => _dataDir;
+
     /// <summary>Everything the daemon printed so far, for failure messages.</summary>
     public string Log
     {

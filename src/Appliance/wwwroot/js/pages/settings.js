@@ -5,11 +5,12 @@
 
 import { call, isAbort } from '../api.js';
 import { h, icon, toast, copyButton, setTitle } from '../ui.js';
+import { notificationsPanel } from './notification-settings.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const DAY_LABEL = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
 
-export function mount(root) {
+export function mount(root, ctx) {
   setTitle('Settings');
   let doc = null;
   let dirty = false;
@@ -76,6 +77,8 @@ export function mount(root) {
   root.append(
     h('div', { class: 'page-head' }, h('div', { class: 'titles' }, h('h1', {}, 'Settings'), h('div', { class: 'sub' }, 'Scan windows, rate limits and traffic attribution'))),
     form);
+  // Notifications are admin-only settings with their own save (a separate document on the appliance).
+  if (ctx?.session?.role === 'admin') root.append(notificationsPanel(ctrl.signal));
 
   function markDirty() {
     dirty = true;
