@@ -1,6 +1,7 @@
 using Outpost.Appliance.Accounts;
 using Outpost.Appliance.Audit;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Vulnerabilities;
 using Outpost.Appliance.Web;
 
 namespace Outpost.Appliance.Admin;
@@ -27,6 +28,7 @@ public static class AdminApi
         api.MapUsersApi();
         api.MapAccountApi();
         api.MapAuditApi();
+        api.MapVulnerabilityApi();
         return api;
     }
 }

@@ -88,27 +88,11 @@ public static class AuditApi
                 .Append(e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)).Append(',');
             foreach (var field in (ReadOnlySpan<string?>)[e.Username, e.Role, e.SourceIp, e.Action, e.Target])
             {
-                line.Append(Field(field)).Append(',');
+                line.Append(CsvField.Escape(field)).Append(',');
             }
 
             line.Append(e.Status.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Outcome(e.Status)).Append('\n');
             await context.Response.WriteAsync(line.ToString(), context.RequestAborted);
         }
-    }
-
-    /// <summary>RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs a username as a formula.</summary>
-    private static string Field(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        if (value[0] is '=' or '+' or '-' or '@')
-        {
-            value = "'" + value;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 }

@@ -56,4 +56,7 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(TotpEnrolmentResponse))]
 [JsonSerializable(typeof(TotpConfirmRequest))]
 [JsonSerializable(typeof(AuditListResponse))]
+[JsonSerializable(typeof(VulnerabilityResponse))]
+[JsonSerializable(typeof(VulnerabilityListResponse))]
+[JsonSerializable(typeof(PatchVulnerabilityRequest))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

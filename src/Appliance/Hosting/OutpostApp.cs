@@ -17,6 +17,7 @@ using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
+using Outpost.Appliance.Vulnerabilities;
 using Outpost.Appliance.Web;
 using Outpost.Probe.Systemd;
 using Outpost.Store;
@@ -25,6 +26,7 @@ using Outpost.Store.Records.Accounts;
 using Outpost.Store.Records.Audit;
 using Outpost.Store.Records.Capabilities;
 using Outpost.Store.Records.Findings;
+using Outpost.Store.Records.Vulnerabilities;
 
 namespace Outpost.Appliance.Hosting;
 
@@ -148,6 +150,8 @@ public static partial class OutpostApp
         services.AddSingleton<ScannerSupervisor>();
         services.AddSingleton<CapabilityResults>();
         services.AddSingleton<CapabilityUploads>();
+        services.AddSingleton<VulnerabilityRecords>();
+        services.AddSingleton<VulnerabilityLedger>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();
         services.AddSingleton<ScanScheduler>();

@@ -77,6 +77,9 @@ public sealed class RouteRoleTests
         ["POST /api/account/totp"] = Needs.Viewer,
         ["POST /api/account/totp/confirm"] = Needs.Viewer,
         ["GET /api/audit"] = Needs.Admin,
+        ["GET /api/vulnerabilities"] = Needs.Viewer,
+        ["GET /api/vulnerabilities/{id:long}"] = Needs.Viewer,
+        ["PATCH /api/vulnerabilities/{id:long}"] = Needs.Operator,
     };
 
     [Fact]
