@@ -33,5 +33,6 @@ public static class RecordsSchema
         .. Accounts.AccountsSchema.Migrations,
         .. Audit.AuditSchema.Migrations,
         .. Vulnerabilities.VulnerabilitiesSchema.Migrations,
+        .. Inventory.InventorySchema.Migrations,
     ];
 }
