@@ -153,6 +153,8 @@ public static partial class OutpostApp
         services.AddSingleton<CapabilityUploads>();
         services.AddSingleton<VulnerabilityRecords>();
         services.AddSingleton<VulnerabilityLedger>();
+        // The catalogue's checks that need no network run when a scan is processed (docs/vulnscan.md).
+        services.AddSingleton<IScanProcessedListener, FingerprintFactChecks>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();
         services.AddSingleton<ScanScheduler>();
