@@ -1,4 +1,5 @@
 using Outpost.Appliance.Capabilities;
+using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Inventory;
 using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Capabilities.Vulnscan;
@@ -13,13 +14,16 @@ namespace Outpost.Appliance.Vulnerabilities;
 /// fingerprint jobs uploaded, with the same evaluator the scanners use, recorded through the ledger as one run of the
 /// scan. Idempotent as the processing requires: the ledger applies a scan's run once.
 /// </summary>
-public sealed class FingerprintFactChecks(CapabilityResults results, VulnerabilityLedger ledger, TimeProvider clock) : IScanProcessedListener
+public sealed class FingerprintFactChecks(StoreLifetime storeLifetime, IServiceProvider services, TimeProvider clock) : IScanProcessedListener
 {
     public async Task OnScanProcessedAsync(ScanProcessed processed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(processed);
-        var services = await results.ListServicesAsync(processed.ScanId, cancellationToken);
-        if (services.Count == 0)
+        // Resolved per call, not injected: listeners are built with the processing loop, before the records database
+        // opens; the ledger is the daemon's one instance (its notifications listen to it).
+        var ledger = services.GetRequiredService<VulnerabilityLedger>();
+        var fingerprints = await new CapabilityResults(storeLifetime.Records).ListServicesAsync(processed.ScanId, cancellationToken);
+        if (fingerprints.Count == 0)
         {
             return;
         }
@@ -27,7 +31,7 @@ public sealed class FingerprintFactChecks(CapabilityResults results, Vulnerabili
         var now = clock.GetUtcNow();
         var checkedServices = new List<CheckedService>();
         var found = new List<VulnerabilityObservation>();
-        foreach (var stored in services)
+        foreach (var stored in fingerprints)
         {
             if (FingerprintJson.Deserialize(stored.Record.Facts) is not { } fingerprint
                 || ServiceChecker.CheckFacts(CapabilityUploads.Complete(fingerprint), CheckCatalogue.BuiltIn, now) is not { } verdict)
