@@ -58,8 +58,8 @@ public sealed record CreateScanRequest
     public int? MaxProbesPerSecond { get; init; }
     public ScheduleRequest? Schedule { get; init; }
     /// <summary>
-    /// The capability (job name) the scan runs: <c>portscan</c> (default), <c>fingerprint</c>, <c>screenshot</c> or
-    /// <c>crawler</c> (docs/capabilities.md). The others visit each address of the targets on each of the ports.
+    /// The capability (job name) the scan runs: <c>portscan</c> (default), <c>fingerprint</c>, <c>screenshot</c>,
+    /// <c>crawler</c> or <c>vulnscan</c> (docs/capabilities.md). The others visit each address of the targets on each of the ports.
     /// </summary>
     public string? Capability { get; init; }
 }
