@@ -423,13 +423,13 @@ public sealed partial class ServiceLab : IAsyncDisposable
         return path;
     }
 
-    private static string Run(string file, params string[] arguments)
+    internal static string Run(string file, params string[] arguments)
     {
         var (code, stdout, stderr) = Exec(file, arguments);
         return code == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({code}): {stderr}");
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) Exec(string file, params string[] arguments)
+    internal static (int ExitCode, string Stdout, string Stderr) Exec(string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)

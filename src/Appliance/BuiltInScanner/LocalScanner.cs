@@ -6,6 +6,7 @@ using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
+using Outpost.Appliance.Vulnerabilities;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Capture;
@@ -41,6 +42,7 @@ public sealed partial class LocalScanner : LoopService
     private readonly StoreLifetime _storeLifetime;
     private readonly FindingsIntake _intake;
     private readonly LeaseReconciler _leases;
+    private readonly IServiceProvider _services;
     private readonly DispatchGate _gate;
     private readonly TimeProvider _clock;
     private readonly IRawPacketAccess _rawAccess;
@@ -54,14 +56,15 @@ public sealed partial class LocalScanner : LoopService
     // Null until the first check, so a restarted appliance raises or clears whatever alarm the last run left.
     private bool? _unhealthy;
 
-    public LocalScanner(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, LeaseReconciler leases, IRawPacketAccess rawAccess, IOptions<OutpostOptions> options, TimeProvider clock,
-        IHostApplicationLifetime lifetime, ILogger<LocalScanner> logger)
+    public LocalScanner(StoreLifetime storeLifetime, DispatchGate gate, FindingsIntake intake, LeaseReconciler leases, IServiceProvider services,
+        IRawPacketAccess rawAccess, IOptions<OutpostOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<LocalScanner> logger)
         : base(BackgroundLoop.BuiltInScanner, clock, lifetime, logger)
     {
         _storeLifetime = storeLifetime;
         _gate = gate;
         _intake = intake;
         _leases = leases;
+        _services = services;
         _clock = clock;
         _rawAccess = rawAccess;
         _options = options.Value.BuiltInScanner;
@@ -134,7 +137,10 @@ public sealed partial class LocalScanner : LoopService
         }
 
         var protocol = new StoreScannerProtocol(_storeLifetime, _gate, _intake, _leases, _clock, _scannerId, _version,
-            new CapabilityUploads(store, new CapabilityResults(_storeLifetime.Records), _clock));
+            new CapabilityUploads(store, new CapabilityResults(_storeLifetime.Records),
+                // The daemon's one ledger (its notifications listen to it), resolved now: the records database it
+                // writes to opens after the hosted services are built.
+                _services.GetRequiredService<VulnerabilityLedger>(), _clock));
         // The appliance's attribution text comes with each claimed job (the scan settings may change meanwhile).
         var capabilities = CapabilityRegistry.Create(new CapabilitySettings
         {

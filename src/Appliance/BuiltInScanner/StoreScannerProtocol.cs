@@ -5,6 +5,7 @@ using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Fingerprint;
+using Outpost.Probe.Capabilities.Vulnscan;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
@@ -111,6 +112,7 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
         {
             ServiceFound => await uploads.PutServicesAsync(scannerId, jobId, [.. results.Select(r => ((ServiceFound)r).Fingerprint)], CancellationToken.None),
             CrawledPage => await uploads.PutPagesAsync(scannerId, jobId, [.. results.Cast<CrawledPage>()], CancellationToken.None),
+            ServiceVulnerabilities => await uploads.PutVulnerabilitiesAsync(scannerId, jobId, [.. results.Cast<ServiceVulnerabilities>()], CancellationToken.None),
             _ => await PutScreenshotsAsync(jobId, results),
         };
         return error is not null ? throw new ScannerProtocolException("the appliance refused the results: " + error, transient: false) : Reply(new JobUpdate(status));

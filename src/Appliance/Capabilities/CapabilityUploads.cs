@@ -1,11 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Outpost.Appliance.Vulnerabilities;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Fingerprint;
+using Outpost.Probe.Capabilities.Vulnscan;
 using Outpost.Store;
 using Outpost.Store.Model;
 using Outpost.Store.Records.Capabilities;
+using Outpost.Store.Records.Vulnerabilities;
 
 namespace Outpost.Appliance.Capabilities;
 
@@ -15,12 +19,15 @@ namespace Outpost.Appliance.Capabilities;
 /// scan's findings); each item is checked (a bad one refuses the whole upload with the index that is wrong); then
 /// the batch is written to the records database in one durable transaction.
 /// </summary>
-public sealed class CapabilityUploads(IOutpostStore store, CapabilityResults results, TimeProvider clock)
+public sealed partial class CapabilityUploads(IOutpostStore store, CapabilityResults results, VulnerabilityLedger ledger, TimeProvider clock)
 {
     /// <summary>The largest screenshot kept: the daemon's request body limit (a bigger upload is refused with 413).</summary>
     public const int MaxScreenshotBytes = (int)Hosting.KestrelSetup.MaxRequestBodyBytes;
 
     private const int MaxText = 2048;
+    private const int MaxEvidence = 8192;
+    private const int MaxChecks = 1024;
+    private const int MaxReferences = 32;
     private static readonly byte[] PngSignature = [137, 80, 78, 71, 13, 10, 26, 10];
 
     /// <summary>Stores identified services. Returns the job's status, or an error for a 400.</summary>
@@ -97,6 +104,59 @@ public sealed class CapabilityUploads(IOutpostStore store, CapabilityResults res
         return (StoreStatus.Ok, null);
     }
 
+    /// <summary>
+    /// Hands the vulnscan capability's checks to the vulnerability ledger (docs/vulnscan.md): per service, the checks
+    /// that ran there and the ones that fired; what ran and did not fire may become fixed. Returns the job's status,
+    /// or an error for a 400.
+    /// </summary>
+    public async Task<(StoreStatus Status, string? Error)> PutVulnerabilitiesAsync(long scannerId, long jobId, IReadOnlyList<ServiceVulnerabilities?> services,
+        CancellationToken ct = default)
+    {
+        var checkedServices = new CheckedService[services.Count];
+        var found = new List<VulnerabilityObservation>();
+        for (var i = 0; i < services.Count; i++)
+        {
+            if (services[i] is not { } s)
+            {
+                return (StoreStatus.Ok, $"vulnerabilities[{i}] is null.");
+            }
+
+            if (Endpoint(s.Ip, s.Port) is { } problem)
+            {
+                return (StoreStatus.Ok, $"vulnerabilities[{i}].{problem}");
+            }
+
+            if (s.CheckIds is null || s.CheckIds.Count > MaxChecks || s.CheckIds.Any(id => id is null || !CheckId().IsMatch(id)))
+            {
+                return (StoreStatus.Ok, $"vulnerabilities[{i}].checkIds must list at most {MaxChecks} check ids (2 to 64 characters of a-z, 0-9 and '-').");
+            }
+
+            for (var j = 0; j < (s.Found?.Count ?? 0); j++)
+            {
+                var f = s.Found![j];
+                if (f is null || !s.CheckIds.Contains(f.CheckId) || VulnerabilitySeverity.Rank(f.Severity) < 0 || f.Title is not { Length: > 0 and <= MaxText }
+                    || f.Evidence is null || f.Evidence.Length > MaxEvidence || f.Remediation?.Length > MaxEvidence
+                    || f.References is null || f.References.Count > MaxReferences || f.References.Any(r => r is null || r.Length > MaxText))
+                {
+                    return (StoreStatus.Ok, $"vulnerabilities[{i}].found[{j}]: a check listed in checkIds, a severity of {string.Join(", ", VulnerabilitySeverity.All)}, "
+                        + $"a title of 1 to {MaxText} characters, evidence and remediation of at most {MaxEvidence}, at most {MaxReferences} references.");
+                }
+
+                found.Add(new VulnerabilityObservation(f.CheckId, f.Title, f.Severity, s.Ip, s.Port, f.Evidence, f.Remediation, f.References));
+            }
+
+            checkedServices[i] = new CheckedService(s.Ip, s.Port, s.CheckIds);
+        }
+
+        if (Active(scannerId, jobId) is not { } job)
+        {
+            return (Refusal(scannerId, jobId), null);
+        }
+
+        await ledger.RecordRunAsync(job.ScanId, checkedServices, found, ct);
+        return (StoreStatus.Ok, null);
+    }
+
     /// <summary>Stores one screenshot (a PNG of at most <see cref="MaxScreenshotBytes"/>). Returns the job's status, or an error for a 400.</summary>
     public async Task<(StoreStatus Status, string? Error)> PutScreenshotAsync(long scannerId, long jobId, string? ip, int port, string? url, byte[] png,
         CancellationToken ct = default)
@@ -163,4 +223,7 @@ public sealed class CapabilityUploads(IOutpostStore store, CapabilityResults res
 
         return port is < 1 or > 65535 ? "port must be from 1 to 65535." : null;
     }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,63}$")]
+    private static partial Regex CheckId();
 }

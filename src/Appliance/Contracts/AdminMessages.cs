@@ -74,8 +74,8 @@ public sealed record CreateScanRequest
     public int? MaxProbesPerSecond { get; init; }
     public ScheduleRequest? Schedule { get; init; }
     /// <summary>
-    /// The capability (job name) the scan runs: <c>portscan</c> (default), <c>fingerprint</c>, <c>screenshot</c> or
-    /// <c>crawler</c> (docs/capabilities.md). The others visit each address of the targets on each of the ports.
+    /// The capability (job name) the scan runs: <c>portscan</c> (default), <c>fingerprint</c>, <c>screenshot</c>,
+    /// <c>crawler</c> or <c>vulnscan</c> (docs/capabilities.md). The others visit each address of the targets on each of the ports.
     /// </summary>
     public string? Capability { get; init; }
 }
@@ -108,7 +108,12 @@ public sealed record ScanResponse(long Id, string Name, string Status, IReadOnly
 
     /// <summary>The pools the scan targets next to <see cref="ScannerIds"/>.</summary>
     public IReadOnlyList<string> Pools { get; init; } = [];
+    /// <summary>Once probing has ended: how many of the scan's results are folded into the inventory (docs/inventory.md); null before.</summary>
+    public ProcessingResponse? Processing { get; init; }
 }
+
+/// <summary>A scan's processing: <c>processed</c> of <c>total</c> results (open ports and identified services) folded into the inventory.</summary>
+public sealed record ProcessingResponse(long Processed, long Total);
 
 /// <summary>How a recurring scan repeats.</summary>
 public sealed record RecurrenceResponse(string Cron, string TimeZone, DateTimeOffset? NextRunAt);

@@ -42,6 +42,9 @@ public sealed record ResultsRequest
     public IReadOnlyList<ResultItem>? Results { get; init; }
     public IReadOnlyList<Outpost.Probe.Capabilities.Fingerprint.ServiceFingerprint?>? Services { get; init; }
     public IReadOnlyList<Outpost.Probe.Capabilities.CrawledPage?>? Pages { get; init; }
+
+    /// <summary>The vulnscan capability's checks per service: what ran there and what fired (docs/vulnscan.md).</summary>
+    public IReadOnlyList<Outpost.Probe.Capabilities.Vulnscan.ServiceVulnerabilities?>? Vulnerabilities { get; init; }
 }
 
 public sealed record ResultItem

@@ -14,6 +14,7 @@ using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Notifications;
+using Outpost.Appliance.Inventory;
 using Outpost.Appliance.Operations;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
@@ -125,12 +126,16 @@ public static partial class OutpostApp
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<NotificationDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDelivery>());
+        // The catalogue's checks that need no network run when a scan is processed (docs/vulnscan.md).
+        services.AddSingleton<IScanProcessedListener, FingerprintFactChecks>();
         services.AddHostedService(sp => sp.GetRequiredService<ScannerSupervisor>());
         services.AddSingleton<DispatchGate>();
         services.AddSingleton<ScanScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<ScanScheduler>());
         services.AddSingleton<Retention>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
+        services.AddSingleton<InventoryProcessor>();
+        services.AddHostedService(sp => sp.GetRequiredService<InventoryProcessor>());
         services.AddBuiltInScanner();
         services.AddOptions<OutpostOptions>()
             .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero

@@ -147,18 +147,23 @@ public static class ScannerApi
     private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError>> ResultsAsync(HttpContext context,
         long jobId, ResultsRequest body, FindingsIntake intake, CapabilityUploads uploads, TimeProvider clock, ApplianceMetrics metrics)
     {
-        if ((body.Results is null ? 0 : 1) + (body.Services is null ? 0 : 1) + (body.Pages is null ? 0 : 1) != 1)
+        if ((body.Results is null ? 0 : 1) + (body.Services is null ? 0 : 1) + (body.Pages is null ? 0 : 1) + (body.Vulnerabilities is null ? 0 : 1) != 1)
         {
-            return new BadRequestError("Send exactly one of results (open ports), services or pages.");
+            return new BadRequestError("Send exactly one of results (open ports), services, pages or vulnerabilities.");
         }
 
         if (body.Results is not { } results)
         {
             // Typed results of the other capabilities (docs/capabilities.md): off the port scan's hot path.
-            var (typedStatus, error) = body.Services is { } services
-                ? await uploads.PutServicesAsync(Caller(context).Id, jobId, services)
-                : await uploads.PutPagesAsync(Caller(context).Id, jobId, body.Pages!);
-            return error is not null ? new BadRequestError(error) : Accepted(typedStatus, body.Services?.Count ?? body.Pages!.Count, jobId);
+            var (typedStatus, error) = body switch
+            {
+                { Services: { } services } => await uploads.PutServicesAsync(Caller(context).Id, jobId, services),
+                { Pages: { } pages } => await uploads.PutPagesAsync(Caller(context).Id, jobId, pages),
+                _ => await uploads.PutVulnerabilitiesAsync(Caller(context).Id, jobId, body.Vulnerabilities!),
+            };
+            return error is not null
+                ? new BadRequestError(error)
+                : Accepted(typedStatus, body.Services?.Count ?? body.Pages?.Count ?? body.Vulnerabilities!.Count, jobId);
         }
 
         var findings = new Finding[results.Count];

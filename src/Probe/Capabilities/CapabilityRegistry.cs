@@ -2,6 +2,7 @@ using Outpost.Probe.Capabilities.Crawler;
 using Outpost.Probe.Capabilities.Fingerprint;
 using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Capabilities.Screenshot;
+using Outpost.Probe.Capabilities.Vulnscan;
 using Outpost.Probe.Engine;
 
 namespace Outpost.Probe.Capabilities;
@@ -59,6 +60,7 @@ public sealed class CapabilityRegistry
             new FingerprintCapability(settings.Attribution, settings.Time),
             new CrawlerCapability(settings.Attribution, settings.Time),
             new ScreenshotCapability(settings.ChromiumPath, settings.Attribution, settings.Time),
+            new VulnscanCapability(settings.Attribution, settings.Time),
         ]);
     }
 

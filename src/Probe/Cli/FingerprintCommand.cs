@@ -60,31 +60,15 @@ public static class FingerprintCommand
 
     private static async Task<int> RunAsync(string[] targets, string ports, bool json, bool includeClosed, FingerprintOptions options, CancellationToken ct)
     {
-        var items = targets.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        if (!TargetSet.TryParse(items, ports, out var set, out var error))
+        if (await EndpointsAsync(targets, ports, "fingerprint").ConfigureAwait(false) is not { } endpoints)
         {
-            await Console.Error.WriteLineAsync($"outpost-probe: {error}").ConfigureAwait(false);
             return ScanCommand.ExitUsage;
         }
 
-        if (set!.Count > MaxEndpoints)
-        {
-            await Console.Error.WriteLineAsync($"outpost-probe: {set.Count} address and port pairs; fingerprint at most {MaxEndpoints} at once (scan first, then fingerprint the open ports).").ConfigureAwait(false);
-            return ScanCommand.ExitUsage;
-        }
-
-        var problem = options.Validate() ?? (options.MaxProbesPerSecond < 0 ? "--rate must be zero or more." : null);
-        if (problem is not null)
+        if ((options.Validate() ?? (options.MaxProbesPerSecond < 0 ? "--rate must be zero or more." : null)) is { } problem)
         {
             await Console.Error.WriteLineAsync($"outpost-probe: {problem}").ConfigureAwait(false);
             return ScanCommand.ExitUsage;
-        }
-
-        var endpoints = new List<(IPAddress, int)>((int)set.Count);
-        for (ulong i = 0; i < set.Count; i++)
-        {
-            set.Decode(i, out var address, out var port);
-            endpoints.Add((Ipv4Range.ToIPAddress(address), port));
         }
 
         using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
@@ -111,6 +95,35 @@ public static class FingerprintCommand
             $"summary: endpoints={endpoints.Count} open={open} closed_or_filtered={notOpen} seconds={TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.000}"))
             .ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// The command line's targets × ports as endpoints (for the commands that visit services one by one), or null
+    /// after saying on stderr what is wrong with them.
+    /// </summary>
+    internal static async Task<List<(IPAddress Address, int Port)>?> EndpointsAsync(string[] targets, string ports, string verb)
+    {
+        var items = targets.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (!TargetSet.TryParse(items, ports, out var set, out var error))
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {error}").ConfigureAwait(false);
+            return null;
+        }
+
+        if (set!.Count > MaxEndpoints)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {set.Count} address and port pairs; {verb} at most {MaxEndpoints} at once (scan first, then {verb} the open ports).").ConfigureAwait(false);
+            return null;
+        }
+
+        var endpoints = new List<(IPAddress, int)>((int)set.Count);
+        for (ulong i = 0; i < set.Count; i++)
+        {
+            set.Decode(i, out var address, out var port);
+            endpoints.Add((Ipv4Range.ToIPAddress(address), port));
+        }
+
+        return endpoints;
     }
 
     /// <summary>One line for people: "10.0.0.5:443/tcp https nginx 1.22.1 tls=TLSv1.3 cn=… http=200 "Title"".</summary>

@@ -9,6 +9,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Fingerprint;
+using Outpost.Probe.Capabilities.Vulnscan;
 using Outpost.Probe.Engine;
 using Outpost.Probe.Jobs;
 using Outpost.Probe.Targets;
@@ -190,6 +191,15 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
                 }
 
                 return await JobCallAsync(jobId, "results", JsonContent.Create(new WireServices(services), NodeJsonContext.Default.WireServices), ct)
+                    .ConfigureAwait(false);
+            case ServiceVulnerabilities:
+                var checkedServices = new ServiceVulnerabilities[results.Count];
+                for (var i = 0; i < checkedServices.Length; i++)
+                {
+                    checkedServices[i] = (ServiceVulnerabilities)results[i];
+                }
+
+                return await JobCallAsync(jobId, "results", JsonContent.Create(new WireVulnerabilities(checkedServices), NodeJsonContext.Default.WireVulnerabilities), ct)
                     .ConfigureAwait(false);
             case ServiceScreenshot:
                 var reply = JobReply.Ok;

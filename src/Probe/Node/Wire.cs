@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Fingerprint;
+using Outpost.Probe.Capabilities.Vulnscan;
 
 namespace Outpost.Probe.Node;
 
@@ -47,6 +48,9 @@ internal sealed record WirePages(IReadOnlyList<CrawledPage> Pages);
 /// <summary>Identified services (the shape of <c>outpost-probe fingerprint --json</c>), next to the port scan's <c>results</c>.</summary>
 internal sealed record WireServices(IReadOnlyList<ServiceFingerprint> Services);
 
+/// <summary>What the vulnscan capability checked on each service and what fired, next to the port scan's <c>results</c>.</summary>
+internal sealed record WireVulnerabilities(IReadOnlyList<ServiceVulnerabilities> Vulnerabilities);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
 [JsonSerializable(typeof(WireClaimReply))]
 [JsonSerializable(typeof(WireOkReply))]
@@ -58,5 +62,6 @@ internal sealed record WireServices(IReadOnlyList<ServiceFingerprint> Services);
 [JsonSerializable(typeof(WireHeartbeat))]
 [JsonSerializable(typeof(WirePages))]
 [JsonSerializable(typeof(WireServices))]
+[JsonSerializable(typeof(WireVulnerabilities))]
 [JsonSerializable(typeof(NodeConfigFile))]
 internal sealed partial class NodeJsonContext : JsonSerializerContext;

@@ -452,7 +452,7 @@ export function mount(root, ctx) {
     const targets = h('textarea', { id: 'scan-targets', required: true, 'data-testid': 'scan-targets', placeholder: '10.0.0.0/24\n10.0.1.5\n10.0.2.1-10.0.2.50', 'aria-describedby': 'scan-targets-hint' });
     const ports = h('input', { type: 'text', id: 'scan-ports', value: '22,80,443', required: true, 'data-testid': 'scan-ports', class: 'mono', 'aria-describedby': 'scan-ports-hint' });
     const capability = h('select', { id: 'scan-capability', 'data-testid': 'scan-capability-select', 'aria-describedby': 'scan-capability-hint' },
-      [['portscan', 'Port scan'], ['fingerprint', 'Service fingerprint'], ['screenshot', 'Screenshots of web services'], ['crawler', 'Web crawl']]
+      [['portscan', 'Port scan'], ['fingerprint', 'Service fingerprint'], ['screenshot', 'Screenshots of web services'], ['crawler', 'Web crawl'], ['vulnscan', 'Vulnerability checks']]
         .map(([v, label]) => h('option', { value: v }, label)));
     const rate = h('input', { type: 'number', id: 'scan-rate', min: '1', step: '1', placeholder: 'No extra limit', 'data-testid': 'scan-rate' });
     const estimate = h('span', { class: 'hint', 'data-testid': 'scan-estimate', 'aria-live': 'polite' });
