@@ -17,9 +17,12 @@ public sealed partial class DaemonProcess : ObservedProcess
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>Starts <c>outpost --data-dir … --urls … --config …</c> and waits until it listens.</summary>
+    /// <summary>
+    /// Starts <c>outpost --data-dir … --urls … --config …</c> and waits until it listens; <paramref name="scanners"/> is
+    /// the config's <c>Scanners</c> section (see <see cref="TempDirectory.WriteTestConfig"/>).
+    /// </summary>
     public static async Task<DaemonProcess> StartAsync(TempDirectory directory, string urls = "http://127.0.0.1:0",
-        IReadOnlyDictionary<string, string?>? environment = null, bool builtInScanner = false)
+        IReadOnlyDictionary<string, string?>? environment = null, bool builtInScanner = false, string? scanners = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -33,7 +36,7 @@ public sealed partial class DaemonProcess : ObservedProcess
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(urls);
         info.ArgumentList.Add("--config");
-        info.ArgumentList.Add(directory.WriteTestConfig(builtInScanner));
+        info.ArgumentList.Add(directory.WriteTestConfig(builtInScanner, scanners));
         info.Environment["OUTPOST_ADMIN_TOKEN"] = Daemon.AdminToken;
         info.Environment.Remove("NOTIFY_SOCKET");
         info.Environment.Remove("WATCHDOG_USEC");
@@ -59,13 +62,6 @@ public sealed partial class DaemonProcess : ObservedProcess
     /// <summary>Polls the daemon's output for a line matching <paramref name="pattern"/> until the deadline.</summary>
     public Task<string> WaitForOutputAsync(Regex pattern, TimeSpan timeout) =>
         WaitForLineAsync(pattern.IsMatch, timeout, $"the daemon did not print /{pattern}/");
-
-    /// <summary><c>kill -9</c>: no shutdown code runs, whatever was in flight is cut.</summary>
-    public void KillHard()
-    {
-        Process.Kill();
-        Process.WaitForExit();
-    }
 
     [GeneratedRegex(@"Now listening on: (\S+)")]
     private static partial Regex ListeningLine();
