@@ -17,7 +17,10 @@ public sealed partial class DaemonProcess : ObservedProcess
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>Starts <c>outpost --data-dir … --urls … --config …</c> and waits until it listens.</summary>
+    /// <summary>
+    /// Starts <c>outpost --data-dir … --urls … --config …</c> and waits until it listens; <paramref name="scanners"/> is
+    /// the config's <c>Scanners</c> section (see <see cref="TempDirectory.WriteTestConfig"/>).
+    /// </summary>
     public static async Task<DaemonProcess> StartAsync(TempDirectory directory, string urls = "http://127.0.0.1:0",
         IReadOnlyDictionary<string, string?>? environment = null, bool builtInScanner = false, string? scanners = null)
     {
@@ -33,7 +36,7 @@ public sealed partial class DaemonProcess : ObservedProcess
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(urls);
         info.ArgumentList.Add("--config");
-        info.ArgumentList.Add(scanners is null ? directory.WriteTestConfig(builtInScanner) : directory.WriteTestConfig(builtInScanner, scanners));
+        info.ArgumentList.Add(directory.WriteTestConfig(builtInScanner, scanners));
         info.Environment["OUTPOST_ADMIN_TOKEN"] = Daemon.AdminToken;
         info.Environment.Remove("NOTIFY_SOCKET");
         info.Environment.Remove("WATCHDOG_USEC");

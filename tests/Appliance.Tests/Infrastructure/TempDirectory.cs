@@ -22,16 +22,16 @@ public sealed class TempDirectory : IDisposable
     /// <summary>
     /// The config every test daemon uses: a small store, logs at warning, no timed sweeps (tests sweep themselves),
     /// and no built-in scanner (tests that want it turn it on), so scanner lists and ids are the test's own.
-    /// <paramref name="scanners"/> replaces the scanner timeouts' JSON (a test of lost scanners sweeps on a timer).
+    /// <paramref name="scanners"/> replaces the <c>Scanners</c> section (timeouts, sweep, lease grace) as JSON.
     /// </summary>
-    public string WriteTestConfig(bool builtInScanner = false, string scanners = "{ \"SweepInterval\": \"1.00:00:00\" }")
+    public string WriteTestConfig(bool builtInScanner = false, string? scanners = null)
     {
         var path = System.IO.Path.Combine(Path, "outpost.json");
         File.WriteAllText(path, $$"""
             {
               "Outpost": {
                 "Store": { "JobMemorySizeBits": 24, "JobIndexBuckets": 16384, "BlobMemorySizeBits": 23, "BlobIndexBuckets": 16384 },
-                "Scanners": {{scanners}},
+                "Scanners": {{scanners ?? "{ \"SweepInterval\": \"1.00:00:00\" }"}},
                 "BuiltInScanner": { "Enabled": {{(builtInScanner ? "true" : "false")}} }
               },
               "Logging": { "LogLevel": { "Default": "Warning", "Microsoft.Hosting.Lifetime": "Information", "Outpost": "Information" } }

@@ -73,6 +73,25 @@ public sealed class JobRunnerTests
         Assert.Equal(0, network.SentFrames);
     }
 
+    [Fact]
+    public async Task A_job_whose_lease_healed_elsewhere_stops_probing_at_the_409_and_is_dropped_without_a_completion()
+    {
+        // The appliance re-queued the job (a lost lease): its progress answers 409, which the protocol reports as gone.
+        var protocol = new FlakyProtocol(failUploads: 0) { GoneOnProgress = true };
+        var network = new SimulatedNetworkDevice((_, _) => SimulatedAnswer.Silent);
+        var runner = new JobRunner(protocol, Capabilities(network), Fast,
+            TimeProvider.System, NullLogger.Instance);
+
+        // 256 hosts × 60 000 ports at 10 000 probes/s would take 25 minutes; the 409 must end it at once.
+        await runner.Start(new JobAssignment(10, 1, "portscan", [new JobTargetSpec("10.0.0.0/24", "1-60000")], 10_000), CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.DoesNotContain(protocol.Calls, c => c.StartsWith("complete", StringComparison.Ordinal));
+        Assert.StartsWith("progress", protocol.Calls[^1], StringComparison.Ordinal);
+        Assert.True(network.SentFrames < 256L * 60_000 / 10, $"{network.SentFrames} probes sent after the 409");
+        Assert.Equal(0, runner.Count);
+    }
+
     /// <summary>The registry with the port scan on the in-memory network, answering 50 ms after the last probe.</summary>
     private static CapabilityRegistry Capabilities(SimulatedNetworkDevice network) => CapabilityRegistry.Create(new CapabilitySettings
     {
@@ -88,6 +107,8 @@ public sealed class JobRunnerTests
         public bool StopOnProgress { get; init; }
 
         public bool GoneOnStart { get; init; }
+
+        public bool GoneOnProgress { get; init; }
 
         public ConcurrentQueue<ScanResult> DeliveredQueue { get; } = new();
 
@@ -105,7 +126,7 @@ public sealed class JobRunnerTests
         public ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) => Record("start", GoneOnStart ? JobReply.Gone : JobReply.Ok);
 
         public ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct) =>
-            Record($"progress {progressCount} {resultCount}", StopOnProgress ? JobReply.Stop : JobReply.Ok);
+            Record($"progress {progressCount} {resultCount}", GoneOnProgress ? JobReply.Gone : StopOnProgress ? JobReply.Stop : JobReply.Ok);
 
         public ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)
         {

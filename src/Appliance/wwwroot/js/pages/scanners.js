@@ -2,7 +2,8 @@
 // is shown exactly once, with a copy button and the outpost-probe command to run; the key is
 // dropped from memory when the dialog closes. Enable/disable, rotate the key, edit limits;
 // online state, last heartbeat, source IP, version and the capabilities (job names, with
-// versions) the scanner advertised at a glance (docs/capabilities.md).
+// versions) the scanner advertised at a glance (docs/capabilities.md). Scanners are grouped by
+// their pool (a site: any online member claims the pool's jobs), editable in the form.
 
 import { call, isAbort } from '../api.js';
 import { h, icon, statusBadge, fmtNum, timeEl, tickTimes, toast, confirmDialog, openDialog, copyButton, setTitle, preserveFocus, refreshEvery } from '../ui.js';
@@ -27,7 +28,7 @@ export function mount(root) {
     h('button', { type: 'button', class: 'btn btn-sm', onclick: () => openCreate() }, icon('plus', { size: 14 }), 'Add scanner'));
   const table = h('table', { class: 'data', 'data-testid': 'scanners-table' },
     h('thead', {}, h('tr', {},
-      ['State', 'Name', 'Source IP', 'Version', 'Capabilities', 'Last heartbeat', 'Allowed networks', 'Rate limit'].map(t => h('th', { scope: 'col' }, t)),
+      ['State', 'Name', 'Pool', 'Source IP', 'Version', 'Capabilities', 'Last heartbeat', 'Allowed networks', 'Rate limit'].map(t => h('th', { scope: 'col' }, t)),
       h('th', { scope: 'col', class: 'num' }, h('span', { class: 'sr-only' }, 'Actions')))),
     tbody);
 
@@ -58,12 +59,29 @@ export function mount(root) {
 
   function render() {
     errorEl.textContent = state.error ? `Could not load scanners: ${state.error}` : '';
-    preserveFocus(tbody, () => tbody.replaceChildren(...state.scanners.map(renderRow)));
+    preserveFocus(tbody, () => tbody.replaceChildren(...renderGroups()));
     const empty = state.loaded && state.scanners.length === 0;
     emptyEl.hidden = !empty;
     table.hidden = empty;
     const online = state.scanners.filter(s => stateOf(s) === 'online').length;
     summary.textContent = state.loaded ? `${state.scanners.length} scanner${state.scanners.length === 1 ? '' : 's'} · ${online} online` : 'Loading…';
+  }
+
+  /** Rows grouped by pool, pools by name and scanners without one last; no group rows while no scanner is in a pool. */
+  function renderGroups() {
+    if (!state.scanners.some(s => s.pool)) return state.scanners.map(renderRow);
+    const pools = [...new Set(state.scanners.map(s => s.pool ?? ''))].sort((a, b) => (a === '') - (b === '') || a.localeCompare(b));
+    return pools.flatMap(pool => {
+      const members = state.scanners.filter(s => (s.pool ?? '') === pool);
+      const online = members.filter(s => stateOf(s) === 'online').length;
+      return [
+        h('tr', { class: 'group-row', 'data-testid': 'pool-group', 'data-pool': pool },
+          h('th', { scope: 'rowgroup', colspan: '10', class: 'small' },
+            pool ? h('span', {}, icon('radar', { size: 14 }), ' Pool ', h('strong', { 'data-testid': 'pool-name' }, pool)) : h('span', { class: 'muted' }, 'No pool'),
+            h('span', { class: 'muted', 'data-testid': 'pool-online' }, ` · ${online} of ${members.length} online`))),
+        ...members.map(renderRow),
+      ];
+    });
   }
 
   /** @param {import('../api-types').ScannerResponse} s */
@@ -73,6 +91,7 @@ export function mount(root) {
     return h('tr', { 'data-testid': 'scanner-row', 'data-scanner-id': s.id, 'data-name': s.name },
       h('td', { 'data-testid': 'scanner-state' }, statusBadge(st)),
       h('td', {}, h('div', { class: 'cell-main', 'data-testid': 'scanner-name' }, s.name), h('div', { class: 'cell-sub' }, `Scanner #${s.id}`)),
+      h('td', { 'data-testid': 'scanner-pool' }, s.pool || h('span', { class: 'faint' }, '—')),
       h('td', { class: 'mono' }, s.sourceIp || h('span', { class: 'faint' }, '—')),
       h('td', { class: 'mono' }, s.version || h('span', { class: 'faint' }, '—')),
       h('td', { 'data-testid': 'scanner-capabilities' }, renderCapabilities(s)),
@@ -156,13 +175,18 @@ export function mount(root) {
     const cidrs = h('textarea', { id: `${id}-cidrs`, 'data-testid': 'scanner-cidrs', placeholder: '203.0.113.0/28', style: 'min-height:64px' });
     cidrs.value = (values.allowedCidrs ?? []).join('\n');
     const rate = h('input', { type: 'number', id: `${id}-rate`, min: '1', step: '1', value: values.maxProbesPerSecond ?? '', placeholder: 'No limit', 'data-testid': 'scanner-rate' });
+    const knownPools = [...new Set(state.scanners.map(s => s.pool).filter(Boolean))].sort();
+    const pool = h('input', { type: 'text', id: `${id}-pool`, value: values.pool ?? '', list: `${id}-pools`, placeholder: 'e.g. dc-frankfurt', 'data-testid': 'scanner-pool-input', class: 'mono' });
+    const poolOptions = h('datalist', { id: `${id}-pools` }, knownPools.map(p => h('option', { value: p })));
     const form = h('form', { id, novalidate: true, 'data-testid': 'scanner-form' },
       h('div', { class: 'form-grid' },
         h('div', { class: 'field span2' }, h('label', { for: `${id}-name` }, 'Name'), name),
         h('div', { class: 'field' }, h('label', { for: `${id}-cidrs` }, 'Allowed source networks'), cidrs,
           h('span', { class: 'hint' }, 'One CIDR per line. The scanner may only fetch jobs from these addresses; empty allows any.')),
         h('div', { class: 'field' }, h('label', { for: `${id}-rate` }, 'Max probes per second'), rate,
-          h('span', { class: 'hint' }, 'Upper bound for every job on this scanner.'))),
+          h('span', { class: 'hint' }, 'Upper bound for every job on this scanner.')),
+        h('div', { class: 'field span2' }, h('label', { for: `${id}-pool` }, 'Pool'), pool, poolOptions,
+          h('span', { class: 'hint' }, 'A site name. Any online member of a pool takes the pool’s jobs; empty: no pool.'))),
       err);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -170,6 +194,7 @@ export function mount(root) {
       if (!name.value.trim()) { name.setAttribute('aria-invalid', 'true'); err.textContent = 'Give the scanner a name.'; name.focus(); return; }
       const body = { name: name.value.trim(), allowedCidrs: cidrs.value.split(/[\s,]+/).filter(Boolean) };
       if (rate.value) body.maxProbesPerSecond = Number(rate.value);
+      body.pool = pool.value.trim() || null;
       const btn = /** @type {HTMLButtonElement | null} */ (document.querySelector(`button[form="${id}"]`));
       if (btn) btn.disabled = true;
       try { await onSubmit(body); } catch (ex) { err.replaceChildren(icon('alert', { size: 16 }), h('span', {}, ex.message)); if (btn) btn.disabled = false; }
@@ -183,6 +208,7 @@ export function mount(root) {
       build: (body) => body.append(scannerForm({
         id: 'scanner-create',
         onSubmit: async (body) => {
+      body.pool = pool.value.trim() || null;
           const created = await call('POST /api/scanners', { body });
           dlg.close();
           showKey(created?.name ?? body.name, created?.apiKey);
@@ -200,7 +226,7 @@ export function mount(root) {
       build: (body) => body.append(scannerForm({
         id: 'scanner-edit-form', values: s,
         onSubmit: async (body) => {
-          const patch = { name: body.name, allowedCidrs: body.allowedCidrs };
+          const patch = { name: body.name, allowedCidrs: body.allowedCidrs, pool: body.pool };
           if (body.maxProbesPerSecond) patch.maxProbesPerSecond = body.maxProbesPerSecond;
           await call('PATCH /api/scanners/{id}', { path: { id: s.id }, body: patch });
           dlg.close();

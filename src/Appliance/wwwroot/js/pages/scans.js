@@ -223,7 +223,7 @@ export function mount(root, ctx) {
       h('td', {}, h('div', { class: 'cell-main', 'data-testid': 'scan-name' }, s.name), h('div', { class: 'cell-sub' }, `Scan #${s.id}${cronOf(s) ? ` · cron ${cronOf(s)}` : ''}`)),
       h('td', { class: 'target' }, (s.targets ?? []).slice(0, 2).join(', '), (s.targets ?? []).length > 2 ? h('span', { class: 'cell-sub' }, ` +${s.targets.length - 2}`) : '',
         h('div', { class: 'cell-sub' }, `ports ${s.ports ?? '—'}`)),
-      h('td', {}, (s.scannerIds ?? []).map(scannerName).join(', ') || '—'),
+      h('td', {}, [...(s.scannerIds ?? []).map(scannerName), ...(s.pools ?? []).map(p => `pool ${p}`)].join(', ') || '—'),
       h('td', {}, h('div', { class: 'prog', style: 'min-width:150px' },
         pct !== null ? h('div', { class: `bar${s.status === 'failed' ? ' fail' : s.status === 'completed' ? ' ok' : ''}` }, h('span', { style: `width:${pct.toFixed(1)}%` })) : null,
         h('div', { class: 'prog-line' }, `${jobsDone} of ${totalJobs(s)} jobs`, pct !== null ? h('span', { class: 'sep-dot' }) : '', pct !== null ? `${pct.toFixed(0)}%` : ''))),
@@ -275,6 +275,7 @@ export function mount(root, ctx) {
       ['Capability', h('span', { class: 'cap', 'data-testid': 'scan-capability' }, s.capability ?? 'portscan')],
       ['Ports', h('span', { class: 'target' }, s.ports ?? '—')],
       ['Scanners', (s.scannerIds ?? []).map(scannerName).join(', ') || '—'],
+      ['Pools', (s.pools ?? []).join(', ') || '—'],
       ['Rate limit', s.maxProbesPerSecond ? `${fmtNum(s.maxProbesPerSecond)} probes/s` : 'Scanner and subnet limits'],
       ['Started by', s.automated ? 'Scheduler' : 'Admin (manual)'],
     ].filter(Boolean);
@@ -472,6 +473,19 @@ export function mount(root, ctx) {
           h('span', {}, sc.name), h('span', { class: 'grow' }), statusBadge(sc.enabled === false ? 'disabled' : sc.online ? 'online' : 'offline'))))
       : h('div', { class: 'note warn' }, icon('alert', { size: 18 }), h('span', {}, 'No scanners yet. Add one on the ', h('a', { href: '#/scanners' }, 'Scanners'), ' page first.'));
 
+    // Pools (sites): any online member claims a pool's jobs, and a job lost with one member goes to another.
+    const pools = [...new Set(scanners.map(sc => sc.pool).filter(Boolean))].sort();
+    const poolList = pools.length
+      ? h('div', { class: 'choice-list', role: 'group', 'aria-labelledby': 'scan-pools-label', 'data-testid': 'scan-pools' },
+        pools.map(p => {
+          const members = scanners.filter(sc => sc.pool === p);
+          const online = members.filter(sc => sc.enabled !== false && sc.online).length;
+          return h('label', { class: 'check' },
+            h('input', { type: 'checkbox', name: 'pool', value: p, 'data-testid': `scan-pool-${p}` }),
+            h('span', {}, p), h('span', { class: 'grow' }), h('span', { class: 'muted small' }, `${online} of ${members.length} online`));
+        }))
+      : null;
+
     function updateEstimate() {
       const list = targets.value.split(/[\s,]+/).filter(Boolean);
       const n = expectedProbes(list, ports.value);
@@ -491,6 +505,8 @@ export function mount(root, ctx) {
           h('span', { class: 'hint', id: 'scan-capability-hint' }, 'Beyond the port scan, each address is visited on each port.')),
         h('div', { class: 'field' }, h('label', { for: 'scan-rate' }, 'Max probes per second'), rate, h('span', { class: 'hint' }, 'Optional; the slowest of scanner, subnet and port-list limits wins.')),
         h('div', { class: 'field span2' }, h('span', { id: 'scan-scanners-label', class: 'label', style: 'font-weight:560;font-size:.9rem' }, 'Scanners'), scannerList),
+        poolList ? h('div', { class: 'field span2' }, h('span', { id: 'scan-pools-label', class: 'label', style: 'font-weight:560;font-size:.9rem' }, 'Pools'), poolList,
+          h('span', { class: 'hint' }, 'Any online member of a pool takes its jobs.')) : null,
         h('div', { class: 'field span2' }, h('span', { style: 'font-weight:560;font-size:.9rem' }, 'When'),
           h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'When' }, whenRadios)),
         h('div', { class: 'span2' }, whenAt, whenCron)),
@@ -516,12 +532,13 @@ export function mount(root, ctx) {
       err.textContent = '';
       const targetList = targets.value.split(/[\s,]+/).map(t => t.trim()).filter(Boolean);
       const scannerIds = [...form.querySelectorAll('input[name="scanner"]:checked')].map(x => Number.isFinite(Number(x.value)) ? Number(x.value) : x.value);
+      const poolNames = [...form.querySelectorAll('input[name="pool"]:checked')].map(x => x.value);
       const when = form.querySelector('input[name="scan-when"]:checked').value;
       const problems = [];
       if (!name.value.trim()) problems.push([name, 'Give the scan a name.']);
       if (targetList.length === 0) problems.push([targets, 'Enter at least one target.']);
       if (!ports.value.trim()) problems.push([ports, 'Enter the ports to probe.']);
-      if (scannerIds.length === 0) problems.push([null, 'Pick at least one scanner.']);
+      if (scannerIds.length === 0 && poolNames.length === 0) problems.push([null, pools.length ? 'Pick at least one scanner or pool.' : 'Pick at least one scanner.']);
       if (when === 'at' && !at.value) problems.push([at, 'Pick the start time.']);
       if (when === 'cron' && !cron.value.trim()) problems.push([cron, 'Enter a cron schedule.']);
       for (const el of [name, targets, ports, at, cron]) el.removeAttribute('aria-invalid');
@@ -532,6 +549,7 @@ export function mount(root, ctx) {
         return;
       }
       const body = { name: name.value.trim(), targets: targetList, ports: ports.value.replace(/\s+/g, ''), scannerIds, capability: capability.value };
+      if (poolNames.length) body.pools = poolNames;
       if (rate.value) body.maxProbesPerSecond = Number(rate.value);
       if (when === 'at') body.schedule = { at: new Date(at.value).toISOString() };
       if (when === 'cron') body.schedule = { cron: cron.value.trim() };
