@@ -5,8 +5,8 @@ namespace Outpost.Appliance.Contracts;
 // The scanner job protocol's wire shapes (docs/protocol.md), in one place. Scanner nodes are written against these names,
 // so a rename here is a protocol change. Required members make a missing field a 400 rather than a silent zero.
 
-/// <summary>A job as handed to a scanner by a claim.</summary>
-public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond);
+/// <summary>A job as handed to a scanner by a claim; <c>exclude</c> is the do-not-scan list that binds the scanner.</summary>
+public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond, IReadOnlyList<string> Exclude);
 
 public sealed record ClaimResponse(IReadOnlyList<ScannerJob> Jobs);
 
@@ -60,6 +60,10 @@ public sealed record OkResponse(bool Ok)
 {
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public bool? Stop { get; init; }
+
+    /// <summary>Progress replies only: the do-not-scan list that binds the scanner now, to replace the job's.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Exclude { get; init; }
 
     public static readonly OkResponse Done = new(true);
     public static readonly OkResponse StopJob = new(true) { Stop = true };

@@ -16,6 +16,9 @@ namespace Outpost.Appliance.Planning;
 /// Rate: each job's <c>maxProbesPerSecond</c> is the slowest of its scanner's limit, every subnet limit that overlaps
 /// the job's addresses, the limit of the port list the scan uses, and the scan's own limit; with none of those, the
 /// settings' default.
+/// Do-not-scan list: the addresses it excludes on every port are cut out of each job's targets for the job's scanner
+/// (<see cref="DoNotScan"/>); a job left with no address is not made. Entries with a port stay in the targets and are
+/// skipped by the engine, which gets the list with the job.
 /// </summary>
 public static class ScanPlanner
 {
@@ -74,7 +77,9 @@ public static class ScanPlanner
         }
 
         var jobs = new List<NewJob>();
+        var exclusions = new Dictionary<long, IReadOnlyList<Ipv4Range>>();
         var pieces = new List<Ipv4Range>();
+        var turn = 0;
         ulong used = 0;
         foreach (var range in set.Ranges)
         {
@@ -102,13 +107,18 @@ public static class ScanPlanner
 
         void Flush()
         {
-            var scanner = scanners[jobs.Count % scanners.Count];
-            int? rate = ProbeRate.Slowest(scanRate, scanner.MaxProbesPerSecond);
-            var targets = new JobTarget[pieces.Count];
-            for (var i = 0; i < pieces.Count; i++)
+            var scanner = scanners[turn++ % scanners.Count];
+            if (!exclusions.TryGetValue(scanner.Id, out var excluded))
             {
-                var piece = pieces[i];
-                targets[i] = new JobTarget(piece.ToString(), ports);
+                excluded = DoNotScan.SetFor(settings, scanner).WholeAddresses;
+                exclusions[scanner.Id] = excluded;
+            }
+
+            int? rate = ProbeRate.Slowest(scanRate, scanner.MaxProbesPerSecond);
+            var targets = new List<JobTarget>(pieces.Count);
+            foreach (var piece in pieces.SelectMany(p => DoNotScan.Without(p, excluded)))
+            {
+                targets.Add(new JobTarget(piece.ToString(), ports));
                 foreach (var (limitRange, limitRate) in subnetLimits)
                 {
                     if (piece.First <= limitRange.Last && limitRange.First <= piece.Last)
@@ -118,7 +128,11 @@ public static class ScanPlanner
                 }
             }
 
-            jobs.Add(new NewJob(scanner.Id, spec.Capability, targets, rate ?? settings.DefaultMaxProbesPerSecond));
+            if (targets.Count > 0)
+            {
+                jobs.Add(new NewJob(scanner.Id, spec.Capability, targets, rate ?? settings.DefaultMaxProbesPerSecond));
+            }
+
             pieces.Clear();
             used = 0;
         }

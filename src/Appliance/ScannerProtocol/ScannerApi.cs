@@ -9,6 +9,7 @@ using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
+using Outpost.Appliance.Planning;
 using Outpost.Appliance.Scheduling;
 using Outpost.Store;
 using Outpost.Store.Model;
@@ -75,10 +76,11 @@ public static class ScannerApi
         metrics.Committed("claim", started);
         metrics.Claimed(jobs.Count);
         var wire = new ScannerJob[jobs.Count];
+        var exclude = jobs.Count == 0 ? [] : DoNotScan.EntriesFor(gate.Settings, scanner);
         for (var i = 0; i < wire.Length; i++)
         {
             var job = jobs[i];
-            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond);
+            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond, exclude);
         }
 
         return TypedResults.Ok(new ClaimResponse(wire));
@@ -94,7 +96,7 @@ public static class ScannerApi
     }
 
     private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ProgressAsync(HttpContext context,
-        long jobId, ProgressRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+        long jobId, ProgressRequest body, IOutpostStore store, DispatchGate gate, TimeProvider clock, ApplianceMetrics metrics)
     {
         if (body.ProgressCount < 0 || body.ResultCount < 0)
         {
@@ -102,9 +104,13 @@ public static class ScannerApi
         }
 
         var started = TimeProvider.System.GetTimestamp();
-        var update = await store.ProgressAsync(Caller(context).Id, jobId, body.ProgressCount, body.ResultCount, clock.GetUtcNow());
+        var scanner = Caller(context);
+        var update = await store.ProgressAsync(scanner.Id, jobId, body.ProgressCount, body.ResultCount, clock.GetUtcNow());
         metrics.Committed("progress", started);
-        return Reply(update, jobId);
+        // The do-not-scan list as it stands, so an edit reaches the running job within one progress interval.
+        return update.Status == StoreStatus.Ok
+            ? TypedResults.Ok(new OkResponse(true) { Stop = update.StopRequested ? true : null, Exclude = DoNotScan.EntriesFor(gate.Settings, scanner) })
+            : Reply(update, jobId);
     }
 
     private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> CompleteAsync(HttpContext context,

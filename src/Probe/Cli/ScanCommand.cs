@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Guard;
 using Outpost.Probe.Node;
 using Outpost.Probe.Routing;
 using Outpost.Probe.Targets;
@@ -10,8 +11,9 @@ using Outpost.Probe.Targets;
 namespace Outpost.Probe.Cli;
 
 /// <summary>
-/// <c>outpost-probe scan TARGETS -p PORTS --rate N [--wait S] [--interface IF] [--json]</c>: one scan from the
-/// command line. Findings go to stdout (text or JSON lines, open ports only unless --closed); progress (when stderr
+/// <c>outpost-probe scan TARGETS -p PORTS --rate N [--wait S] [--interface IF] [--exclude LIST] [--allow-loopback] [--json]</c>:
+/// one scan from the command line. Targets the scanner never probes are refused before anything is sent
+/// (<see cref="ForbiddenTargets"/>, the same rule as the node's). Findings go to stdout (text or JSON lines, open ports only unless --closed); progress (when stderr
 /// is a terminal), warnings and the summary go to stderr so stdout stays machine-readable.
 /// </summary>
 public static class ScanCommand
@@ -40,10 +42,12 @@ public static class ScanCommand
         var closed = new Option<bool>("--closed") { Description = "Also print closed ports." };
         var sends = new Option<int>("--retries") { DefaultValueFactory = _ => 1, Description = "Times each probe is sent." };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the visiting order (for a reproducible order)." };
+        var exclude = new Option<string[]>("--exclude") { Description = "Never probe these: addresses, CIDR blocks, ranges, or ADDRESS:PORT; commas also separate." };
+        var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Allow targets in 127.0.0.0/8, this machine (tests only)." };
 
         var command = new Command("scan", "Run one SYN scan and print the findings.");
         command.Arguments.Add(targets);
-        foreach (var option in new Option[] { ports, rate, wait, iface, json, closed, sends, seed })
+        foreach (var option in new Option[] { ports, rate, wait, iface, json, closed, sends, seed, exclude, allowLoopback })
         {
             command.Options.Add(option);
         }
@@ -58,12 +62,15 @@ public static class ScanCommand
                 parse.GetValue(json),
                 parse.GetValue(closed),
                 parse.GetValue(sends),
-                parse.GetValue(seed)),
+                parse.GetValue(seed),
+                parse.GetValue(exclude) ?? [],
+                parse.GetValue(allowLoopback)),
             cancellationToken));
         return command;
     }
 
-    private sealed record Options(string[] Targets, string Ports, double Rate, double Wait, string? Interface, bool Json, bool Closed, int Sends, ulong? Seed);
+    private sealed record Options(string[] Targets, string Ports, double Rate, double Wait, string? Interface, bool Json, bool Closed, int Sends, ulong? Seed,
+        string[] Exclude, bool AllowLoopback);
 
     private static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
@@ -74,14 +81,28 @@ public static class ScanCommand
             return ExitUsage;
         }
 
+        if (ForbiddenTargets.Refusal(set!.Ranges, options.AllowLoopback, "--allow-loopback") is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {refusal}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        var excludeItems = options.Exclude.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (!ExclusionSet.TryParse(excludeItems, out var excluded, out error))
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: --exclude: {error}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
         if (double.IsNaN(options.Wait) || options.Wait < 0)
         {
             await Console.Error.WriteLineAsync("outpost-probe: --wait must be zero or more seconds.").ConfigureAwait(false);
             return ExitUsage;
         }
 
-        var request = new ScanRequest(set!)
+        var request = new ScanRequest(set)
         {
+            Exclusions = excluded!.IsEmpty ? null : new LiveExclusions(excluded),
             ProbesPerSecond = options.Rate,
             Wait = TimeSpan.FromSeconds(options.Wait),
             Interface = options.Interface,
@@ -126,7 +147,7 @@ public static class ScanCommand
 
         output.EndProgress();
         await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"summary: sent={summary.Sent} replies={summary.Replies} open={summary.Open} closed={summary.Closed} drops={summary.Drops} send_errors={summary.SendErrors} unreachable={summary.Unreachable} rate={summary.AchievedRate:0.0}pps send_seconds={summary.SendElapsed.TotalSeconds:0.000} seconds={summary.Elapsed.TotalSeconds:0.000} interface={summary.Interface}{(summary.Cancelled ? " cancelled" : "")}"))
+            $"summary: sent={summary.Sent} replies={summary.Replies} open={summary.Open} closed={summary.Closed} drops={summary.Drops} send_errors={summary.SendErrors} unreachable={summary.Unreachable} excluded={summary.Excluded} rate={summary.AchievedRate:0.0}pps send_seconds={summary.SendElapsed.TotalSeconds:0.000} seconds={summary.Elapsed.TotalSeconds:0.000} interface={summary.Interface}{(summary.Cancelled ? " cancelled" : "")}"))
             .ConfigureAwait(false);
         return summary.Cancelled ? 130 : 0;
     }

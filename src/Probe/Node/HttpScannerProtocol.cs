@@ -118,7 +118,7 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
         foreach (var job in reply.Body?.Jobs ?? [])
         {
             var targets = job.Targets?.Select(t => new JobTargetSpec(t.Cidr, t.Ports)).ToList() ?? [];
-            jobs.Add(new JobAssignment(job.JobId, job.ScanId, job.Name ?? "portscan", targets, job.MaxProbesPerSecond));
+            jobs.Add(new JobAssignment(job.JobId, job.ScanId, job.Name ?? "portscan", targets, job.MaxProbesPerSecond) { Exclude = job.Exclude ?? [] });
         }
 
         return jobs;
@@ -141,8 +141,13 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
 
     public ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) => JobCallAsync(jobId, "start", null, ct);
 
-    public ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, CancellationToken ct) =>
-        JobCallAsync(jobId, "progress", JsonContent.Create(new WireProgress(progressCount, resultCount), NodeJsonContext.Default.WireProgress), ct);
+    public async ValueTask<ProgressReply> ProgressAsync(long jobId, long progressCount, long resultCount, CancellationToken ct)
+    {
+        var path = string.Create(CultureInfo.InvariantCulture, $"scanner/jobs/{jobId}/progress");
+        var body = JsonContent.Create(new WireProgress(progressCount, resultCount), NodeJsonContext.Default.WireProgress);
+        var reply = await SendAsync(HttpMethod.Post, path, body, NodeJsonContext.Default.WireOkReply, jobCall: true, ct).ConfigureAwait(false);
+        return new ProgressReply(ToJobReply(reply), reply.Body?.Exclude);
+    }
 
     public ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)
     {
@@ -219,8 +224,11 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
         var path = string.Create(CultureInfo.InvariantCulture, $"scanner/jobs/{jobId}/{action}");
         var reply = await SendAsync(method ?? HttpMethod.Post, path, body ?? new ByteArrayContent([]), NodeJsonContext.Default.WireOkReply, jobCall: true, ct)
             .ConfigureAwait(false);
-        return reply.Gone ? JobReply.Gone : reply.Body?.Stop == true ? JobReply.Stop : JobReply.Ok;
+        return ToJobReply(reply);
     }
+
+    private static JobReply ToJobReply((WireOkReply? Body, bool Gone) reply) =>
+        reply.Gone ? JobReply.Gone : reply.Body?.Stop == true ? JobReply.Stop : JobReply.Ok;
 
     private async Task<(T? Body, bool Gone)> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> reply, bool jobCall,
         CancellationToken ct)

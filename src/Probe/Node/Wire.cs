@@ -12,11 +12,11 @@ namespace Outpost.Probe.Node;
 
 internal sealed record WireClaimReply(IReadOnlyList<WireJob>? Jobs);
 
-internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond);
+internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond, IReadOnlyList<string>? Exclude);
 
 internal sealed record WireTarget(string Cidr, string Ports);
 
-internal sealed record WireOkReply(bool Ok, bool? Stop);
+internal sealed record WireOkReply(bool Ok, bool? Stop, IReadOnlyList<string>? Exclude);
 
 internal sealed record WireHeartbeatReply(bool Ok, IReadOnlyList<long>? StopJobs);
 

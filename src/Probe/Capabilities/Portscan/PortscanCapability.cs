@@ -54,6 +54,7 @@ public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions opti
                 ProbesPerSecond = job.MaxProbesPerSecond,
                 Interface = options.Interface,
                 Wait = options.ReplyWait,
+                Exclusions = job.Exclusions,
             };
             observer.BeginSet(set.Ports.Count);
             try
