@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Outpost.Probe.Capabilities.Fingerprint;
+using Outpost.Probe.Guard;
 using Outpost.Probe.Targets;
 
 namespace Outpost.Probe.Cli;
@@ -31,15 +32,16 @@ public static class FingerprintCommand
         var perHost = new Option<int>("--max-connections-per-host") { DefaultValueFactory = _ => 8, Description = "Connections open at once to one address." };
         var agent = new Option<string>("--user-agent") { DefaultValueFactory = _ => "outpost-probe", Description = "User-Agent of HTTP probes (the scan's attribution)." };
         var closed = new Option<bool>("--closed") { Description = "Also print closed and filtered ports." };
+        var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Allow targets in 127.0.0.0/8, this machine (tests only)." };
 
         var command = new Command("fingerprint", "Identify the services on TCP ports: banners, protocol probes, TLS certificates, HTTP.");
         command.Arguments.Add(targets);
-        foreach (var option in new Option[] { ports, json, rate, timeout, perHost, agent, closed })
+        foreach (var option in new Option[] { ports, json, rate, timeout, perHost, agent, closed, allowLoopback })
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(targets)!, parse.GetValue(ports)!, parse.GetValue(json), parse.GetValue(closed),
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(targets)!, parse.GetValue(ports)!, parse.GetValue(json), parse.GetValue(closed), parse.GetValue(allowLoopback),
             new FingerprintOptions
             {
                 MaxProbesPerSecond = parse.GetValue(rate),
@@ -52,7 +54,8 @@ public static class FingerprintCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] targets, string ports, bool json, bool includeClosed, FingerprintOptions options, CancellationToken ct)
+    private static async Task<int> RunAsync(string[] targets, string ports, bool json, bool includeClosed, bool allowLoopback, FingerprintOptions options,
+        CancellationToken ct)
     {
         var items = targets.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         if (!TargetSet.TryParse(items, ports, out var set, out var error))
@@ -61,7 +64,13 @@ public static class FingerprintCommand
             return ScanCommand.ExitUsage;
         }
 
-        if (set!.Count > MaxEndpoints)
+        if (ForbiddenTargets.Refusal(set!.Ranges, allowLoopback, "--allow-loopback") is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {refusal}").ConfigureAwait(false);
+            return ScanCommand.ExitUsage;
+        }
+
+        if (set.Count > MaxEndpoints)
         {
             await Console.Error.WriteLineAsync($"outpost-probe: {set.Count} address and port pairs; fingerprint at most {MaxEndpoints} at once (scan first, then fingerprint the open ports).").ConfigureAwait(false);
             return ScanCommand.ExitUsage;

@@ -71,7 +71,7 @@ public sealed class NodeRefusalTests
     public async Task The_node_s_own_ceiling_and_default_come_from_its_flags()
     {
         var seen = new RateRecorder();
-        var settings = Resolve(["--max-rate", "300", "--default-rate", "50"]);
+        var settings = Resolve(maxRate: 300, defaultRate: 50);
         var runner = new JobRunner(new JobRunnerTests.FlakyProtocol(failUploads: 0), new CapabilityRegistry([seen]), JobRunnerTests.Fast with { Guard = settings.Guard },
             TimeProvider.System, NullLogger.Instance);
 
@@ -91,16 +91,12 @@ public sealed class NodeRefusalTests
     }
 
     [Theory]
-    [InlineData("--max-rate", "0", "--max-rate must be at least 1 probe per second.")]
-    [InlineData("--default-rate", "0", "--default-rate must be at least 1 probe per second.")]
-    public void A_rate_setting_below_one_is_refused(string flag, string value, string message)
+    [InlineData(0, null, "--max-rate must be at least 1 probe per second.")]
+    [InlineData(null, 0, "--default-rate must be at least 1 probe per second.")]
+    public void A_rate_setting_below_one_is_refused(int? maxRate, int? defaultRate, string message)
     {
         using var config = new TempFile("{}");
-        var flags = Flags("https://appliance.test", config.Path) with
-        {
-            MaxRate = flag == "--max-rate" ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : null,
-            DefaultRate = flag == "--default-rate" ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : null,
-        };
+        var flags = Flags("https://appliance.test", config.Path) with { MaxRate = maxRate, DefaultRate = defaultRate };
         Assert.Null(NodeSettings.Resolve(flags, out var error));
         Assert.Equal(message, error);
     }
@@ -122,8 +118,8 @@ public sealed class NodeRefusalTests
     public void The_node_command_exits_2_naming_the_http_refusal()
     {
         using var config = new TempFile("{}");
-        var probe = Path.Combine(AppContext.BaseDirectory, "outpost-probe");
-        var (code, _, stderr) = Integration.NetworkNamespace.Exec(probe, "node", "--appliance", "http://127.0.0.1:9", "--api-key", "k", "--config", config.Path);
+        using var ns = new SealedNamespace();
+        var (code, _, stderr) = ns.RunProbe("node", "--appliance", "http://127.0.0.1:9", "--api-key", "k", "--config", config.Path);
         Assert.Equal(NodeCommand.ExitUsage, code);
         Assert.Contains("refused appliance URL http://127.0.0.1:9: plain http://", stderr, StringComparison.Ordinal);
     }
@@ -137,25 +133,29 @@ public sealed class NodeRefusalTests
     public void The_cli_refuses_the_same_targets_before_anything_is_sent(string target, string message)
     {
         // In a sealed namespace with nothing but loopback: even a bug that sent would reach nothing.
-        using var ns = Integration.NetworkNamespace.Create();
-        var probe = Path.Combine(AppContext.BaseDirectory, "outpost-probe");
-        var (code, stdout, stderr) = Integration.NetworkNamespace.Exec("ip", "netns", "exec", ns.Name, probe, "scan", target, "-p", "80", "--rate", "100", "--wait", "0");
+        using var ns = new SealedNamespace();
+        var (code, stdout, stderr) = ns.RunProbe("scan", target, "-p", "80", "--rate", "100", "--wait", "0");
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         Assert.Equal(message, stderr.Trim());
     }
 
+    [Fact]
+    public void The_fingerprint_cli_refuses_them_too()
+    {
+        using var ns = new SealedNamespace();
+        var (code, _, stderr) = ns.RunProbe("fingerprint", "10.0.0.1,224.0.0.251", "-p", "80");
+        Assert.Equal(2, code);
+        Assert.Equal("outpost-probe: refused target 224.0.0.251: 224.0.0.0/4 is multicast and is never scanned; remove it from the targets.", stderr.Trim());
+    }
+
     private static NodeSettings.Flags Flags(string appliance, string config) =>
         new(appliance, "k", null, null, null, null, null, null, null, config);
 
-    private static NodeSettings Resolve(string[] rateFlags)
+    private static NodeSettings Resolve(int maxRate, int defaultRate)
     {
         using var config = new TempFile("{}");
-        var flags = Flags("https://appliance.test", config.Path) with
-        {
-            MaxRate = int.Parse(rateFlags[1], System.Globalization.CultureInfo.InvariantCulture),
-            DefaultRate = int.Parse(rateFlags[3], System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var flags = Flags("https://appliance.test", config.Path) with { MaxRate = maxRate, DefaultRate = defaultRate };
         return NodeSettings.Resolve(flags, out var error) ?? throw new InvalidOperationException(error);
     }
 
