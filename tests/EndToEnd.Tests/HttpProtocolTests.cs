@@ -38,7 +38,7 @@ public sealed class HttpProtocolTests
 
         using var gone = new StubAppliance(409, """{"error":{"code":"INVALID_TRANSITION","message":"no"}}""");
         using var client = new HttpScannerProtocol(gone.Address, "osk_key");
-        Assert.Equal(JobReply.Gone, await client.ProgressAsync(3, 1, 0, 0, CancellationToken.None));
+        Assert.Equal(JobReply.Gone, (await client.ProgressAsync(3, 1, 0, 0, CancellationToken.None)).Reply);
     }
 
     /// <summary>Answers the first request with a fixed status and body, and hands the request to the test.</summary>

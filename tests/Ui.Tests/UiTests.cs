@@ -444,6 +444,10 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
         var subnet = page.GetByTestId("subnet-row").Last;
         await subnet.GetByLabel("Subnet", new() { Exact = true }).FillAsync("10.99.0.0/16");
         await subnet.GetByLabel("Max probes/s").FillAsync("750");
+        await page.GetByTestId("add-exclusion").ClickAsync();
+        var exclusion = page.GetByTestId("exclusion-row").Last;
+        await exclusion.GetByLabel("Target").FillAsync("10.99.0.5:22");
+        await exclusion.GetByLabel("Pool (optional)").FillAsync("dc-frankfurt");
         await page.GetByTestId("attr-value").FillAsync("Outpost scan by ACME SecOps");
         await Expect(page.GetByTestId("settings-state")).ToHaveTextAsync("Unsaved changes");
         await page.GetByTestId("save-settings").ClickAsync();
@@ -453,12 +457,14 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
         Assert.Equal(2, saved["windows"]!.AsArray().Count);
         Assert.Contains(saved["subnetLimits"]!.AsArray(), l => l!["cidr"]!.ToString() == "10.99.0.0/16" && l["maxProbesPerSecond"]!.GetValue<int>() == 750);
         Assert.Contains("ACME SecOps", saved["attributionHeader"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains(saved["exclusions"]!.AsArray(), e => e!["target"]!.ToString() == "10.99.0.5:22" && e["pool"]!.ToString() == "dc-frankfurt");
 
         await page.ReloadAsync();
         await Expect(page.GetByTestId("window-row")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("window-row").Nth(1).GetByLabel("Sat")).ToBeCheckedAsync();
         await Expect(page.GetByTestId("subnet-row").Last.GetByLabel("Subnet", new() { Exact = true })).ToHaveValueAsync("10.99.0.0/16");
         await Expect(page.GetByTestId("attr-value")).ToHaveValueAsync("Outpost scan by ACME SecOps");
+        await Expect(page.GetByTestId("exclusion-row").Last.GetByLabel("Target")).ToHaveValueAsync("10.99.0.5:22");
 
         // A window without days is refused before it reaches the server.
         foreach (var day in new[] { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" })

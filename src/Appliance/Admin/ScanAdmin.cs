@@ -129,6 +129,11 @@ public static class ScanAdmin
         };
         // Planned now even when the scan runs later, so a scan the store could not hold is refused before it exists.
         var planned = ScanPlanner.Split(spec, settings, scanners, pools);
+        if (planned.Count == 0)
+        {
+            return new BadRequestError("Every target of this scan is on the do-not-scan list (settings, exclusions) for its scanners; nothing would be probed.");
+        }
+
         if (NewJob.OversizedSpec(planned) is { } oversized)
         {
             return new BadRequestError(oversized);

@@ -20,4 +20,14 @@ public sealed class BuiltInScannerOptions
 
     /// <summary>Send probes on this interface instead of the routed one.</summary>
     public string? Interface { get; set; }
+
+    /// <summary>
+    /// Whether the built-in scanner may probe 127.0.0.0/8, the appliance's own loopback (docs/probe-engine.md, "What the
+    /// node refuses"). Off by default: a scan of loopback from the appliance scans the appliance. Test suites and a
+    /// development appliance turn it on (<c>Outpost__BuiltInScanner__AllowLoopback=true</c>).
+    /// </summary>
+    public bool AllowLoopback { get; set; }
+
+    /// <summary>How the refusal names this setting.</summary>
+    public const string AllowLoopbackSetting = "Outpost:BuiltInScanner:AllowLoopback";
 }

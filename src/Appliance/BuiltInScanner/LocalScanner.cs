@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Outpost.Appliance.Alarms;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Hosting;
+using Outpost.Appliance.Planning;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Appliance.Vulnerabilities;
@@ -11,6 +12,7 @@ using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Guard;
 using Outpost.Probe.Jobs;
 using Outpost.Probe.Node;
 using Outpost.Store;
@@ -152,7 +154,9 @@ public sealed partial class LocalScanner : LoopService
             _replaced = Task.WhenAll(_replaced, replaced.DrainAsync());
         }
 
-        var runner = new JobRunner(protocol, capabilities, new JobRunnerOptions(), _clock, _logger);
+        // The appliance's settings already cap every job's rate; the guard keeps loopback out unless configured.
+        var guard = new JobGuard { AllowLoopback = _options.AllowLoopback, LoopbackFlag = BuiltInScannerOptions.AllowLoopbackSetting + "=true", MaxRate = ProbeRate.Max };
+        var runner = new JobRunner(protocol, capabilities, new JobRunnerOptions { Guard = guard }, _clock, _logger);
         // Heartbeat on every tick: the tick is the poll interval.
         _poller = new JobPoller(protocol, runner, _options.ClaimLimit, TimeSpan.Zero, _clock);
 

@@ -1,6 +1,7 @@
 using Outpost.Appliance.Admin;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Hosting;
+using Outpost.Appliance.Planning;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Capabilities;
@@ -37,6 +38,7 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
         var jobs = await Store.ClaimAsync(scannerId, limit, null, now, gate.AutomatedAllowed(now), _capabilities, Store.GetScanner(scannerId)?.Pool,
             CancellationToken.None);
         var settings = Documents.ReadScanSettings(Store);
+        var exclude = jobs.Count > 0 && Store.GetScanner(scannerId) is { } self ? DoNotScan.EntriesFor(settings, self) : [];
         var assignments = new JobAssignment[jobs.Count];
         for (var i = 0; i < assignments.Length; i++)
         {
@@ -53,6 +55,7 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
                 MaxConnectionsPerHost = settings.MaxConnectionsPerHost,
                 Seed = job.Seed,
                 ResumeFrom = job.Cursor,
+                Exclude = exclude,
             };
         }
 
@@ -78,8 +81,12 @@ public sealed class StoreScannerProtocol(StoreLifetime storeLifetime, DispatchGa
     public async ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) =>
         Reply(await Store.StartAsync(scannerId, jobId, clock.GetUtcNow(), CancellationToken.None));
 
-    public async ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct) =>
-        Reply(await Store.ProgressAsync(scannerId, jobId, progressCount, resultCount, cursor, clock.GetUtcNow(), CancellationToken.None));
+    public async ValueTask<ProgressReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct)
+    {
+        var reply = Reply(await Store.ProgressAsync(scannerId, jobId, progressCount, resultCount, cursor, clock.GetUtcNow(), CancellationToken.None));
+        // The do-not-scan list as it stands, as a remote node gets it in its progress reply.
+        return new ProgressReply(reply, Store.GetScanner(scannerId) is { } self ? DoNotScan.EntriesFor(gate.Settings, self) : null);
+    }
 
     public async ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)
     {

@@ -9,10 +9,10 @@ namespace Outpost.Appliance.Contracts;
 /// A job as handed to a scanner by a claim. <c>MaxConnectionsPerHost</c> is the scan settings' value when the job is
 /// claimed: how many connections a connection-based capability keeps open to one address at once. <c>seed</c> selects the
 /// probe order (the same for every holder of the job); <c>resumeFrom</c> is the permutation index to start at: 0 for a
-/// fresh job, the stored cursor for a re-queued one.
+/// fresh job, the stored cursor for a re-queued one. <c>exclude</c> is the do-not-scan list that binds the scanner.
 /// </summary>
 public sealed record ScannerJob(long JobId, long ScanId, string Name, IReadOnlyList<JobTarget> Targets, int MaxProbesPerSecond, int MaxConnectionsPerHost,
-    long Seed, long ResumeFrom);
+    long Seed, long ResumeFrom, IReadOnlyList<string> Exclude);
 
 public sealed record ClaimResponse(IReadOnlyList<ScannerJob> Jobs);
 
@@ -71,6 +71,10 @@ public sealed record OkResponse(bool Ok)
 {
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public bool? Stop { get; init; }
+
+    /// <summary>Progress replies only: the do-not-scan list that binds the scanner now, to replace the job's.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Exclude { get; init; }
 
     public static readonly OkResponse Done = new(true);
     public static readonly OkResponse StopJob = new(true) { Stop = true };

@@ -17,6 +17,9 @@ namespace Outpost.Appliance.Planning;
 /// Rate: each job's <c>maxProbesPerSecond</c> is the slowest of its scanner's limit (a pool's: its slowest member's),
 /// every subnet limit that overlaps the job's addresses, the limit of the port list the scan uses, and the scan's own
 /// limit; with none of those, the settings' default.
+/// Do-not-scan list: the addresses it excludes on every port are cut out of each job's targets for the job's scanner
+/// or pool (<see cref="DoNotScan"/>); a job left with no address is not made. Entries with a port stay in the targets and
+/// are skipped by the engine, which gets the list with the job.
 /// </summary>
 public static class ScanPlanner
 {
@@ -73,8 +76,8 @@ public static class ScanPlanner
         int? scanRate = ProbeRate.Slowest(spec.MaxProbesPerSecond, PortListRate(ports, settings));
 
         var assignees = new List<Assignee>(scanners.Count + pools.Count);
-        assignees.AddRange(scanners.Select(s => new Assignee(s.Id, null, s.MaxProbesPerSecond, ScannerCapabilities.CanRun(s, spec.Capability))));
-        assignees.AddRange(pools.Select(p => new Assignee(0, p.Name, p.Members.Aggregate((int?)null, (rate, s) => ProbeRate.Slowest(rate, s.MaxProbesPerSecond)),
+        assignees.AddRange(scanners.Select(s => new Assignee(s.Id, s.Name, null, s.MaxProbesPerSecond, ScannerCapabilities.CanRun(s, spec.Capability))));
+        assignees.AddRange(pools.Select(p => new Assignee(0, null, p.Name, p.Members.Aggregate((int?)null, (rate, s) => ProbeRate.Slowest(rate, s.MaxProbesPerSecond)),
             p.Members.Any(s => ScannerCapabilities.CanRun(s, spec.Capability)))));
         if (assignees.Exists(a => a.CanRun))
         {
@@ -82,7 +85,9 @@ public static class ScanPlanner
         }
 
         var jobs = new List<NewJob>();
+        var exclusions = new Dictionary<long, IReadOnlyList<Ipv4Range>>();
         var pieces = new List<Ipv4Range>();
+        var turn = 0;
         ulong used = 0;
         foreach (var range in set.Ranges)
         {
@@ -110,13 +115,27 @@ public static class ScanPlanner
 
         void Flush()
         {
-            var assignee = assignees[jobs.Count % assignees.Count];
-            int? rate = ProbeRate.Slowest(scanRate, assignee.MaxProbesPerSecond);
-            var targets = new JobTarget[pieces.Count];
-            for (var i = 0; i < pieces.Count; i++)
+            var assignee = assignees[turn++ % assignees.Count];
+            var key = (assignee.ScannerId, assignee.Pool);
+            if (!exclusions.TryGetValue(key, out var excluded))
             {
-                var piece = pieces[i];
-                targets[i] = new JobTarget(piece.ToString(), ports);
+                excluded = DoNotScan.SetFor(settings, assignee.ScannerName, assignee.Pool).WholeAddresses;
+                exclusions[key] = excluded;
+            }
+
+            int? rate = ProbeRate.Slowest(scanRate, assignee.MaxProbesPerSecond);
+            var targets = new List<JobTarget>(pieces.Count);
+            foreach (var piece in pieces.SelectMany(p => DoNotScan.Without(p, excluded)))
+            {
+                excluded = DoNotScan.SetFor(settings, scanner).WholeAddresses;
+                exclusions[scanner.Id] = excluded;
+            }
+
+            int? rate = ProbeRate.Slowest(scanRate, scanner.MaxProbesPerSecond);
+            var targets = new List<JobTarget>(pieces.Count);
+            foreach (var piece in pieces.SelectMany(p => DoNotScan.Without(p, excluded)))
+            {
+                targets.Add(new JobTarget(piece.ToString(), ports));
                 foreach (var (limitRange, limitRate) in subnetLimits)
                 {
                     if (piece.First <= limitRange.Last && limitRange.First <= piece.Last)
@@ -126,14 +145,18 @@ public static class ScanPlanner
                 }
             }
 
-            jobs.Add(new NewJob(assignee.ScannerId, spec.Capability, targets, rate ?? settings.DefaultMaxProbesPerSecond, assignee.Pool));
+            if (targets.Count > 0)
+            {
+                jobs.Add(new NewJob(assignee.ScannerId, spec.Capability, targets, rate ?? settings.DefaultMaxProbesPerSecond, assignee.Pool));
+            }
+
             pieces.Clear();
             used = 0;
         }
     }
 
     /// <summary>Who a job goes to: one scanner (<see cref="Pool"/> null), or a pool (<see cref="ScannerId"/> 0).</summary>
-    private readonly record struct Assignee(long ScannerId, string? Pool, int? MaxProbesPerSecond, bool CanRun);
+    private readonly record struct Assignee(long ScannerId, string? ScannerName, string? Pool, int? MaxProbesPerSecond, bool CanRun);
 
     private static int? PortListRate(string canonicalPorts, ScanSettings settings)
     {

@@ -3,7 +3,7 @@ using Outpost.Probe.Capabilities;
 namespace Outpost.Appliance.Planning;
 
 /// <summary>
-/// The scan settings document: the inputs of planning (rates, port lists) and of scheduling (windows, time zone). The
+/// The scan settings document: the inputs of planning (rates, port lists, the do-not-scan list) and of scheduling (windows, time zone). The
 /// admin API serves and accepts it as is (GET/PUT /api/settings/scan), and it is stored as is once validated. Every list is present
 /// (possibly empty) in replies. Setters rather than init: the JSON source generator passes init-only members like
 /// constructor arguments, so a field left out of a PUT would arrive as null or 0 instead of its default.
@@ -25,7 +25,16 @@ public sealed record ScanSettings
     public int MaxConnectionsPerHost { get; set; } = ConnectionPacer.DefaultConnectionsPerHost;
     /// <summary>The appliance's time zone (IANA id): scan windows are wall-clock times in it, and recurring scans default to it.</summary>
     public string TimeZone { get; set; } = "UTC";
+    /// <summary>The do-not-scan list (docs/admin-api.md, "Do-not-scan list"): global entries and entries of one pool.</summary>
+    public IReadOnlyList<Exclusion> Exclusions { get; set; } = [];
 }
+
+/// <summary>
+/// One do-not-scan entry: <see cref="Target"/> is an address, CIDR block or range (every port) or an address with a
+/// port (<c>10.0.0.5:22</c>); <see cref="Pool"/> null for every scanner, else only for the scanners of that pool
+/// (see <see cref="DoNotScan.AppliesTo"/>).
+/// </summary>
+public sealed record Exclusion(string Target, string? Pool);
 
 /// <summary>A weekly window: <see cref="Days"/> ("mon" … "sun", empty for every day), from Start to End ("HH:mm"; End before Start spans midnight).</summary>
 public sealed record ScanWindow(IReadOnlyList<string>? Days, string Start, string End);

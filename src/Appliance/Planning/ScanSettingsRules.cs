@@ -131,6 +131,11 @@ public static class ScanSettingsRules
             return $"timeZone: '{zone}' is not a known time zone (use an IANA name such as Europe/Berlin, or UTC).";
         }
 
+        if (ValidateExclusions(settings.Exclusions, out var exclusions) is { } exclusionsError)
+        {
+            return exclusionsError;
+        }
+
         normalized = new ScanSettings
         {
             Windows = windows,
@@ -140,7 +145,43 @@ public static class ScanSettingsRules
             DefaultMaxProbesPerSecond = settings.DefaultMaxProbesPerSecond,
             MaxConnectionsPerHost = settings.MaxConnectionsPerHost,
             TimeZone = zone!,
+            Exclusions = exclusions,
         };
+        return null;
+    }
+
+    private static string? ValidateExclusions(IReadOnlyList<Exclusion>? given, out List<Exclusion> exclusions)
+    {
+        exclusions = [];
+        given ??= [];
+        if (given.Count > ExclusionSet.MaxEntries)
+        {
+            return $"exclusions holds at most {ExclusionSet.MaxEntries} entries.";
+        }
+
+        for (var i = 0; i < given.Count; i++)
+        {
+            var exclusion = given[i];
+            if (exclusion is null)
+            {
+                return $"exclusions[{i}] is null.";
+            }
+
+            // The engine's own parser, so what is saved is exactly what a scanner enforces.
+            if (!ExclusionSet.TryParse([exclusion.Target], out var parsed, out var error))
+            {
+                return $"exclusions[{i}].target: {error}";
+            }
+
+            var pool = string.IsNullOrWhiteSpace(exclusion.Pool) ? null : exclusion.Pool.Trim();
+            if (pool is { Length: > 64 } || (pool is not null && !pool.All(c => c is >= ' ' and <= '~')))
+            {
+                return $"exclusions[{i}].pool must be at most 64 printable ASCII characters (or absent for every scanner).";
+            }
+
+            exclusions.Add(new Exclusion(parsed!.Entries[0], pool));
+        }
+
         return null;
     }
 }

@@ -9,6 +9,7 @@ using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Operations;
+using Outpost.Appliance.Planning;
 using Outpost.Appliance.Scheduling;
 using Outpost.Store;
 using Outpost.Store.Model;
@@ -77,10 +78,11 @@ public static class ScannerApi
         var wire = new ScannerJob[jobs.Count];
         // Read only when there is something to hand out: an empty claim (the common one) stays a store call and nothing else.
         var perHost = jobs.Count > 0 ? Documents.ReadScanSettings(store).MaxConnectionsPerHost : 0;
+        var exclude = jobs.Count == 0 ? [] : DoNotScan.EntriesFor(gate.Settings, scanner);
         for (var i = 0; i < wire.Length; i++)
         {
             var job = jobs[i];
-            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond, perHost, job.Seed, job.Cursor);
+            wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond, perHost, job.Seed, job.Cursor, exclude);
         }
 
         return TypedResults.Ok(new ClaimResponse(wire));
@@ -96,7 +98,7 @@ public static class ScannerApi
     }
 
     private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ProgressAsync(HttpContext context,
-        long jobId, ProgressRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+        long jobId, ProgressRequest body, IOutpostStore store, DispatchGate gate, TimeProvider clock, ApplianceMetrics metrics)
     {
         if (body.ProgressCount < 0 || body.ResultCount < 0 || body.Cursor < 0)
         {
@@ -104,9 +106,13 @@ public static class ScannerApi
         }
 
         var started = TimeProvider.System.GetTimestamp();
-        var update = await store.ProgressAsync(Caller(context).Id, jobId, body.ProgressCount, body.ResultCount, body.Cursor ?? 0, clock.GetUtcNow());
+        var scanner = Caller(context);
+        var update = await store.ProgressAsync(scanner.Id, jobId, body.ProgressCount, body.ResultCount, body.Cursor ?? 0, clock.GetUtcNow());
         metrics.Committed("progress", started);
-        return Reply(update, jobId);
+        // The do-not-scan list as it stands, so an edit reaches the running job within one progress interval.
+        return update.Status == StoreStatus.Ok
+            ? TypedResults.Ok(new OkResponse(true) { Stop = update.StopRequested ? true : null, Exclude = DoNotScan.EntriesFor(gate.Settings, scanner) })
+            : Reply(update, jobId);
     }
 
     private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> CompleteAsync(HttpContext context,

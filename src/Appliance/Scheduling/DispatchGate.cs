@@ -5,6 +5,8 @@ namespace Outpost.Appliance.Scheduling;
 /// <summary>
 /// Whether automated jobs may be handed to scanners now: scheduling not paused, and inside a scan window.
 ///
+/// It also keeps the parsed scan settings for the other hot-path reader, the do-not-scan list of claims and progress replies.
+///
 /// HOT PATH: every claim asks. The answer depends on two store documents (the scan settings and the scheduler state),
 /// and a document read may be a database round trip (the PostgreSQL store), so the gate keeps what it read for
 /// <see cref="RefreshInterval"/> and re-parses only text that changed. This node's own writes (pause, resume, settings)
@@ -28,6 +30,9 @@ public sealed class DispatchGate(StoreLifetime storeLifetime, TimeProvider clock
 
     public ScanWindowCalendar Calendar => Current().Calendar;
 
+    /// <summary>The scan settings as last read (the do-not-scan list that claims and progress replies carry comes from here).</summary>
+    public Planning.ScanSettings Settings => Current().Settings;
+
     /// <summary>Drops what was read: the next question reads the documents again. Call after writing either.</summary>
     public void Invalidate() => Volatile.Write(ref _state, null);
 
@@ -46,11 +51,16 @@ public sealed class DispatchGate(StoreLifetime storeLifetime, TimeProvider clock
         state = state is not null && string.Equals(state.SettingsJson, settings, StringComparison.Ordinal)
             && string.Equals(state.SchedulerJson, scheduler, StringComparison.Ordinal)
             ? state with { ReadAt = now }
-            : new State(settings, scheduler, Documents.ParseScheduler(scheduler).Paused,
-                ScanWindowCalendar.From(Documents.ParseScanSettings(settings)), now);
+            : Read(settings, scheduler, now);
         Volatile.Write(ref _state, state);
         return state;
     }
 
-    private sealed record State(string? SettingsJson, string? SchedulerJson, bool Paused, ScanWindowCalendar Calendar, long ReadAt);
+    private static State Read(string? settingsJson, string? schedulerJson, long now)
+    {
+        var settings = Documents.ParseScanSettings(settingsJson);
+        return new State(settingsJson, schedulerJson, Documents.ParseScheduler(schedulerJson).Paused, ScanWindowCalendar.From(settings), settings, now);
+    }
+
+    private sealed record State(string? SettingsJson, string? SchedulerJson, bool Paused, ScanWindowCalendar Calendar, Planning.ScanSettings Settings, long ReadAt);
 }

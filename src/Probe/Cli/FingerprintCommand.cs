@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Fingerprint;
+using Outpost.Probe.Guard;
 using Outpost.Probe.Targets;
 
 namespace Outpost.Probe.Cli;
@@ -36,15 +37,16 @@ public static class FingerprintCommand
         };
         var agent = new Option<string?>("--user-agent") { Description = "User-Agent of HTTP probes (default: outpost-probe/VERSION (ATTRIBUTION))." };
         var closed = new Option<bool>("--closed") { Description = "Also print closed and filtered ports." };
+        var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Allow targets in 127.0.0.0/8, this machine (tests only)." };
 
         var command = new Command("fingerprint", "Identify the services on TCP ports: banners, protocol probes, TLS certificates, HTTP.");
         command.Arguments.Add(targets);
-        foreach (var option in new Option[] { ports, json, rate, timeout, perHost, attribution, agent, closed })
+        foreach (var option in new Option[] { ports, json, rate, timeout, perHost, attribution, agent, closed, allowLoopback })
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(targets)!, parse.GetValue(ports)!, parse.GetValue(json), parse.GetValue(closed),
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(targets)!, parse.GetValue(ports)!, parse.GetValue(json), parse.GetValue(closed), parse.GetValue(allowLoopback),
             new FingerprintOptions
             {
                 MaxProbesPerSecond = parse.GetValue(rate),
@@ -58,14 +60,28 @@ public static class FingerprintCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] targets, string ports, bool json, bool includeClosed, FingerprintOptions options, CancellationToken ct)
+    private static async Task<int> RunAsync(string[] targets, string ports, bool json, bool includeClosed, bool allowLoopback, FingerprintOptions options,
+        CancellationToken ct)
     {
         if (await EndpointsAsync(targets, ports, "fingerprint").ConfigureAwait(false) is not { } endpoints)
         {
             return ScanCommand.ExitUsage;
         }
 
-        if ((options.Validate() ?? (options.MaxProbesPerSecond < 0 ? "--rate must be zero or more." : null)) is { } problem)
+        if (ForbiddenTargets.Refusal(set!.Ranges, allowLoopback, "--allow-loopback") is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {refusal}").ConfigureAwait(false);
+            return ScanCommand.ExitUsage;
+        }
+
+        if (set.Count > MaxEndpoints)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {set.Count} address and port pairs; fingerprint at most {MaxEndpoints} at once (scan first, then fingerprint the open ports).").ConfigureAwait(false);
+            return ScanCommand.ExitUsage;
+        }
+
+        var problem = options.Validate() ?? (options.MaxProbesPerSecond < 0 ? "--rate must be zero or more." : null);
+        if (problem is not null)
         {
             await Console.Error.WriteLineAsync($"outpost-probe: {problem}").ConfigureAwait(false);
             return ScanCommand.ExitUsage;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Guard;
 using Outpost.Probe.Node;
 using Outpost.Probe.Routing;
 using Outpost.Probe.Targets;
@@ -10,10 +11,12 @@ using Outpost.Probe.Targets;
 namespace Outpost.Probe.Cli;
 
 /// <summary>
-/// <c>outpost-probe scan TARGETS -p PORTS --rate N [--wait S] [--interface IF] [--json] [--resume FILE]</c>: one scan
-/// from the command line. Findings go to stdout (text or JSON lines, open ports only unless --closed); progress (when
-/// stderr is a terminal), warnings and the summary go to stderr so stdout stays machine-readable. With --resume the
-/// scan keeps its place in FILE (<see cref="ResumeFile"/>) and a run with the same FILE continues from there.
+/// <c>outpost-probe scan TARGETS -p PORTS --rate N [--wait S] [--interface IF] [--exclude LIST] [--allow-loopback] [--json] [--resume FILE]</c>:
+/// one scan from the command line. Targets the scanner never probes are refused before anything is sent
+/// (<see cref="ForbiddenTargets"/>, the same rule as the node's). Findings go to stdout (text or JSON lines, open ports
+/// only unless --closed); progress (when stderr is a terminal), warnings and the summary go to stderr so stdout stays
+/// machine-readable. With --resume the scan keeps its place in FILE (<see cref="ResumeFile"/>) and a run with the same
+/// FILE continues from there.
 /// </summary>
 public static class ScanCommand
 {
@@ -46,9 +49,12 @@ public static class ScanCommand
             Description = "Keep the scan's place in this file (saved every second and on Ctrl-C); run again with the same file to continue where it stopped.",
         };
 
+        var exclude = new Option<string[]>("--exclude") { Description = "Never probe these: addresses, CIDR blocks, ranges, or ADDRESS:PORT; commas also separate." };
+        var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Allow targets in 127.0.0.0/8, this machine (tests only)." };
+
         var command = new Command("scan", "Run one SYN scan and print the findings.");
         command.Arguments.Add(targets);
-        foreach (var option in new Option[] { ports, rate, wait, iface, json, closed, sends, seed, resume })
+        foreach (var option in new Option[] { ports, rate, wait, iface, json, closed, sends, seed, resume, exclude, allowLoopback })
         {
             command.Options.Add(option);
         }
@@ -64,13 +70,15 @@ public static class ScanCommand
                 parse.GetValue(closed),
                 parse.GetValue(sends),
                 parse.GetValue(seed),
-                parse.GetValue(resume)),
+                parse.GetValue(resume),
+                parse.GetValue(exclude) ?? [],
+                parse.GetValue(allowLoopback)),
             cancellationToken));
         return command;
     }
 
     private sealed record Options(string[] Targets, string Ports, double Rate, double Wait, string? Interface, bool Json, bool Closed, int Sends, ulong? Seed,
-        string? Resume);
+        string? Resume, string[] Exclude, bool AllowLoopback);
 
     private static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
@@ -81,14 +89,28 @@ public static class ScanCommand
             return ExitUsage;
         }
 
+        if (ForbiddenTargets.Refusal(set!.Ranges, options.AllowLoopback, "--allow-loopback") is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {refusal}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        var excludeItems = options.Exclude.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (!ExclusionSet.TryParse(excludeItems, out var excluded, out error))
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: --exclude: {error}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
         if (double.IsNaN(options.Wait) || options.Wait < 0)
         {
             await Console.Error.WriteLineAsync("outpost-probe: --wait must be zero or more seconds.").ConfigureAwait(false);
             return ExitUsage;
         }
 
-        var request = new ScanRequest(set!)
+        var request = new ScanRequest(set)
         {
+            Exclusions = excluded!.IsEmpty ? null : new LiveExclusions(excluded),
             ProbesPerSecond = options.Rate,
             Wait = TimeSpan.FromSeconds(options.Wait),
             Interface = options.Interface,
@@ -151,7 +173,7 @@ public static class ScanCommand
 
         output.EndProgress();
         await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"summary: sent={summary.Sent} replies={summary.Replies} open={summary.Open} closed={summary.Closed} drops={summary.Drops} send_errors={summary.SendErrors} unreachable={summary.Unreachable} rate={summary.AchievedRate:0.0}pps send_seconds={summary.SendElapsed.TotalSeconds:0.000} seconds={summary.Elapsed.TotalSeconds:0.000} interface={summary.Interface}{(summary.Cancelled ? " cancelled" : "")}"))
+            $"summary: sent={summary.Sent} replies={summary.Replies} open={summary.Open} closed={summary.Closed} drops={summary.Drops} send_errors={summary.SendErrors} unreachable={summary.Unreachable} excluded={summary.Excluded} rate={summary.AchievedRate:0.0}pps send_seconds={summary.SendElapsed.TotalSeconds:0.000} seconds={summary.Elapsed.TotalSeconds:0.000} interface={summary.Interface}{(summary.Cancelled ? " cancelled" : "")}"))
             .ConfigureAwait(false);
         if (summary.Cancelled && resume is not null)
         {

@@ -168,6 +168,7 @@ public sealed class ProbeScanner
                 Sent = Sent(),
                 SendErrors = loops.Sum(l => l.Errors),
                 Unreachable = loops.Sum(l => l.Unreachable),
+                Excluded = loops.Sum(l => l.Excluded),
                 Replies = matcher.Replies,
                 Open = matcher.Open,
                 Closed = matcher.Closed,

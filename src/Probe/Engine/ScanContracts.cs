@@ -43,6 +43,12 @@ public sealed record ScanRequest(TargetSet Targets)
     /// <summary>Send threads; 0 picks one for moderate rates and one per core (up to 4) for fast or unlimited ones.</summary>
     public int SendThreads { get; init; }
 
+    /// <summary>
+    /// The do-not-scan list: probes it names are skipped inside the walk, never sent. Live: a replacement applies to the
+    /// rest of the walk (docs/probe-engine.md, "Exclusions"). Null excludes nothing.
+    /// </summary>
+    public LiveExclusions? Exclusions { get; init; }
+
     /// <summary>How often <see cref="IScanObserver.OnProgress"/> is called during the scan.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -145,6 +151,9 @@ public sealed record ScanSummary
 
     /// <summary>Probes not sent because their host is on the link and did not answer ARP.</summary>
     public long Unreachable { get; init; }
+
+    /// <summary>Probes not sent because the do-not-scan list names them.</summary>
+    public long Excluded { get; init; }
 
     /// <summary>Replies that validated as answers to our probes, duplicates included.</summary>
     public long Replies { get; init; }

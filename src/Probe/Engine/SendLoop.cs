@@ -1,7 +1,9 @@
 // HOT PATH: the whole of Run is the send loop. It allocates nothing after construction (one frame buffer per
 // loop), takes no locks, and does no formatting: per batch it takes tokens from the shared throttle and claims as
 // many positions from the shared cursor (two atomic operations), then per probe it maps the position through the
-// permutation, decodes it, computes a cookie and patches the template, and finally hands the batch to the device.
+// permutation, decodes it, skips it if the do-not-scan list names it, computes a cookie and patches the template, and
+// finally hands the batch to the device. The list is read once per batch (one volatile read of an immutable set), so
+// an edit that arrives mid-scan applies from the next batch on.
 // Counters are published with Volatile writes once per batch for the progress timer.
 //
 // Several loops run one scan, one per send thread, sharing the throttle and the cursor: work is handed out a
@@ -60,6 +62,7 @@ internal sealed class SendLoop
     private readonly ProbeThrottle _throttle;
     private readonly IFrameSender _device;
     private readonly NeighbourTable? _neighbours;
+    private readonly LiveExclusions? _exclusions;
     private readonly ushort _firstSourcePort;
     private readonly uint _sourcePortCount;
     private readonly TimeProvider _time;
@@ -72,6 +75,8 @@ internal sealed class SendLoop
 
     private const ulong Idle = ulong.MaxValue;
 
+    private long _excluded;
+
     public SendLoop(ScanRequest request, FeistelPermutation order, ProbeCursor cursor, SynTemplate template, SynCookie cookie, ProbeThrottle throttle, IFrameSender device, NeighbourTable? neighbours, TimeProvider time)
     {
         _targets = request.Targets;
@@ -82,6 +87,7 @@ internal sealed class SendLoop
         _throttle = throttle;
         _device = device;
         _neighbours = neighbours;
+        _exclusions = request.Exclusions;
         _firstSourcePort = request.FirstSourcePort;
         _sourcePortCount = (uint)(request.LastSourcePort - request.FirstSourcePort + 1);
         _time = time;
@@ -111,6 +117,9 @@ internal sealed class SendLoop
 
         return below;
     }
+
+    /// <summary>Probes not sent because the do-not-scan list names them.</summary>
+    public long Excluded => Volatile.Read(ref _excluded);
 
     /// <summary>Time from the start of <see cref="Run"/> to the return of its last send.</summary>
     public TimeSpan Elapsed { get; private set; }
@@ -151,14 +160,27 @@ internal sealed class SendLoop
                 return true;
             }
 
+            var excluded = _exclusions?.Current;
+            if (excluded is { IsEmpty: true })
+            {
+                excluded = null;
+            }
+
             var filled = 0;
             var skipped = 0;
+            var refused = 0;
             for (var k = 0; k < claimed; k++)
             {
                 // Sweeps are laid end to end; the index within the sweep picks the probe and its source port, so
                 // every sweep sends the identical SYN (a retransmission to the target) and any reply maps to one probe.
                 var index = (position + (ulong)k) % count;
                 _targets.Decode(_order.Shuffle(index), out var address, out var port);
+                if (excluded is not null && excluded.Excludes(address, port))
+                {
+                    refused++;
+                    continue;
+                }
+
                 var target = new Ipv4H(address);
                 var nextHop = default(MacAddress);
                 if (_neighbours is not null && !_neighbours.TryGet(target, out nextHop))
@@ -193,6 +215,10 @@ internal sealed class SendLoop
             }
 
             Volatile.Write(ref _inFlightFrom, Idle);
+            if (refused > 0)
+            {
+                Volatile.Write(ref _excluded, _excluded + refused);
+            }
         }
 
         return true;

@@ -24,8 +24,11 @@ public interface IScannerProtocol
 
     ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct);
 
-    /// <summary>Reports progress; <paramref name="cursor"/> is the permutation index below which every probe was sent.</summary>
-    ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct);
+    /// <summary>
+    /// Reports progress; <paramref name="cursor"/> is the permutation index below which every probe was sent. The reply
+    /// may carry the job's edited do-not-scan list (docs/protocol.md).
+    /// </summary>
+    ValueTask<ProgressReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct);
 
     /// <summary>Appends findings; repeating a batch is harmless (the appliance de-duplicates).</summary>
     ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct);
@@ -52,6 +55,12 @@ public enum JobReply
     Gone,
 }
 
+/// <summary>
+/// What the appliance said to a progress report: <see cref="Reply"/>, and the job's do-not-scan list as it stands now
+/// (null when the appliance sent none: keep the one in force).
+/// </summary>
+public readonly record struct ProgressReply(JobReply Reply, IReadOnlyList<string>? Exclude = null);
+
 /// <summary>One claimed job: its immutable spec as the claim returned it.</summary>
 public sealed record JobAssignment(long JobId, long ScanId, string Name, IReadOnlyList<JobTargetSpec> Targets, int MaxProbesPerSecond)
 {
@@ -66,6 +75,15 @@ public sealed record JobAssignment(long JobId, long ScanId, string Name, IReadOn
 
     /// <summary>The permutation index to start at: what an earlier holder reported as its cursor (0: from the start).</summary>
     public long ResumeFrom { get; init; }
+
+    /// <summary>The do-not-scan entries the claim carried (docs/protocol.md, <c>exclude</c>).</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    /// <summary>
+    /// The list in force while the job runs: built by the <see cref="JobRunner"/> from <see cref="Exclude"/> and
+    /// replaced when a progress reply carries an edit. Null before the runner starts the job.
+    /// </summary>
+    public Targets.LiveExclusions? Exclusions { get; init; }
 }
 
 /// <summary>One block of a job: addresses (CIDR, single address or range) and the ports to probe on them.</summary>

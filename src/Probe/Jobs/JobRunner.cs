@@ -14,6 +14,11 @@
 // runner keeps trying for a grace period, then says in the log what it could not deliver. A job the appliance no
 // longer considers ours (404, 409, another scanner's) is dropped at once, without a completion.
 //
+// The scanner protects itself before it works (docs/probe-engine.md, "What the node refuses"): a job naming a target
+// the scanner never probes fails saying which and why; a job's rate is held to the scanner's ceiling and a job without
+// a rate gets the scanner's default; the job's do-not-scan list is put in force, and a progress reply that carries an
+// edited list replaces it for the rest of the walk.
+//
 // Honest reports: a job stopped by an admin completes as "completed" with what it found (the scan becomes stopped);
 // a job cut short by shutdown completes as "failed" saying so; an engine failure completes as "failed" with the
 // reason an operator can act on ("pcap: permission denied (needs CAP_NET_RAW)").
@@ -23,6 +28,8 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Outpost.Probe.Capabilities;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Guard;
+using Outpost.Probe.Targets;
 
 namespace Outpost.Probe.Jobs;
 
@@ -43,6 +50,9 @@ public sealed record JobRunnerOptions
 
     /// <summary>After shutdown is requested, how long the runner still tries to deliver findings and completions.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What the scanner holds every job to, whatever the appliance asks: refused targets, rate ceiling, default rate.</summary>
+    public JobGuard Guard { get; init; } = new();
 }
 
 /// <summary>
@@ -109,6 +119,14 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
     private async Task RunAsync(Run run, CancellationToken shutdown)
     {
         var job = run.Job;
+        var refusal = options.Guard.Refusal(job);
+        if (!ExclusionSet.TryParse(job.Exclude, out var exclude, out var excludeError))
+        {
+            refusal ??= "bad job: its do-not-scan list cannot be read: " + excludeError;
+        }
+
+        job = job with { MaxProbesPerSecond = options.Guard.RateFor(job.MaxProbesPerSecond), Exclusions = run.Exclusions };
+        run.Exclusions.Replace(exclude ?? ExclusionSet.Empty);
         using var grace = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         using var graceOnShutdown = shutdown.Register(() => grace.CancelAfter(options.ShutdownGrace));
         var delivery = grace.Token;
@@ -131,7 +149,11 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
         using var scanEnded = new CancellationTokenSource();
         var reporter = ReportAsync(run, findings, scanStop, scanEnded.Token);
         var outcome = new CapabilityOutcome(false, null, 0);
-        if (capabilities.Find(job.Name) is not { } capability)
+        if (refusal is not null)
+        {
+            outcome = CapabilityOutcome.Failed(refusal);
+        }
+        else if (capabilities.Find(job.Name) is not { } capability)
         {
             outcome = CapabilityOutcome.Failed($"this scanner cannot run {job.Name} jobs (it runs {string.Join(", ", capabilities.All.Select(c => c.Name))})");
         }
@@ -172,8 +194,8 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
         }
 
         var hosts = finished ? total : findings.Done;
-        var progressed = await RepeatAsync(ct => protocol.ProgressAsync(job.JobId, hosts, findings.Found, findings.SentBelow, ct), job.JobId, "progress", delivery)
-            .ConfigureAwait(false);
+        var progressed = await RepeatAsync(async ct => (await protocol.ProgressAsync(job.JobId, hosts, findings.Found, findings.SentBelow, ct).ConfigureAwait(false)).Reply,
+            job.JobId, "progress", delivery).ConfigureAwait(false);
         if (progressed is JobReply.Gone)
         {
             LogDropped(logger, job.JobId, "progress");
@@ -236,7 +258,12 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
                     if (reply != JobReply.Gone && time.GetElapsedTime(progressAt) >= options.ProgressInterval)
                     {
                         progressAt = time.GetTimestamp();
-                        reply = await protocol.ProgressAsync(job.JobId, findings.Done, findings.Found, findings.SentBelow, scanEnded).ConfigureAwait(false);
+                        var progressed = await protocol.ProgressAsync(job.JobId, findings.Done, findings.Found, findings.SentBelow, scanEnded).ConfigureAwait(false);
+                        reply = progressed.Reply;
+                        if (progressed.Exclude is { } edited)
+                        {
+                            ApplyExclusions(run, edited);
+                        }
                     }
 
                     backoff.Reset();
@@ -275,6 +302,45 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
                 await scanStop.CancelAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Puts an edited do-not-scan list in force for the rest of the job's walk. A list that cannot be read is not
+    /// applied; the job stops rather than probe what the admin may have meant to exclude.
+    /// </summary>
+    private void ApplyExclusions(Run run, IReadOnlyList<string> entries)
+    {
+        if (ExclusionSet.TryParse(entries, out var edited, out var error))
+        {
+            if (!SameEntries(run.Exclusions.Current.Entries, edited!.Entries))
+            {
+                run.Exclusions.Replace(edited);
+                LogExclusionsEdited(logger, run.Job.JobId, edited.Entries.Count);
+            }
+
+            return;
+        }
+
+        LogRefused(logger, run.Job.JobId, "exclusions", error!);
+        run.RequestStop();
+    }
+
+    private static bool SameEntries(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!string.Equals(a[i], b[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -323,6 +389,9 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
         private volatile bool _stopRequested;
 
         public JobAssignment Job { get; } = job;
+
+        /// <summary>The job's do-not-scan list, as the engine reads it.</summary>
+        public LiveExclusions Exclusions { get; } = new(ExclusionSet.Empty);
 
         public CancellationToken Stopping => _stop.Token;
 
@@ -480,6 +549,9 @@ public sealed partial class JobRunner(IScannerProtocol protocol, CapabilityRegis
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "job {JobId}: {Message}")]
     private static partial void LogWarning(ILogger logger, long jobId, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId}: the do-not-scan list was edited; {Entries} entries apply from the next probe")]
+    private static partial void LogExclusionsEdited(ILogger logger, long jobId, int entries);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "job {JobId}: the runner failed unexpectedly")]
     private static partial void LogCrashed(ILogger logger, Exception exception, long jobId);

@@ -123,6 +123,7 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
             {
                 Seed = job.Seed,
                 ResumeFrom = job.ResumeFrom,
+                Exclude = job.Exclude ?? [],
                 MaxConnectionsPerHost = job.MaxConnectionsPerHost is > 0 and var perHost ? perHost : ConnectionPacer.DefaultConnectionsPerHost,
             });
         }
@@ -147,8 +148,13 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
 
     public ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) => JobCallAsync(jobId, "start", null, ct);
 
-    public ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct) =>
-        JobCallAsync(jobId, "progress", JsonContent.Create(new WireProgress(progressCount, resultCount, cursor), NodeJsonContext.Default.WireProgress), ct);
+    public async ValueTask<ProgressReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct)
+    {
+        var path = string.Create(CultureInfo.InvariantCulture, $"scanner/jobs/{jobId}/progress");
+        var body = JsonContent.Create(new WireProgress(progressCount, resultCount, cursor), NodeJsonContext.Default.WireProgress);
+        var reply = await SendAsync(HttpMethod.Post, path, body, NodeJsonContext.Default.WireOkReply, jobCall: true, ct).ConfigureAwait(false);
+        return new ProgressReply(ToJobReply(reply), reply.Body?.Exclude);
+    }
 
     public ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)
     {
@@ -234,8 +240,11 @@ public sealed class HttpScannerProtocol : IScannerProtocol, IDisposable
         var path = string.Create(CultureInfo.InvariantCulture, $"scanner/jobs/{jobId}/{action}");
         var reply = await SendAsync(method ?? HttpMethod.Post, path, body ?? new ByteArrayContent([]), NodeJsonContext.Default.WireOkReply, jobCall: true, ct)
             .ConfigureAwait(false);
-        return reply.Gone ? JobReply.Gone : reply.Body?.Stop == true ? JobReply.Stop : JobReply.Ok;
+        return ToJobReply(reply);
     }
+
+    private static JobReply ToJobReply((WireOkReply? Body, bool Gone) reply) =>
+        reply.Gone ? JobReply.Gone : reply.Body?.Stop == true ? JobReply.Stop : JobReply.Ok;
 
     private async Task<(T? Body, bool Gone)> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> reply, bool jobCall,
         CancellationToken ct)

@@ -7,6 +7,7 @@ using Outpost.Probe.Capabilities;
 using Outpost.Probe.Capabilities.Portscan;
 using Outpost.Probe.Capture;
 using Outpost.Probe.Engine;
+using Outpost.Probe.Guard;
 using Outpost.Probe.Jobs;
 using Outpost.Probe.Systemd;
 
@@ -14,7 +15,8 @@ namespace Outpost.Probe.Node;
 
 /// <summary>
 /// <c>outpost-probe node --appliance URL (--api-key KEY | --api-key-file F) [--claim-limit N] [--tls-fingerprint SHA256]
-/// [--interface IF] [--source-ip IP] [--attribution TEXT] [--poll-interval S] [--config /etc/outpost/probe.json]</c>:
+/// [--interface IF] [--source-ip IP] [--attribution TEXT] [--poll-interval S] [--max-rate N] [--default-rate N] [--insecure-http]
+/// [--allow-loopback] [--config /etc/outpost/probe.json]</c>:
 /// runs a remote scanner node until SIGTERM. Flags override the config file.
 /// </summary>
 public static partial class NodeCommand
@@ -36,17 +38,27 @@ public static partial class NodeCommand
         var sourceIp = new Option<string?>("--source-ip") { Description = "Local address to call the appliance from." };
         var attribution = new Option<string?>("--attribution") { Description = "The appliance's scan attribution text, sent as a header and in the user agent." };
         var poll = new Option<double?>("--poll-interval") { Description = "Seconds between claims while idle (default 5)." };
+        var maxRate = new Option<int?>("--max-rate") { Description = $"No job runs faster than this many probes per second, whatever the appliance asks (default {JobGuard.DefaultMaxRate})." };
+        var defaultRate = new Option<int?>("--default-rate") { Description = $"Probes per second for a job that names no rate (default {JobGuard.DefaultJobRate})." };
+        var insecureHttp = new Option<bool>("--insecure-http") { Description = "Accept a plain http:// appliance URL (test setups only: the key and the jobs travel unprotected)." };
+        var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let jobs probe 127.0.0.0/8, this machine (test setups only)." };
         var config = new Option<string?>("--config") { Description = $"Config file (default {NodeSettings.InstalledConfigFile} if present)." };
 
         var command = new Command("node", "Run a remote scanner node: pull jobs from the appliance, probe, report.");
-        foreach (var option in new Option[] { appliance, apiKey, apiKeyFile, claimLimit, fingerprint, iface, sourceIp, attribution, poll, config })
+        foreach (var option in new Option[] { appliance, apiKey, apiKeyFile, claimLimit, fingerprint, iface, sourceIp, attribution, poll, maxRate, defaultRate, insecureHttp, allowLoopback, config })
         {
             command.Options.Add(option);
         }
 
         command.SetAction((parse, cancellationToken) => RunAsync(new NodeSettings.Flags(
             parse.GetValue(appliance), parse.GetValue(apiKey), parse.GetValue(apiKeyFile), parse.GetValue(claimLimit), parse.GetValue(fingerprint),
-            parse.GetValue(iface), parse.GetValue(sourceIp), parse.GetValue(attribution), parse.GetValue(poll), parse.GetValue(config)), cancellationToken));
+            parse.GetValue(iface), parse.GetValue(sourceIp), parse.GetValue(attribution), parse.GetValue(poll), parse.GetValue(config))
+        {
+            MaxRate = parse.GetValue(maxRate),
+            DefaultRate = parse.GetValue(defaultRate),
+            InsecureHttp = parse.GetValue(insecureHttp),
+            AllowLoopback = parse.GetValue(allowLoopback),
+        }, cancellationToken));
         return command;
     }
 
@@ -92,7 +104,7 @@ public static partial class NodeCommand
                 Portscan = new PortscanOptions { Interface = settings.Interface },
                 Attribution = settings.Attribution,
             });
-            var runner = new JobRunner(protocol, capabilities, new JobRunnerOptions(), TimeProvider.System, log);
+            var runner = new JobRunner(protocol, capabilities, new JobRunnerOptions { Guard = settings.Guard }, TimeProvider.System, log);
             await new ScannerNode(protocol, runner, settings, TimeProvider.System, log, watchdog).RunAsync(stoppingToken).ConfigureAwait(false);
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Outpost.Probe.Guard;
 
 namespace Outpost.Probe.Node;
 
@@ -16,6 +17,10 @@ internal sealed record NodeConfigFile
     public string? SourceIp { get; init; }
     public string? Attribution { get; init; }
     public double? PollSeconds { get; init; }
+    public int? MaxRate { get; init; }
+    public int? DefaultRate { get; init; }
+    public bool? InsecureHttp { get; init; }
+    public bool? AllowLoopback { get; init; }
 }
 
 /// <summary>A node's resolved settings: the config file, overridden by flags, validated.</summary>
@@ -47,9 +52,18 @@ public sealed record NodeSettings
     /// <summary>How often an idle node asks for work.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>What the flags gave; null means "not given".</summary>
+    /// <summary>What the node holds every job to: refused targets, its rate ceiling and default rate.</summary>
+    public JobGuard Guard { get; init; } = new();
+
+    /// <summary>What the flags gave; null means "not given" (false for the two switches: only the flag or the file turns them on).</summary>
     public sealed record Flags(string? Appliance, string? ApiKey, string? ApiKeyFile, int? ClaimLimit, string? TlsFingerprint, string? Interface,
-        string? SourceIp, string? Attribution, double? PollSeconds, string? ConfigFile);
+        string? SourceIp, string? Attribution, double? PollSeconds, string? ConfigFile)
+    {
+        public int? MaxRate { get; init; }
+        public int? DefaultRate { get; init; }
+        public bool InsecureHttp { get; init; }
+        public bool AllowLoopback { get; init; }
+    }
 
     /// <summary>
     /// Reads the config file (the one named, which must exist, or the installed one if present), applies the flags and
@@ -77,6 +91,14 @@ public sealed record NodeSettings
             || applianceUri.Scheme is not ("http" or "https"))
         {
             error = appliance is null ? "--appliance URL is required (or \"appliance\" in the config file)." : $"'{appliance}' is not an http(s) URL.";
+            return null;
+        }
+
+        // Over plain HTTP anyone on the path can read the key and hand the node work: only on the operator's word.
+        if (applianceUri.Scheme == "http" && !(flags.InsecureHttp || file.InsecureHttp == true))
+        {
+            error = $"refused appliance URL {appliance}: plain http:// lets anyone on the path read the API key and hand this node work; "
+                + "use https:// (with --tls-fingerprint for a self-signed certificate), or pass --insecure-http for a test setup.";
             return null;
         }
 
@@ -144,6 +166,18 @@ public sealed record NodeSettings
             return null;
         }
 
+        var guard = new JobGuard
+        {
+            AllowLoopback = flags.AllowLoopback || file.AllowLoopback == true,
+            MaxRate = flags.MaxRate ?? file.MaxRate ?? JobGuard.DefaultMaxRate,
+            DefaultRate = flags.DefaultRate ?? file.DefaultRate ?? JobGuard.DefaultJobRate,
+        };
+        if (guard.Validate() is { } guardError)
+        {
+            error = guardError;
+            return null;
+        }
+
         error = null;
         return new NodeSettings
         {
@@ -155,9 +189,10 @@ public sealed record NodeSettings
             SourceIp = source,
             Attribution = string.IsNullOrEmpty(attribution) ? null : attribution,
             PollInterval = TimeSpan.FromSeconds(poll),
+            Guard = guard,
         };
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"appliance={Appliance} claim-limit={ClaimLimit} tls-pinned={TlsFingerprint is not null} interface={Interface ?? "(routed)"} attribution={Attribution ?? "(none)"}");
+        $"appliance={Appliance} claim-limit={ClaimLimit} tls-pinned={TlsFingerprint is not null} interface={Interface ?? "(routed)"} attribution={Attribution ?? "(none)"} {Guard}");
 }

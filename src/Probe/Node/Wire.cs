@@ -16,13 +16,14 @@ internal sealed record WireClaimReply(IReadOnlyList<WireJob>? Jobs);
 /// <summary>
 /// A claimed job. An appliance older than <c>maxConnectionsPerHost</c> leaves it out (the capabilities' default then);
 /// one that predates resume sends no <c>seed</c> or <c>resumeFrom</c> (both 0: a fixed order from the start).
+/// <c>exclude</c> is the do-not-scan list that binds the scanner.
 /// </summary>
 internal sealed record WireJob(long JobId, long ScanId, string? Name, IReadOnlyList<WireTarget>? Targets, int MaxProbesPerSecond, int? MaxConnectionsPerHost,
-    long Seed, long ResumeFrom);
+    long Seed, long ResumeFrom, IReadOnlyList<string>? Exclude);
 
 internal sealed record WireTarget(string Cidr, string Ports);
 
-internal sealed record WireOkReply(bool Ok, bool? Stop);
+internal sealed record WireOkReply(bool Ok, bool? Stop, IReadOnlyList<string>? Exclude);
 
 internal sealed record WireHeartbeatReply(bool Ok, IReadOnlyList<long>? StopJobs);
 

@@ -22,7 +22,8 @@ public sealed class TempDirectory : IDisposable
     /// <summary>
     /// The config every test daemon uses: a small store, logs at warning, no timed sweeps (tests sweep themselves),
     /// and no built-in scanner (tests that want it turn it on), so scanner lists and ids are the test's own.
-    /// <paramref name="scanners"/> replaces the <c>Scanners</c> section (timeouts, sweep, lease grace) as JSON.
+    /// <paramref name="scanners"/> replaces the <c>Scanners</c> section (timeouts, sweep, lease grace) as JSON. When the built-in scanner is on, it
+    /// may probe loopback, where the tests' services listen.
     /// </summary>
     public string WriteTestConfig(bool builtInScanner = false, string? scanners = null)
     {
@@ -32,7 +33,7 @@ public sealed class TempDirectory : IDisposable
               "Outpost": {
                 "Store": { "JobMemorySizeBits": 24, "JobIndexBuckets": 16384, "BlobMemorySizeBits": 23, "BlobIndexBuckets": 16384 },
                 "Scanners": {{scanners ?? "{ \"SweepInterval\": \"1.00:00:00\" }"}},
-                "BuiltInScanner": { "Enabled": {{(builtInScanner ? "true" : "false")}} }
+                "BuiltInScanner": { "Enabled": {{(builtInScanner ? "true" : "false")}}, "AllowLoopback": true }
               },
               "Logging": { "LogLevel": { "Default": "Warning", "Microsoft.Hosting.Lifetime": "Information", "Outpost": "Information" } }
             }

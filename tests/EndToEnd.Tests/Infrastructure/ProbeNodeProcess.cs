@@ -32,7 +32,8 @@ public sealed class ProbeNodeProcess : ObservedProcess
 
     /// <summary>
     /// Starts <c>outpost-probe node --appliance URL --api-key KEY</c> with a short idle poll, plus <paramref name="extra"/>
-    /// flags. Its config file is an empty one in <paramref name="directory"/>, so an installed /etc/outpost/probe.json
+    /// flags. Test daemons listen on loopback, mostly over plain HTTP, and some tests scan loopback, so the node gets
+    /// <c>--allow-loopback</c>, and <c>--insecure-http</c> for an http:// URL. Its config file is an empty one in <paramref name="directory"/>, so an installed /etc/outpost/probe.json
     /// cannot leak into a test.
     /// </summary>
     public static ProbeNodeProcess Start(Uri appliance, string apiKey, string directory, params string[] extra)
@@ -41,7 +42,8 @@ public sealed class ProbeNodeProcess : ObservedProcess
         File.WriteAllText(config, "{}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { ProbeBinary, "node", "--appliance", appliance.ToString(), "--api-key", apiKey,
-                     "--poll-interval", "0.3", "--config", config }.Concat(extra))
+                     "--poll-interval", "0.3", "--config", config, "--allow-loopback" }
+                     .Concat(appliance.Scheme == Uri.UriSchemeHttp ? ["--insecure-http"] : Array.Empty<string>()).Concat(extra))
         {
             info.ArgumentList.Add(arg);
         }

@@ -30,7 +30,7 @@ public sealed partial class NodeSystemdTests
                 RedirectStandardError = true,
                 Environment = { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "400000" },
             };
-            foreach (var arg in new[] { "node", "--appliance", "http://127.0.0.1:9", "--api-key", "k", "--poll-interval", "5", "--config", config })
+            foreach (var arg in new[] { "node", "--appliance", "http://127.0.0.1:9", "--api-key", "k", "--poll-interval", "5", "--config", config, "--insecure-http" })
             {
                 info.ArgumentList.Add(arg);
             }

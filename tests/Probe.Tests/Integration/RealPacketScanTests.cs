@@ -62,7 +62,7 @@ public class RealPacketScanTests
         ns.EnableLoopbackScanning();
         ns.Listen("127.0.0.1", 7, 8080);
         var probe = Path.Combine(AppContext.BaseDirectory, "outpost-probe");
-        var (code, stdout, stderr) = NetworkNamespace.Exec("ip", "netns", "exec", ns.Name, probe, "scan", "127.0.0.1", "-p", "1-100,8080", "--rate", "5000", "--wait", "0.3", "--json");
+        var (code, stdout, stderr) = NetworkNamespace.Exec("ip", "netns", "exec", ns.Name, probe, "scan", "127.0.0.1", "-p", "1-100,8080", "--rate", "5000", "--wait", "0.3", "--json", "--allow-loopback");
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
@@ -85,7 +85,7 @@ public class RealPacketScanTests
     {
         using var ns = NetworkNamespace.Create();
         var probe = Path.Combine(AppContext.BaseDirectory, "outpost-probe");
-        var (code, _, stderr) = NetworkNamespace.Exec("ip", "netns", "exec", ns.Name, probe, "scan", "127.0.0.1", "-p", "1-5", "--rate", "1000", "--wait", "0.1");
+        var (code, _, stderr) = NetworkNamespace.Exec("ip", "netns", "exec", ns.Name, probe, "scan", "127.0.0.1", "-p", "1-5", "--rate", "1000", "--wait", "0.1", "--allow-loopback");
         Assert.Equal(0, code);
         Assert.Contains("warning: scanning through lo needs sysctl net.ipv4.conf.lo.route_localnet=1", stderr, StringComparison.Ordinal);
     }
@@ -94,7 +94,7 @@ public class RealPacketScanTests
     public void Without_cap_net_raw_the_cli_says_so_in_one_line_and_fails()
     {
         var probe = Path.Combine(AppContext.BaseDirectory, "outpost-probe");
-        var (code, stdout, stderr) = NetworkNamespace.Exec("capsh", "--drop=cap_net_raw", "--", "-c", $"exec '{probe}' scan 127.0.0.1 -p 1-10 --rate 100 --wait 0");
+        var (code, stdout, stderr) = NetworkNamespace.Exec("capsh", "--drop=cap_net_raw", "--", "-c", $"exec '{probe}' scan 127.0.0.1 -p 1-10 --rate 100 --wait 0 --allow-loopback");
         Assert.True(code == 77, $"expected exit 77 (no CAP_NET_RAW), got {code}; stderr:\n{stderr}");
         Assert.Empty(stdout);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -17,9 +17,9 @@ namespace Outpost.Probe.Tests.Jobs;
 /// </summary>
 public sealed class JobRunnerTests
 {
-    private static readonly Route Route = new("sim0", new Ipv4H(0x0A4D0001), new MacAddress(1), new MacAddress(2), null, false);
+    internal static readonly Route Route = new("sim0", new Ipv4H(0x0A4D0001), new MacAddress(1), new MacAddress(2), null, false);
 
-    private static readonly JobRunnerOptions Fast = new() { UploadInterval = TimeSpan.FromMilliseconds(20), ProgressInterval = TimeSpan.FromMilliseconds(50) };
+    internal static readonly JobRunnerOptions Fast = new() { UploadInterval = TimeSpan.FromMilliseconds(20), ProgressInterval = TimeSpan.FromMilliseconds(50) };
 
     [Fact]
     public async Task Findings_outlive_an_outage_and_all_arrive_before_the_completion()
@@ -93,14 +93,14 @@ public sealed class JobRunnerTests
     }
 
     /// <summary>The registry with the port scan on the in-memory network, answering 50 ms after the last probe.</summary>
-    private static CapabilityRegistry Capabilities(SimulatedNetworkDevice network) => CapabilityRegistry.Create(new CapabilitySettings
+    internal static CapabilityRegistry Capabilities(SimulatedNetworkDevice network) => CapabilityRegistry.Create(new CapabilitySettings
     {
         Engine = new ProbeScanner(network, new FixedRouteResolver(Route), TimeProvider.System, SystemSleeper.Instance),
         Portscan = new PortscanOptions { ReplyWait = TimeSpan.FromMilliseconds(50) },
     });
 
     /// <summary>Records every call; fails the first uploads transiently, and can answer stop or gone.</summary>
-    private sealed class FlakyProtocol(int failUploads) : IScannerProtocol
+    internal sealed class FlakyProtocol(int failUploads) : IScannerProtocol
     {
         private int _failUploads = failUploads;
 
@@ -125,8 +125,12 @@ public sealed class JobRunnerTests
 
         public ValueTask<JobReply> StartAsync(long jobId, CancellationToken ct) => Record("start", GoneOnStart ? JobReply.Gone : JobReply.Ok);
 
-        public ValueTask<JobReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct) =>
-            Record($"progress {progressCount} {resultCount}", GoneOnProgress ? JobReply.Gone : StopOnProgress ? JobReply.Stop : JobReply.Ok);
+        /// <summary>Called on each progress report; what it returns is the reply's do-not-scan list (null: none sent).</summary>
+        public Func<IReadOnlyList<string>?>? ExcludeOnProgress { get; init; }
+
+        public async ValueTask<ProgressReply> ProgressAsync(long jobId, long progressCount, long resultCount, long cursor, CancellationToken ct) =>
+            new(await Record($"progress {progressCount} {resultCount}", GoneOnProgress ? JobReply.Gone : StopOnProgress ? JobReply.Stop : JobReply.Ok),
+                ExcludeOnProgress?.Invoke());
 
         public ValueTask<JobReply> UploadAsync(long jobId, IReadOnlyList<ScanResult> results, CancellationToken ct)
         {

@@ -66,6 +66,7 @@ public sealed class PortscanCapability(ProbeScanner engine, PortscanOptions opti
                 Wait = options.ReplyWait,
                 Seed = (ulong)job.Seed,
                 ResumeFrom = Math.Min(resumeFrom, set.Count),
+                Exclusions = job.Exclusions,
             };
             resumeFrom -= request.ResumeFrom;
             observer.BeginSet(set.Ports.Count);

@@ -1,6 +1,6 @@
 // Settings: scan windows (when automated scans may run), rate limits (per subnet, per port
-// list; per scanner on the Scanners page), the scan attribution header, and the appliance's
-// TLS fingerprint. One PUT saves the whole scan-settings document; fields this page does not
+// list; per scanner on the Scanners page), the do-not-scan list, the scan attribution header,
+// and the appliance's TLS fingerprint. One PUT saves the whole scan-settings document; fields this page does not
 // know are sent back untouched.
 
 import { call, isAbort } from '../api.js';
@@ -24,6 +24,7 @@ export function mount(root, ctx) {
   const windowsHost = h('div', { class: 'rows', 'data-testid': 'windows', 'data-empty': 'No windows: automated scans may start at any time.' });
   const subnetHost = h('div', { class: 'rows', 'data-testid': 'subnet-limits', 'data-empty': 'No subnet limits: every network gets the other limits.' });
   const portHost = h('div', { class: 'rows', 'data-testid': 'port-lists', 'data-empty': 'No port lists yet.' });
+  const exclusionHost = h('div', { class: 'rows', 'data-testid': 'exclusions', 'data-empty': 'Nothing excluded: every target of a scan is probed.' });
   const tz = h('input', { type: 'text', id: 'tz', list: 'tz-list', 'data-testid': 'timezone', placeholder: 'UTC', autocomplete: 'off' });
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   const tzList = h('datalist', { id: 'tz-list' }, ['UTC', ...zones].map(z => h('option', { value: z })));
@@ -60,6 +61,12 @@ export function mount(root, ctx) {
           h('div', {}, h('button', { type: 'button', class: 'btn btn-sm', 'data-testid': 'add-subnet', onclick: () => { addSubnet({}, true); markDirty(); } }, icon('plus', { size: 14 }), 'Add subnet limit')),
           h('h3', { style: 'margin-top:8px' }, 'Port lists'), portHost,
           h('div', {}, h('button', { type: 'button', class: 'btn btn-sm', 'data-testid': 'add-portlist', onclick: () => { addPortList({}, true); markDirty(); } }, icon('plus', { size: 14 }), 'Add port list')))),
+      h('section', { class: 'panel', 'aria-labelledby': 'dn-h' },
+        h('div', { class: 'panel-head' }, icon('shield', { size: 18 }), h('div', {}, h('h2', { id: 'dn-h' }, 'Do-not-scan list'),
+          h('div', { class: 'desc' }, 'Never probed: an address, subnet or range (every port), or address:port. Leave the pool empty for every scanner. An edit reaches running scans within seconds.'))),
+        h('div', { class: 'panel-body' },
+          exclusionHost,
+          h('div', {}, h('button', { type: 'button', class: 'btn btn-sm', 'data-testid': 'add-exclusion', onclick: () => { addExclusion({}, true); markDirty(); } }, icon('plus', { size: 14 }), 'Add exclusion')))),
       h('section', { class: 'panel', 'aria-labelledby': 'ah-h' },
         h('div', { class: 'panel-head' }, icon('info', { size: 18 }), h('div', {}, h('h2', { id: 'ah-h' }, 'Scan attribution header'),
           h('div', { class: 'desc' }, 'Scanners announce their probes with it, so target owners and your SOC can tell Outpost traffic from an attack and allowlist it.'))),
@@ -136,11 +143,23 @@ export function mount(root, ctx) {
     if (focus) row.querySelector('input')?.focus();
   }
 
+  function addExclusion(r, focus = false) {
+    const id = uid();
+    const row = h('div', { class: 'rule-row', 'data-testid': 'exclusion-row' },
+      h('div', { class: 'field' }, h('label', { for: `${id}-t` }, 'Target'), h('input', { type: 'text', id: `${id}-t`, class: 'mono', value: r.target ?? '', placeholder: '10.20.0.0/24 or 10.20.0.5:22', 'data-field': 'target' })),
+      h('div', { class: 'field' }, h('label', { for: `${id}-p` }, 'Pool (optional)'), h('input', { type: 'text', id: `${id}-p`, value: r.pool ?? '', placeholder: 'every scanner', 'data-field': 'pool' })));
+    row.append(removeBtn('Remove exclusion', row));
+    exclusionHost.append(row);
+    if (focus) row.querySelector('input')?.focus();
+  }
+
   function fill(d) {
     doc = d ?? {};
     windowsHost.replaceChildren();
     subnetHost.replaceChildren();
     portHost.replaceChildren();
+    exclusionHost.replaceChildren();
+    (doc.exclusions ?? []).forEach(r => addExclusion(r));
     (doc.windows ?? []).forEach(w => addWindow(w));
     (doc.subnetLimits ?? []).forEach(r => addSubnet(r));
     (doc.portLists ?? []).forEach(r => addPortList(r));
@@ -186,7 +205,14 @@ export function mount(root, ctx) {
       if (!r.name || !r.ports) problems.push('Each port list needs a name and ports.');
       return r;
     });
-    const out = { ...doc, windows, subnetLimits, portLists };
+    const exclusions = [...exclusionHost.children].map(row => {
+      const r = { target: val(row, 'target').replace(/\s+/g, '') };
+      const pool = val(row, 'pool');
+      if (pool) r.pool = pool;
+      if (!r.target) problems.push('Each exclusion needs a target.');
+      return r;
+    });
+    const out = { ...doc, windows, subnetLimits, portLists, exclusions };
     if (hasTimeZone) out.timeZone = tz.value.trim() || 'UTC';
     if (headerAsObject) out.attributionHeader = { name: hdrName.value.trim(), value: hdrValue.value.trim() };
     else out.attributionHeader = hdrValue.value.trim() || null;
