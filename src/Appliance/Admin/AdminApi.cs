@@ -20,6 +20,7 @@ public static class AdminApi
         api.MapScannerAdmin();
         api.MapPoolAdmin();
         api.MapScanAdmin();
+        api.MapInventoryAdmin();
         api.MapCapabilityResultsAdmin();
         api.MapJobAdmin();
         api.MapScheduleAdmin();

@@ -248,9 +248,11 @@ export function mount(root, ctx) {
     const progress = Number(s.progressCount ?? 0);
     const total = totalJobs(s);
     const done = total - unfinished(s);
-    const finished = ['completed', 'failed', 'stopped'].includes(s.status);
+    const finished = ['processing', 'completed', 'failed', 'stopped'].includes(s.status);
     const probeFrac = finished ? 1 : probes ? Math.min(1, progress / probes) : 0;
-    const procFrac = total ? done / total : (finished ? 1 : 0);
+    // The inner ring is the inventory's processing (docs/inventory.md): results folded of those to fold, once probing has ended.
+    const proc = s.processing ?? null;
+    const procFrac = proc ? (proc.total ? Math.min(1, proc.processed / proc.total) : (s.status === 'processing' ? 0 : 1)) : 0;
     const c = counts(s);
 
     const svg = h('svg', { viewBox: '0 0 120 120', width: '132', height: '132', role: 'img', 'aria-label': `Probing ${Math.round(probeFrac * 100)}%, processing ${Math.round(procFrac * 100)}%`, 'data-testid': 'scan-rings' });
@@ -300,7 +302,7 @@ export function mount(root, ctx) {
           h('div', {}, h('div', { class: 'k' }, h('span', { class: 'swatch', style: 'background:var(--run)' }), 'Probing (outer)'),
             h('div', { class: 'v', 'data-testid': 'probe-progress' }, `${fmtCompact(progress)}${probes ? ` / ${fmtCompact(probes)}` : ''} probes`)),
           h('div', {}, h('div', { class: 'k' }, h('span', { class: 'swatch', style: 'background:var(--ok)' }), 'Processing (inner)'),
-            h('div', { class: 'v' }, `${done} / ${total} jobs done`)),
+            h('div', { class: 'v', 'data-testid': 'processing-progress' }, proc ? `${fmtCompact(proc.processed)} / ${fmtCompact(proc.total)} results processed` : `${done} / ${total} jobs done`)),
           h('div', {}, h('div', { class: 'k' }, icon('radar', { size: 12 }), 'Results'), h('div', { class: 'v' }, fmtNum(s.resultCount ?? 0))))),
         h('div', {},
           h('div', { class: 'card-title' }, h('h2', { 'data-testid': 'card-name' }, s.name), h('span', { 'data-testid': 'scan-status' }, statusBadge(displayStatus(s), { pill: true, testid: 'scan-status-badge' })),
