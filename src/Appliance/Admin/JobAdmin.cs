@@ -81,6 +81,7 @@ public static class JobAdmin
                 Status = wanted,
                 FailedReason = string.IsNullOrEmpty(reason) ? null : reason,
                 Text = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
+                Addresses = AddressSearch.AddressesOf(q),
                 ScanId = scan,
                 Limit = pageSize,
                 Cursor = string.IsNullOrEmpty(cursor) ? null : cursor,

@@ -9,6 +9,7 @@ using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Targets;
 using Outpost.Store;
 using Outpost.Store.Model;
+using Outpost.Store.Queries;
 
 namespace Outpost.Appliance.Admin;
 
@@ -20,6 +21,7 @@ public static class ScanAdmin
 {
     private const int MaxNameLength = 200;
     private const int MaxTargets = 10_000;
+    private const int MaxSearchLength = 200;
 
     public static void MapScanAdmin(this RouteGroupBuilder api)
     {
@@ -149,8 +151,14 @@ public static class ScanAdmin
         return TypedResults.Created($"/api/scans/{scan.Id}", ToResponse(scan, null));
     }
 
-    private static Results<Ok<ScanListResponse>, BadRequestError> List(string? status, IOutpostStore store)
+    /// <summary><c>?status=</c>, and <c>q</c>: text in the name, capability or targets, or an address the targets contain.</summary>
+    private static Results<Ok<ScanListResponse>, BadRequestError> List(string? status, string? q, IOutpostStore store)
     {
+        if (q is { Length: > MaxSearchLength })
+        {
+            return new BadRequestError($"q must be at most {MaxSearchLength} characters.");
+        }
+
         ScanStatus? wanted = null;
         if (!string.IsNullOrEmpty(status))
         {
@@ -163,10 +171,17 @@ public static class ScanAdmin
         }
 
         var schedules = Documents.ListSchedules(store).ToDictionary(s => s.Id);
-        var scans = store.ListScans().Where(s => wanted is null || s.Status == wanted)
+        var text = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
+        var addresses = AddressSearch.AddressesOf(text);
+        var scans = store.ListScans().Where(s => (wanted is null || s.Status == wanted) && (text is null || Matches(s.Spec, text, addresses)))
             .Select(s => ToResponse(s, schedules.GetValueOrDefault(s.Id))).ToList();
         return TypedResults.Ok(new ScanListResponse(scans));
     }
+
+    private static bool Matches(ScanSpec spec, string text, IReadOnlyList<uint>? addresses) =>
+        spec.Name.Contains(text, StringComparison.OrdinalIgnoreCase) || spec.Capability.Contains(text, StringComparison.OrdinalIgnoreCase)
+        || spec.Targets.Any(t => t.Contains(text, StringComparison.OrdinalIgnoreCase))
+        || (addresses is not null && AddressRanges.Contains(spec.Targets, addresses));
 
     private static Results<Ok<ScanResponse>, NotFoundError> Get(long id, IOutpostStore store) =>
         store.GetScan(id) is { } scan ? TypedResults.Ok(ToResponse(scan, Documents.ReadSchedule(store, id))) : NotFound(id);

@@ -114,6 +114,12 @@ internal static partial class Migrations
             -- null until it has said, which the appliance reads as port scans only.
             ALTER TABLE scanners ADD COLUMN capabilities jsonb;
             """),
+        (4, "job address ranges", """
+            -- The job's targets as numeric address ranges (AddressRanges.ToMultirange), so a search for an address
+            -- finds the jobs whose blocks contain it with @> instead of parsing every target text. Jobs created before
+            -- this version have none and are found by their target text only.
+            ALTER TABLE jobs ADD COLUMN address_ranges int8multirange;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Outpost.Store.Model;
+using Outpost.Store.Queries;
 
 namespace Outpost.Store.Postgres;
 
@@ -19,9 +20,9 @@ public sealed partial class PostgresOutpostStore
         "FROM scans s LEFT JOIN jobs j ON j.scan_id = s.id ";
 
     private const string InsertJobsSql =
-        "INSERT INTO jobs (scan_id, scanner_id, name, targets, targets_text, max_pps, rerun_of, automated, status, created_at, updated_at) " +
-        "SELECT $1, u.scanner_id, u.name, u.targets::jsonb, u.targets_text, u.max_pps, $2, $3, 'queued', $4, $4 " +
-        "FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::int[]) WITH ORDINALITY AS u(scanner_id, name, targets, targets_text, max_pps, n) " +
+        "INSERT INTO jobs (scan_id, scanner_id, name, targets, targets_text, address_ranges, max_pps, rerun_of, automated, status, created_at, updated_at) " +
+        "SELECT $1, u.scanner_id, u.name, u.targets::jsonb, u.targets_text, u.address_ranges::int8multirange, u.max_pps, $2, $3, 'queued', $4, $4 " +
+        "FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[]) WITH ORDINALITY AS u(scanner_id, name, targets, targets_text, max_pps, address_ranges, n) " +
         "ORDER BY u.n RETURNING " + JobColumns;
 
     public ValueTask<Scan> CreateScanAsync(ScanSpec spec, ScanStatus initialStatus, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default)
@@ -74,6 +75,7 @@ public sealed partial class PostgresOutpostStore
         var targets = new string[newJobs.Count];
         var targetTexts = new string[newJobs.Count];
         var rates = new int[newJobs.Count];
+        var addressRanges = new string[newJobs.Count];
         for (var i = 0; i < newJobs.Count; i++)
         {
             var job = newJobs[i];
@@ -82,6 +84,7 @@ public sealed partial class PostgresOutpostStore
             targets[i] = JsonSerializer.Serialize(job.Targets as List<JobTarget> ?? [.. job.Targets], PostgresJson.Default.ListJobTarget);
             targetTexts[i] = TargetText(job.Targets);
             rates[i] = job.MaxProbesPerSecond;
+            addressRanges[i] = AddressRanges.ToMultirange(job.Targets);
         }
         await using var insert = Command(connection, InsertJobsSql);
         insert.Parameters.Add(Long(scanId));
@@ -93,6 +96,7 @@ public sealed partial class PostgresOutpostStore
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = targets });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = targetTexts });
         insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = rates });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = addressRanges });
         await using (var reader = await insert.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false)) inserted.Add(ReadJob(reader));
