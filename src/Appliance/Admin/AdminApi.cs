@@ -1,4 +1,5 @@
 using Outpost.Appliance.Accounts;
+using Outpost.Appliance.Assets;
 using Outpost.Appliance.Audit;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Web;
@@ -17,6 +18,7 @@ public static class AdminApi
         var api = routes.MapGroup("/api").RequireAuthorization(AuthPolicies.Viewer).AddEndpointFilter(Csrf.Filter);
         api.MapScannerAdmin();
         api.MapScanAdmin();
+        api.MapAssetScan();
         api.MapCapabilityResultsAdmin();
         api.MapJobAdmin();
         api.MapScheduleAdmin();

@@ -223,6 +223,8 @@ public static class ScanAdmin
             schedule is null ? null : new RecurrenceResponse(schedule.Cron, schedule.TimeZone, next))
         {
             Capability = spec.Capability,
+            Action = spec.Action,
+            FollowUpOf = spec.FollowUpOf,
         };
     }
 

@@ -24,6 +24,7 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(ScannerResponse))]
 [JsonSerializable(typeof(ScannerListResponse))]
 [JsonSerializable(typeof(CreateScanRequest))]
+[JsonSerializable(typeof(AssetScanRequest))]
 [JsonSerializable(typeof(ScanResponse))]
 [JsonSerializable(typeof(ScanListResponse))]
 [JsonSerializable(typeof(ScanResultsResponse))]
