@@ -106,7 +106,13 @@ public sealed record ScanResponse(long Id, string Name, string Status, IReadOnly
     public string? Action { get; init; }
     /// <summary>The scan whose processed results this automated follow-up acts on; null for other scans.</summary>
     public long? FollowUpOf { get; init; }
+
+    /// <summary>Once probing has ended: how many of the scan's results are folded into the inventory (docs/inventory.md); null before.</summary>
+    public ProcessingResponse? Processing { get; init; }
 }
+
+/// <summary>A scan's processing: <c>processed</c> of <c>total</c> results (open ports and identified services) folded into the inventory.</summary>
+public sealed record ProcessingResponse(long Processed, long Total);
 
 /// <summary>How a recurring scan repeats.</summary>
 public sealed record RecurrenceResponse(string Cron, string TimeZone, DateTimeOffset? NextRunAt);

@@ -15,6 +15,8 @@ public enum BackgroundLoop
     Retention,
     /// <summary>The appliance's own scanner (<c>local</c>): heartbeats, notices stops and claims jobs for the in-process probe engine.</summary>
     BuiltInScanner,
+    /// <summary>Folds the results of scans whose probing ended into the inventory, then tells the scan-processed listeners.</summary>
+    InventoryProcessing,
 }
 
 /// <summary>Which loops run on every ingest node and which only on the leader (see <see cref="Leadership"/>).</summary>

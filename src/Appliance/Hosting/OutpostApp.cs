@@ -14,6 +14,7 @@ using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Inventory;
 using Outpost.Appliance.Operations;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Appliance.Scheduling;
@@ -154,6 +155,8 @@ public static partial class OutpostApp
         services.AddHostedService(sp => sp.GetRequiredService<ScanScheduler>());
         services.AddSingleton<Retention>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
+        services.AddSingleton<InventoryProcessor>();
+        services.AddHostedService(sp => sp.GetRequiredService<InventoryProcessor>());
         services.AddBuiltInScanner();
         services.AddOptions<OutpostOptions>()
             .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero

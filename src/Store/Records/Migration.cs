@@ -32,5 +32,6 @@ public static class RecordsSchema
         .. Capabilities.CapabilityResultsSchema.Migrations,
         .. Accounts.AccountsSchema.Migrations,
         .. Audit.AuditSchema.Migrations,
+        .. Inventory.InventorySchema.Migrations,
     ];
 }
