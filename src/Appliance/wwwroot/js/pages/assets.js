@@ -7,7 +7,7 @@
 //  - select assets, then a scan action (Comprehensive Scan, Port Scan, Web Scan, Web Crawl): a manual scan
 //    of the selected addresses (POST /api/assets/scan), its follow-ups chained by the appliance.
 
-import { api, isAbort } from '../api.js';
+import { api, isAbort, listOf } from '../api.js';
 import { h, icon, fmtNum, fmtAbs, timeEl, toast, openDialog, setTitle } from '../ui.js';
 
 const PAGE_SIZE = 50;
@@ -45,6 +45,8 @@ export function mount(root, ctx) {
   const errorEl = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'assets-error', style: 'margin:12px 14px' });
   const more = h('button', { type: 'button', class: 'btn', 'data-testid': 'assets-more', hidden: true }, 'Load more');
   const summary = h('span', { class: 'muted small', 'data-testid': 'assets-summary', 'aria-live': 'polite' });
+  const scannerPick = h('select', { id: 'assets-scanner', 'data-testid': 'scan-scanner', 'aria-label': 'Scanner for the scan' },
+    h('option', { value: '' }, 'Built-in scanner'));
   const selectedNote = h('span', { class: 'muted small', 'data-testid': 'selected-count' }, 'No assets selected');
   const actionButtons = ACTIONS.map(a => h('button', {
     type: 'button', class: `btn ${a.action === 'comprehensive' ? 'btn-primary' : ''}`, 'data-testid': `scan-${a.action}`, title: a.hint, disabled: true,
@@ -63,7 +65,7 @@ export function mount(root, ctx) {
           h('div', { class: 'field' }, h('label', { for: 'assets-expiring' }, 'Certificate expires within (days)'), expiring))),
       h('section', { class: 'panel', 'aria-label': 'Assets' },
         h('div', { class: 'toolbar' }, h('div', { class: 'search' }, icon('search', { size: 16 }), search, h('kbd', { 'aria-hidden': 'true' }, '/'))),
-        h('div', { class: 'toolbar asset-actions', 'data-testid': 'asset-actions' }, selectedNote, h('span', { class: 'grow' }), ...actionButtons),
+        h('div', { class: 'toolbar asset-actions', 'data-testid': 'asset-actions' }, selectedNote, h('span', { class: 'grow' }), scannerPick, ...actionButtons),
         errorEl,
         h('div', { class: 'table-wrap' },
           h('table', { class: 'data', 'data-testid': 'assets-table' },
@@ -137,7 +139,9 @@ export function mount(root, ctx) {
     const ips = [...selected];
     for (const b of actionButtons) b.disabled = true;
     try {
-      const scan = await api('/api/assets/scan', { method: 'POST', body: { ips, action } });
+      const body = { ips, action };
+      if (scannerPick.value) body.scannerIds = [Number(scannerPick.value)];
+      const scan = await api('/api/assets/scan', { method: 'POST', body });
       toast(`${label} of ${ips.length} asset${ips.length === 1 ? '' : 's'} started (scan ${scan.id})`);
     } catch (err) {
       toast(`${label} was not started: ${err.message}`, { tone: 'fail' });
@@ -161,12 +165,14 @@ export function mount(root, ctx) {
     });
   }
 
+  // GET /api/assets/{ip}: {asset, services, seenByScans, history} (docs/inventory.md).
   function detailView(d) {
+    const a = d.asset ?? {};
     const services = d.services ?? [];
-    const certificates = services.filter(s => s.certSubject);
+    const certificates = services.filter(s => s.certificate?.subject);
     return [
-      h('p', { class: 'small', 'data-testid': 'asset-hostnames' }, (d.hostnames ?? []).length ? `Hostnames: ${d.hostnames.join(', ')}` : 'No hostnames known'),
-      h('p', { class: 'small muted' }, 'First seen ', timeEl(d.firstSeen), ', last seen ', timeEl(d.lastSeen),
+      h('p', { class: 'small', 'data-testid': 'asset-hostnames' }, (a.hostnames ?? []).length ? `Hostnames: ${a.hostnames.join(', ')}` : 'No hostnames known'),
+      h('p', { class: 'small muted' }, 'First seen ', timeEl(a.firstSeen), ', last seen ', timeEl(a.lastSeen),
         (d.seenByScans ?? []).length ? `, by scans ${d.seenByScans.join(', ')}` : ''),
       h('h3', {}, 'Services'),
       h('table', { class: 'data', 'data-testid': 'asset-services' },
@@ -180,12 +186,13 @@ export function mount(root, ctx) {
       h('h3', {}, 'Certificates'),
       certificates.length
         ? h('ul', { 'data-testid': 'asset-certificates' }, certificates.map(s => h('li', {},
-          h('span', { class: 'mono small' }, `${s.port}/${s.proto} `), s.certSubject, s.certNotAfter ? ` — expires ${fmtAbs(s.certNotAfter)}` : '')))
+          h('span', { class: 'mono small' }, `${s.port}/${s.proto} `), s.certificate.subject,
+          s.certificate.notAfter ? ` — expires ${fmtAbs(s.certificate.notAfter)}` : '')))
         : h('p', { class: 'muted small', 'data-testid': 'asset-certificates' }, 'No TLS certificates seen'),
       h('h3', {}, 'Screenshots'),
       h('div', { class: 'row', 'data-testid': 'asset-screenshots' },
-        services.filter(s => s.screenshotScanId).map(s => h('figure', {},
-          h('img', { src: `/api/scans/${s.screenshotScanId}/screenshots/${encodeURIComponent(d.ip)}/${s.port}`, alt: `${d.ip}:${s.port}`, loading: 'lazy', width: '320', 'data-testid': 'asset-screenshot' }),
+        services.filter(s => s.screenshot).map(s => h('figure', {},
+          h('img', { src: s.screenshot, alt: `${a.ip}:${s.port}`, loading: 'lazy', width: '320', 'data-testid': 'asset-screenshot' }),
           h('figcaption', { class: 'small mono' }, `${s.port}/${s.proto}`)))),
       h('h3', {}, 'History'),
       h('ol', { 'data-testid': 'asset-history' }, (d.history ?? []).map(e => h('li', { class: 'small' },
@@ -199,5 +206,10 @@ export function mount(root, ctx) {
   search.addEventListener('keydown', (e) => { if (e.key === 'Escape' && search.value) { search.value = ''; load(false); } });
   more.addEventListener('click', () => load(true));
   load(false);
-  return { unmount: () => { clearTimeout(timer); listCtrl?.abort(); } };
+  const scannersCtrl = new AbortController();
+  api('/api/scanners', { signal: scannersCtrl.signal }).then((data) => {
+    // The built-in scanner is the default; another one can run the scan instead.
+    scannerPick.append(...listOf(data, 'scanners').filter(s => s.name !== 'local').map(s => h('option', { value: String(s.id) }, s.name)));
+  }).catch(() => { /* the default still works */ });
+  return { unmount: () => { clearTimeout(timer); listCtrl?.abort(); scannersCtrl.abort(); } };
 }
