@@ -18,6 +18,7 @@ public static class AdminApi
         var api = routes.MapGroup("/api").RequireAuthorization(AuthPolicies.Viewer).AddEndpointFilter(Csrf.Filter);
         api.MapScannerAdmin();
         api.MapScanAdmin();
+        api.MapInventoryAdmin();
         api.MapAssetScan();
         api.MapCapabilityResultsAdmin();
         api.MapJobAdmin();

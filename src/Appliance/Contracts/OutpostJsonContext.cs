@@ -57,4 +57,9 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(TotpEnrolmentResponse))]
 [JsonSerializable(typeof(TotpConfirmRequest))]
 [JsonSerializable(typeof(AuditListResponse))]
+[JsonSerializable(typeof(AssetListResponse))]
+[JsonSerializable(typeof(AssetResponse))]
+[JsonSerializable(typeof(InventoryServiceResponse))]
+[JsonSerializable(typeof(AssetDetailResponse))]
+[JsonSerializable(typeof(ChangesResponse))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;
