@@ -21,17 +21,35 @@ namespace Outpost.Appliance.Assets;
 /// the pause hold them; those of an admin's manual action run now, as the action did.
 ///
 /// Idempotent: the inventory calls a listener at least once per processed scan, so a follow-up is created only when
-/// no scan already follows up the same scan with the same capability (the follow-up scan is its own marker).
+/// no scan already follows up the same scan with the same capability (the follow-up scan is its own marker). Calls
+/// are serialized, so that check and the creation are one step on this node (processing runs on the leader alone).
 /// </summary>
-public sealed partial class FollowUpScheduler(StoreLifetime storeLifetime, TimeProvider clock, ILogger<FollowUpScheduler> logger) : IScanProcessedListener
+public sealed partial class FollowUpScheduler(StoreLifetime storeLifetime, TimeProvider clock, ILogger<FollowUpScheduler> logger) : IScanProcessedListener, IDisposable
 {
     private const string Fingerprint = "fingerprint";
+
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     private static readonly HashSet<string> WebServices = new(StringComparer.OrdinalIgnoreCase) { "http", "https" };
 
     public async Task OnScanProcessedAsync(ScanProcessed processed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(processed);
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            await FollowUpAsync(processed, cancellationToken);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    public void Dispose() => _oneAtATime.Dispose();
+
+    private async Task FollowUpAsync(ScanProcessed processed, CancellationToken cancellationToken)
+    {
         var store = storeLifetime.Store;
         if (store.GetScan(processed.ScanId) is not { } scan)
         {
