@@ -196,12 +196,21 @@ public static class ScanAdmin
             ? TypedResults.Ok(ToResponse(scan, Documents.ReadSchedule(store, id), await new InventoryProcessing(records).GetAsync(id, ct)))
             : NotFound(id);
 
-    private static async Task<Results<Ok<ScanResponse>, NotFoundError, ConflictError>> StopAsync(long id, IOutpostStore store, TimeProvider clock)
+    private static async Task<Results<Ok<ScanResponse>, NotFoundError, ConflictError>> StopAsync(long id, IOutpostStore store, RecordsDatabase records,
+        InventoryProcessor inventory, TimeProvider clock, CancellationToken ct)
     {
-        var (status, scan) = await store.StopScanAsync(id, clock.GetUtcNow());
+        var (status, scan) = await store.StopScanAsync(id, clock.GetUtcNow(), CancellationToken.None);
+        if (status == StoreStatus.Ok && scan is not null && scan.Status.IsFinished())
+        {
+            // The stop ended the last jobs: a small scan is processed before the answer, which then shows its final status.
+            await inventory.AfterJobEndedAsync(id, ct);
+            scan = store.GetScan(id) ?? scan;
+        }
+
+        var processing = scan is null ? null : await new InventoryProcessing(records).GetAsync(id, ct);
         return status switch
         {
-            StoreStatus.Ok when scan is not null => TypedResults.Ok(ToResponse(scan, Documents.ReadSchedule(store, id))),
+            StoreStatus.Ok when scan is not null => TypedResults.Ok(ToResponse(scan, Documents.ReadSchedule(store, id), processing)),
             StoreStatus.InvalidTransition => new ConflictError($"Scan {id} has already finished."),
             _ => NotFound(id),
         };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Outpost.Appliance.Hosting;
+using Outpost.Appliance.Inventory;
 using Outpost.Appliance.ScannerProtocol;
 using Outpost.Store;
 using Outpost.Store.Model;
@@ -18,7 +19,7 @@ namespace Outpost.Appliance.Alarms;
 /// job, so this alarm means a bug or a damaged store, and an admin should look. Alarms are cleared when the condition
 /// goes away. Every sweep reads the clock once from the injected <see cref="TimeProvider"/>.
 /// </summary>
-public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, TimeProvider clock,
+public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, InventoryProcessor inventory, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<ScannerSupervisor> logger) : LoopService(BackgroundLoop.ScannerSupervisor, clock, lifetime, logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -121,6 +122,8 @@ public sealed partial class ScannerSupervisor(StoreLifetime storeLifetime, IOpti
         {
             var result = await store.RequeueScannerJobsAsync(scanner.Id, _timeouts.MaxAttempts, now, ct);
             LogRequeued(_logger, scanner.Id, scanner.Name, result.Requeued, result.FailedOverAttempts);
+            // Jobs failed over their attempts may have ended their scans: process them now rather than at the next tick.
+            if (result.FailedOverAttempts > 0) await inventory.TryProcessNowAsync(ct);
         }
     }
 

@@ -9,12 +9,20 @@ namespace Outpost.Appliance.Inventory;
 /// The processing loop (docs/inventory.md, "Processing"): each tick takes the scans whose probing ended (the job
 /// store holds their final status) and that the inventory has not processed for that finish, oldest finish first,
 /// and processes each to the end: slice by slice (each slice commits with its cursor, so a crash resumes after the
-/// last one), then the change summary, then the listeners. Leader-only: one node processes.
+/// last one), then the change summary, then the listeners. Leader-only: one node processes. A small scan is also
+/// processed as the job that finished it is acknowledged (<see cref="AfterJobEndedAsync"/>), so the answer to the
+/// scanner, and the next look at the scan, already show its final status.
+/// The loop's period runs on the system clock, not the appliance's: processing depends on no time of day, only on
+/// looking again soon.
 /// </summary>
 public sealed partial class InventoryProcessor(StoreLifetime storeLifetime, IEnumerable<IScanProcessedListener> listeners, IOptions<OutpostOptions> options,
-    TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<InventoryProcessor> logger)
-    : LoopService(BackgroundLoop.InventoryProcessing, clock, lifetime, logger)
+    IHostApplicationLifetime lifetime, ILogger<InventoryProcessor> logger)
+    : LoopService(BackgroundLoop.InventoryProcessing, TimeProvider.System, lifetime, logger)
 {
+    /// <summary>Scans with up to this many results are processed as their last job ends; larger ones by the loop.</summary>
+    public const long InlineResults = 10_000;
+
+    private readonly SemaphoreSlim _running = new(1, 1);
     private readonly InventoryOptions _options = options.Value.Inventory;
     private readonly ILogger _logger = logger;
     private readonly IScanProcessedListener[] _listeners = [.. listeners];
@@ -24,14 +32,53 @@ public sealed partial class InventoryProcessor(StoreLifetime storeLifetime, IEnu
 
     protected override async ValueTask TickAsync(CancellationToken ct) => await ProcessPendingAsync(ct);
 
+    /// <summary>
+    /// Called after a job ended: when that finished a small scan, processes it now (and anything else pending). When
+    /// the loop is busy this returns at once and the loop picks the scan up.
+    /// </summary>
+    public async Task AfterJobEndedAsync(long scanId, CancellationToken ct = default)
+    {
+        if (storeLifetime.Store.GetScan(scanId) is not { } scan || !scan.Status.IsFinished() || scan.ResultCount > InlineResults) return;
+        await TryProcessNowAsync(ct);
+    }
+
+    /// <summary>Processes what is pending now, unless processing is already under way (which then picks it up).</summary>
+    public async Task TryProcessNowAsync(CancellationToken ct = default)
+    {
+        if (!await _running.WaitAsync(0, ct)) return;
+        try
+        {
+            await ProcessAllAsync(ct);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
     /// <summary>Processes every scan that needs it; returns how many scans reached the end of their processing.</summary>
     public async Task<int> ProcessPendingAsync(CancellationToken ct = default)
+    {
+        await _running.WaitAsync(ct);
+        try
+        {
+            return await ProcessAllAsync(ct);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    private async Task<int> ProcessAllAsync(CancellationToken ct)
     {
         var store = storeLifetime.Store;
         var processing = new InventoryProcessing(storeLifetime.Records);
         var states = await processing.ListAsync(ct);
         var done = 0;
-        foreach (var scan in store.ListScans().Where(s => s.Status.IsFinished() && s.FinishedAt is not null).OrderBy(s => s.FinishedAt).ThenBy(s => s.Id))
+        // A scan without jobs (a scheduled scan stopped before it ran) saw nothing and is no run to compare against.
+        foreach (var scan in store.ListScans().Where(s => s.Status.IsFinished() && s.FinishedAt is not null && s.Jobs.Total > 0)
+                     .OrderBy(s => s.FinishedAt).ThenBy(s => s.Id))
         {
             var finished = scan.FinishedAt!.Value;
             if (states.TryGetValue(scan.Id, out var known) && known.Covers(finished) && known.Phase == ProcessingPhase.Notified) continue;

@@ -11,14 +11,17 @@ public static class ScanProcessingView
 {
     public static ScanStatus Status(Scan scan, ProcessingState? state) => IsProcessing(scan, state) ? ScanStatus.Processing : scan.Status;
 
-    /// <summary>True while the scan's probing has ended and its processing (of this finish) has not.</summary>
+    /// <summary>
+    /// True while the scan's probing has ended and its processing (of this finish) has not. A scan without jobs (a
+    /// scheduled scan stopped before it ran) has nothing to process.
+    /// </summary>
     public static bool IsProcessing(Scan scan, ProcessingState? state) =>
-        scan.Status.IsFinished() && scan.FinishedAt is { } finished && !(state is { IsProcessed: true } && state.Covers(finished));
+        scan.Status.IsFinished() && scan.FinishedAt is { } finished && scan.Jobs.Total > 0 && !(state is { IsProcessed: true } && state.Covers(finished));
 
     /// <summary>Results processed of those to process (the inner ring), once probing has ended; null before.</summary>
     public static (long Processed, long Total)? Progress(Scan scan, ProcessingState? state)
     {
-        if (!scan.Status.IsFinished() || scan.FinishedAt is not { } finished) return null;
+        if (!scan.Status.IsFinished() || scan.FinishedAt is not { } finished || scan.Jobs.Total == 0) return null;
         // Not begun, or begun for an earlier finish (a re-run reopened the scan): nothing of this finish is folded yet.
         return state is not null && state.Covers(finished) ? (state.Processed, state.Total) : (0, 0);
     }

@@ -8,6 +8,7 @@ using Microsoft.OpenApi;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Inventory;
 using Outpost.Appliance.Operations;
 using Outpost.Appliance.Scheduling;
 using Outpost.Store;
@@ -108,7 +109,7 @@ public static class ScannerApi
     }
 
     private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> CompleteAsync(HttpContext context,
-        long jobId, CompleteRequest body, IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
+        long jobId, CompleteRequest body, IOutpostStore store, InventoryProcessor inventory, TimeProvider clock, ApplianceMetrics metrics)
     {
         bool failed;
         if (body.Status == "completed")
@@ -137,6 +138,7 @@ public static class ScannerApi
         if (update.Status == StoreStatus.Ok)
         {
             metrics.Finished(failed);
+            if (store.GetJob(jobId) is { } job) await inventory.AfterJobEndedAsync(job.ScanId, context.RequestAborted);
         }
 
         return Reply(update, jobId);
