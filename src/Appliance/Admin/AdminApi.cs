@@ -1,4 +1,5 @@
 using Outpost.Appliance.Accounts;
+using Outpost.Appliance.Assets;
 using Outpost.Appliance.Audit;
 using Outpost.Appliance.Http;
 using Outpost.Appliance.Notifications;
@@ -21,6 +22,7 @@ public static class AdminApi
         api.MapPoolAdmin();
         api.MapScanAdmin();
         api.MapInventoryAdmin();
+        api.MapAssetScan();
         api.MapCapabilityResultsAdmin();
         api.MapJobAdmin();
         api.MapScheduleAdmin();

@@ -3,6 +3,7 @@ using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
 using Outpost.Store;
 using Outpost.Store.Model;
+using Outpost.Store.Records;
 
 namespace Outpost.Appliance.Admin;
 
@@ -19,7 +20,7 @@ public static class JobAdmin
     public static void MapJobAdmin(this RouteGroupBuilder api)
     {
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
-        jobs.MapGet("", Query);
+        jobs.MapGet("", QueryAsync);
         jobs.MapGet("/{id:long}", Get);
         api.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization(AuthPolicies.Operator).MapPost("/{id:long}/rerun", RerunAsync);
     }
@@ -29,8 +30,8 @@ public static class JobAdmin
     /// <c>since</c> (ISO 8601; default 24 h ago), <c>limit</c> (1–1000, default 100), <c>cursor</c> (from nextCursor),
     /// <c>reason</c> (a failed reason from failedReasons), <c>scanId</c>.
     /// </summary>
-    private static Results<Ok<JobListResponse>, BadRequestError> Query(string? status, string? q, string? since, string? limit, string? cursor,
-        string? reason, string? scanId, IOutpostStore store, TimeProvider clock)
+    private static async Task<Results<Ok<JobListResponse>, BadRequestError>> QueryAsync(string? status, string? q, string? since, string? limit, string? cursor,
+        string? reason, string? scanId, IOutpostStore store, RecordsDatabase records, TimeProvider clock, CancellationToken ct)
     {
         JobStatus? wanted = null;
         if (!string.IsNullOrEmpty(status))
@@ -72,6 +73,7 @@ public static class JobAdmin
             return new BadRequestError($"q, reason and cursor must be at most {MaxTextLength} characters.");
         }
 
+        var addresses = await AddressSearch.AddressesOfAsync(q, records, ct);
         JobPage page;
         try
         {
@@ -81,6 +83,7 @@ public static class JobAdmin
                 Status = wanted,
                 FailedReason = string.IsNullOrEmpty(reason) ? null : reason,
                 Text = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
+                Addresses = addresses,
                 ScanId = scan,
                 Limit = pageSize,
                 Cursor = string.IsNullOrEmpty(cursor) ? null : cursor,

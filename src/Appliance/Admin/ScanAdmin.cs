@@ -10,6 +10,7 @@ using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Targets;
 using Outpost.Store;
 using Outpost.Store.Model;
+using Outpost.Store.Queries;
 using Outpost.Store.Records;
 using Outpost.Store.Records.Inventory;
 
@@ -23,6 +24,7 @@ public static class ScanAdmin
 {
     private const int MaxNameLength = 200;
     private const int MaxTargets = 10_000;
+    private const int MaxSearchLength = 200;
 
     public static void MapScanAdmin(this RouteGroupBuilder api)
     {
@@ -178,9 +180,15 @@ public static class ScanAdmin
         return TypedResults.Created($"/api/scans/{scan.Id}", ToResponse(scan, null));
     }
 
-    private static async Task<Results<Ok<ScanListResponse>, BadRequestError>> ListAsync(string? status, IOutpostStore store, RecordsDatabase records,
+    /// <summary><c>?status=</c>, and <c>q</c>: text in the name, capability or targets, or an address or hostname the targets contain.</summary>
+    private static async Task<Results<Ok<ScanListResponse>, BadRequestError>> ListAsync(string? status, string? q, IOutpostStore store, RecordsDatabase records,
         CancellationToken ct)
     {
+        if (q is { Length: > MaxSearchLength })
+        {
+            return new BadRequestError($"q must be at most {MaxSearchLength} characters.");
+        }
+
         ScanStatus? wanted = null;
         if (!string.IsNullOrEmpty(status))
         {
@@ -194,12 +202,20 @@ public static class ScanAdmin
 
         var schedules = Documents.ListSchedules(store).ToDictionary(s => s.Id);
         var processing = await new InventoryProcessing(records).ListAsync(ct);
+        var text = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
+        var addresses = await AddressSearch.AddressesOfAsync(text, records, ct);
         var scans = store.ListScans()
+            .Where(s => text is null || Matches(s.Spec, text, addresses))
             .Select(s => ToResponse(s, schedules.GetValueOrDefault(s.Id), processing.GetValueOrDefault(s.Id)))
             .Where(s => wanted is null || s.Status == wanted.Value.ToWire())
             .ToList();
         return TypedResults.Ok(new ScanListResponse(scans));
     }
+
+    private static bool Matches(ScanSpec spec, string text, IReadOnlyList<uint>? addresses) =>
+        spec.Name.Contains(text, StringComparison.OrdinalIgnoreCase) || spec.Capability.Contains(text, StringComparison.OrdinalIgnoreCase)
+        || spec.Targets.Any(t => t.Contains(text, StringComparison.OrdinalIgnoreCase))
+        || (addresses is not null && AddressRanges.Contains(spec.Targets, addresses));
 
     private static async Task<Results<Ok<ScanResponse>, NotFoundError>> GetAsync(long id, IOutpostStore store, RecordsDatabase records, CancellationToken ct) =>
         store.GetScan(id) is { } scan
@@ -257,6 +273,8 @@ public static class ScanAdmin
         {
             Capability = spec.Capability,
             Pools = spec.Pools,
+            Action = spec.Action,
+            FollowUpOf = spec.FollowUpOf,
             Processing = progress is { } p ? new ProcessingResponse(p.Processed, p.Total) : null,
         };
     }

@@ -61,6 +61,19 @@ public sealed record PoolMemberResponse(long Id, string Name, bool Enabled, bool
 
 public sealed record PoolListResponse(IReadOnlyList<PoolResponse> Pools);
 
+/// <summary>
+/// A scan action on assets (docs/assets-page.md): <c>comprehensive</c>, <c>portscan</c>, <c>webscan</c> or <c>webcrawl</c>
+/// over the addresses; ports default by action, scanners to the built-in one.
+/// </summary>
+public sealed record AssetScanRequest
+{
+    public IReadOnlyList<string>? Ips { get; init; }
+    public string? Action { get; init; }
+    /// <summary>Ports and ranges ("22,80,1000-2000"), or the name of a port list from the scan settings.</summary>
+    public string? Ports { get; init; }
+    public IReadOnlyList<long>? ScannerIds { get; init; }
+}
+
 public sealed record CreateScanRequest
 {
     public required string Name { get; init; }
@@ -105,6 +118,10 @@ public sealed record ScanResponse(long Id, string Name, string Status, IReadOnly
 {
     /// <summary>The capability (job name) the scan's jobs run.</summary>
     public string Capability { get; init; } = Store.Model.ScanSpec.DefaultCapability;
+    /// <summary>The Assets page action that started the scan or its chain (docs/assets-page.md); null for other scans.</summary>
+    public string? Action { get; init; }
+    /// <summary>The scan whose processed results this automated follow-up acts on; null for other scans.</summary>
+    public long? FollowUpOf { get; init; }
 
     /// <summary>The pools the scan targets next to <see cref="ScannerIds"/>.</summary>
     public IReadOnlyList<string> Pools { get; init; } = [];

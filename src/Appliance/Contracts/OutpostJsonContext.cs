@@ -25,6 +25,7 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(ScannerListResponse))]
 [JsonSerializable(typeof(PoolListResponse))]
 [JsonSerializable(typeof(CreateScanRequest))]
+[JsonSerializable(typeof(AssetScanRequest))]
 [JsonSerializable(typeof(ScanResponse))]
 [JsonSerializable(typeof(ScanListResponse))]
 [JsonSerializable(typeof(ScanResultsResponse))]

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Outpost.Appliance.Accounts;
 using Outpost.Appliance.Admin;
 using Outpost.Appliance.Alarms;
+using Outpost.Appliance.Assets;
 using Outpost.Appliance.Audit;
 using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Capabilities;
@@ -134,6 +135,7 @@ public static partial class OutpostApp
         services.AddHostedService(sp => sp.GetRequiredService<ScanScheduler>());
         services.AddSingleton<Retention>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
+        services.AddSingleton<IScanProcessedListener, FollowUpScheduler>();
         services.AddSingleton<InventoryProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<InventoryProcessor>());
         services.AddBuiltInScanner();

@@ -26,7 +26,7 @@ public sealed partial class FasterOutpostStore
             if (record.CreatedAt < since) break;
             if (query.ScanId is { } scanId && record.ScanId != scanId) continue;
             var error = record.Status == JobStatus.Failed && _blobs.Get(jobId, BlobKind.Error) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
-            if (text is not null && !Matches(in record, error, text)) continue;
+            if ((text is not null || query.Addresses is { Count: > 0 }) && !Matches(in record, error, text, query.Addresses)) continue;
 
             switch (record.Status)
             {
@@ -64,12 +64,20 @@ public sealed partial class FasterOutpostStore
     }
 
     /// <summary>
-    /// Case-insensitive match against job name, targets, scanner name, source IP and error text. PostgreSQL matches the
-    /// same fields in SQL (<c>WindowSql</c> in PostgresOutpostStore.Queries.cs); the contract test
-    /// <c>The_jobs_query_filters_the_window_by_status_text_and_failed_reason_with_counts</c> checks every field on both.
+    /// Case-insensitive match against job name, targets, scanner name, source IP and error text, or targets that contain
+    /// one of the addresses. PostgreSQL matches the same fields in SQL (<c>WindowSql</c> in PostgresOutpostStore.Queries.cs);
+    /// the contract tests <c>The_jobs_query_filters_the_window_by_status_text_and_failed_reason_with_counts</c> and
+    /// <c>The_jobs_query_finds_jobs_whose_targets_contain_an_address</c> check every field on both.
     /// </summary>
-    private bool Matches(in JobRecord record, string? error, string text)
+    private bool Matches(in JobRecord record, string? error, string? text, IReadOnlyList<uint>? addresses)
     {
+        if (addresses is { Count: > 0 })
+        {
+            // Jobs from before ranges were stored have only their spec; their ranges are derived from it.
+            var ranges = _blobs.Get(record.JobId, BlobKind.Ranges) ?? AddressRanges.Encode(ReadSpec(record.JobId).Targets);
+            if (AddressRanges.Contains(ranges, addresses)) return true;
+        }
+        if (text is null) return false;
         const StringComparison IgnoreCase = StringComparison.OrdinalIgnoreCase;
         if (error?.Contains(text, IgnoreCase) == true) return true;
         if (record.SourceIp.ToString()?.Contains(text, IgnoreCase) == true) return true;

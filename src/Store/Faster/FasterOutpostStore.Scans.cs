@@ -1,6 +1,7 @@
 using System.Text;
 using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
+using Outpost.Store.Queries;
 
 namespace Outpost.Store.Faster;
 
@@ -83,16 +84,19 @@ public sealed partial class FasterOutpostStore
                     Flags = (scan.Spec.Automated ? JobFlags.Automated : JobFlags.None) | (job.Pool is null ? JobFlags.None : JobFlags.Pooled),
                 };
                 var spec = specs[i];
-                if (entry.Length > 0 && entry.Length + WalEntry.JobPartsBytes(spec.Length) > WriteAheadLog.MaxEntryBytes)
+                var ranges = AddressRanges.Encode(job.Targets);
+                if (entry.Length > 0 && entry.Length + WalEntry.JobPartsBytes(spec.Length, ranges.Length) > WriteAheadLog.MaxEntryBytes)
                 {
                     _wal.Append(entry.Bytes);
                     entry = WalEntry.Begin();
                 }
                 // The blob goes in before the entry that references it, so a checkpoint never holds one without the other.
                 _blobs.Put(record.JobId, BlobKind.Spec, spec);
+                _blobs.Put(record.JobId, BlobKind.Ranges, ranges);
                 _jobs.Upsert(in record);
                 scan.Tally.Add(in record);
                 entry.AddJobBlob(record.JobId, BlobKind.Spec, spec);
+                entry.AddJobBlob(record.JobId, BlobKind.Ranges, ranges);
                 entry.AddJobImage(in record);
             }
             if (entry.Length > 0) _wal.Append(entry.Bytes);

@@ -303,6 +303,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         _jobs.Delete(jobId);
         _blobs.Delete(jobId, BlobKind.Spec);
         _blobs.Delete(jobId, BlobKind.Error);
+        _blobs.Delete(jobId, BlobKind.Ranges);
     }
 
     /// <summary>

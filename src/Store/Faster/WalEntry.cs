@@ -24,6 +24,8 @@ internal enum BlobKind : byte
 {
     Spec = 1,
     Error = 2,
+    /// <summary>The job's targets as numeric address ranges (<see cref="Queries.AddressRanges"/>), for search by address.</summary>
+    Ranges = 3,
 }
 
 /// <summary>
@@ -48,8 +50,8 @@ internal ref struct WalEntry
 
     public readonly int Length => _length;
 
-    /// <summary>What a new job adds to an entry: its spec blob and its image, each with its part header.</summary>
-    public static int JobPartsBytes(int specLength) => 5 + 9 + specLength + 5 + JobRecord.Size;
+    /// <summary>What a new job adds to an entry: its spec and ranges blobs and its image, each with its part header.</summary>
+    public static int JobPartsBytes(int specLength, int rangesLength) => 5 + 9 + specLength + 5 + 9 + rangesLength + 5 + JobRecord.Size;
 
     public void AddJobImage(in JobRecord record)
     {

@@ -11,6 +11,11 @@ public sealed record JobQuery
     public string? FailedReason { get; init; }
     /// <summary>Case-insensitive text matched against job name, target, scanner name, source IP and error text.</summary>
     public string? Text { get; init; }
+    /// <summary>
+    /// Host-order IPv4 addresses: a job whose targets contain any of them matches too (besides <see cref="Text"/>), so a
+    /// search for <c>10.0.5.7</c> finds the job over <c>10.0.0.0/20</c> (<see cref="Queries.AddressRanges"/>).
+    /// </summary>
+    public IReadOnlyList<uint>? Addresses { get; init; }
     public long? ScanId { get; init; }
     public int Limit { get; init; } = 100;
     /// <summary>Opaque cursor from the previous page's <see cref="JobPage.NextCursor"/>.</summary>

@@ -29,6 +29,13 @@ public sealed record ScanSpec
     public long? ScheduleId { get; init; }
     /// <summary>True when the scheduler started the scan; false for an admin's manual scan.</summary>
     public bool Automated { get; init; }
+    /// <summary>
+    /// The Assets page action (<c>comprehensive</c>, <c>portscan</c>, <c>webscan</c>, <c>webcrawl</c>) that started this scan
+    /// or the chain it belongs to; null for scans made otherwise. Its follow-ups act on what the action asks for.
+    /// </summary>
+    public string? Action { get; init; }
+    /// <summary>The scan whose processed results this automated follow-up scan acts on; null for other scans.</summary>
+    public long? FollowUpOf { get; init; }
 }
 
 /// <summary>Job counts of a scan by status.</summary>

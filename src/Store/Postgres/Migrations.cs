@@ -127,6 +127,12 @@ internal static partial class Migrations
             -- The claim index of pools' jobs, as jobs_queued is the scanners'.
             CREATE INDEX jobs_queued_pool ON jobs (pool, automated, id) WHERE status = 'queued' AND pool IS NOT NULL;
             """),
+        (6, "job address ranges", """
+            -- The job's targets as numeric address ranges (AddressRanges.ToMultirange), so a search for an address
+            -- finds the jobs whose blocks contain it with @> instead of parsing every target text. Jobs created before
+            -- this version have none and are found by their target text only.
+            ALTER TABLE jobs ADD COLUMN address_ranges int8multirange;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

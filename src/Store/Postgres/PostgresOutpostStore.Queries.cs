@@ -12,8 +12,9 @@ public sealed partial class PostgresOutpostStore
 {
     private const string WindowSql =
         "WITH w AS (SELECT j.* FROM jobs j LEFT JOIN scanners sc ON sc.id = j.scanner_id " +
-        "WHERE j.created_at >= $1 AND ($2::bigint IS NULL OR j.scan_id = $2) AND ($3::text IS NULL OR " +
-        "(j.status = 'failed' AND j.error_message ILIKE $3) OR j.source_ip ILIKE $3 OR sc.name ILIKE $3 OR j.name ILIKE $3 OR j.targets_text ILIKE $3)) ";
+        "WHERE j.created_at >= $1 AND ($2::bigint IS NULL OR j.scan_id = $2) AND (($3::text IS NULL AND $4::bigint[] IS NULL) OR " +
+        "(j.status = 'failed' AND j.error_message ILIKE $3) OR j.source_ip ILIKE $3 OR sc.name ILIKE $3 OR j.name ILIKE $3 OR j.targets_text ILIKE $3 " +
+        "OR j.address_ranges @> ANY ($4::bigint[]))) ";
 
     public JobPage QueryJobs(JobQuery query)
     {
@@ -56,16 +57,16 @@ public sealed partial class PostgresOutpostStore
                 }
             }
 
-            var sql = new StringBuilder(WindowSql).Append("SELECT ").Append(JobColumns).Append(" FROM w WHERE id < $4");
+            var sql = new StringBuilder(WindowSql).Append("SELECT ").Append(JobColumns).Append(" FROM w WHERE id < $5");
             if (query.Status is { } wanted)
             {
-                sql.Append(wanted is JobStatus.Queued or JobStatus.Claimed ? " AND status IN ('queued', 'claimed')" : " AND status = $5");
+                sql.Append(wanted is JobStatus.Queued or JobStatus.Claimed ? " AND status IN ('queued', 'claimed')" : " AND status = $6");
             }
             if (query.FailedReason is not null)
             {
-                sql.Append(" AND status = 'failed' AND (error_message = ANY($6)").Append(wantsUnknown ? " OR error_message IS NULL)" : ")");
+                sql.Append(" AND status = 'failed' AND (error_message = ANY($7)").Append(wantsUnknown ? " OR error_message IS NULL)" : ")");
             }
-            sql.Append(" ORDER BY id DESC LIMIT $7");
+            sql.Append(" ORDER BY id DESC LIMIT $8");
             List<Job> page;
             using (var select = Command(connection, sql.ToString()))
             {
@@ -88,6 +89,8 @@ public sealed partial class PostgresOutpostStore
         command.Parameters.Add(At(query.Since));
         command.Parameters.Add(NullableLong(query.ScanId));
         command.Parameters.Add(Text(pattern));
+        command.Parameters.Add(new NpgsqlParameter<long[]?> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint,
+            TypedValue = query.Addresses is { Count: > 0 } addresses ? [.. addresses.Select(a => (long)a)] : null });
     }
 
     /// <summary>Makes user text literal inside an ILIKE pattern (backslash is PostgreSQL's default escape).</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Outpost.Store.Model;
+using Outpost.Store.Queries;
 
 namespace Outpost.Store.Postgres;
 
@@ -19,9 +20,9 @@ public sealed partial class PostgresOutpostStore
         "FROM scans s LEFT JOIN jobs j ON j.scan_id = s.id ";
 
     private const string InsertJobsSql =
-        "INSERT INTO jobs (scan_id, scanner_id, name, targets, targets_text, max_pps, rerun_of, automated, status, created_at, updated_at, pool) " +
-        "SELECT $1, u.scanner_id, u.name, u.targets::jsonb, u.targets_text, u.max_pps, $2, $3, 'queued', $4, $4, u.pool " +
-        "FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[]) WITH ORDINALITY AS u(scanner_id, name, targets, targets_text, max_pps, pool, n) " +
+        "INSERT INTO jobs (scan_id, scanner_id, name, targets, targets_text, address_ranges, max_pps, rerun_of, automated, status, created_at, updated_at, pool) " +
+        "SELECT $1, u.scanner_id, u.name, u.targets::jsonb, u.targets_text, u.address_ranges::int8multirange, u.max_pps, $2, $3, 'queued', $4, $4, u.pool " +
+        "FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[]) WITH ORDINALITY AS u(scanner_id, name, targets, targets_text, max_pps, pool, address_ranges, n) " +
         "ORDER BY u.n RETURNING " + JobColumns;
 
     public ValueTask<Scan> CreateScanAsync(ScanSpec spec, ScanStatus initialStatus, IReadOnlyList<NewJob> newJobs, DateTimeOffset now, CancellationToken ct = default)
@@ -75,6 +76,7 @@ public sealed partial class PostgresOutpostStore
         var targetTexts = new string[newJobs.Count];
         var rates = new int[newJobs.Count];
         var pools = new string?[newJobs.Count];
+        var addressRanges = new string[newJobs.Count];
         for (var i = 0; i < newJobs.Count; i++)
         {
             var job = newJobs[i];
@@ -84,6 +86,7 @@ public sealed partial class PostgresOutpostStore
             targetTexts[i] = TargetText(job.Targets);
             rates[i] = job.MaxProbesPerSecond;
             pools[i] = job.Pool;
+            addressRanges[i] = AddressRanges.ToMultirange(job.Targets);
         }
         await using var insert = Command(connection, InsertJobsSql);
         insert.Parameters.Add(Long(scanId));
@@ -96,6 +99,7 @@ public sealed partial class PostgresOutpostStore
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = targetTexts });
         insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = rates });
         insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = pools });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = addressRanges });
         await using (var reader = await insert.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false)) inserted.Add(ReadJob(reader));

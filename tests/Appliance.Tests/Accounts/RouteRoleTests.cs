@@ -56,6 +56,7 @@ public sealed class RouteRoleTests
         ["POST /api/scans"] = Needs.Operator,
         ["POST /api/scans/{id:long}/stop"] = Needs.Operator,
         ["DELETE /api/scans/{id:long}"] = Needs.Operator,
+        ["POST /api/assets/scan"] = Needs.Operator,
         ["GET /api/jobs"] = Needs.Viewer,
         ["GET /api/jobs/{id:long}"] = Needs.Viewer,
         ["POST /api/jobs/{id:long}/rerun"] = Needs.Operator,

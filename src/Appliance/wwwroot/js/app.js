@@ -7,6 +7,7 @@
 import { call, onUnauthorized, isAbort } from './api.js';
 import { h, icon, fmtRel, fmtAbs, toast, REFRESH_MS } from './ui.js';
 import * as jobs from './pages/jobs.js';
+import * as assets from './pages/assets.js';
 import * as scans from './pages/scans.js';
 import * as scanners from './pages/scanners.js';
 import * as vulnerabilities from './pages/vulnerabilities.js';
@@ -16,7 +17,7 @@ import * as users from './pages/users.js';
 import * as audit from './pages/audit.js';
 import * as account from './pages/account.js';
 
-const PAGES = { jobs, scans, scanners, vulnerabilities, settings, login, users, audit, account };
+const PAGES = { jobs, assets, scans, scanners, vulnerabilities, settings, login, users, audit, account };
 const ADMIN_PAGES = new Set(['users', 'audit']);
 const main = document.getElementById('main');
 let current = null;

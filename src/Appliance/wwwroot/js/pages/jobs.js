@@ -63,7 +63,7 @@ export function mount(root, ctx) {
 
   const searchInput = h('input', {
     type: 'search', id: 'jobs-search', value: state.q, 'data-testid': 'jobs-search', autocomplete: 'off', spellcheck: 'false',
-    placeholder: 'Search job name, target, scanner, source IP, error…', 'aria-label': 'Search jobs',
+    placeholder: 'Search job name, target or address, hostname, scanner, source IP, error…', 'aria-label': 'Search jobs',
   });
   const chips = h('div', { class: 'row', 'data-testid': 'active-filters' });
   const summary = h('span', { class: 'muted small', 'data-testid': 'jobs-summary', 'aria-live': 'polite' });

@@ -64,15 +64,18 @@ export function mount(root, ctx) {
     typed: null,
     resultsFor: null,
     resultsError: null,
+    /** Ids of the scans the appliance matched to the search by address or hostname (GET /api/scans?q=), for the search's text. */
+    found: { q: '', ids: new Set() },
   };
   let ctrl = null;
+  let findCtrl = null;
   let resCtrl = null;
   let userPickedTab = ctx.params.has('tab');
 
   const newBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'new-scan' }, icon('plus', { size: 16 }), 'New scan');
   const cardHost = h('div', { 'data-testid': 'scan-card-host' });
   const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Scan lists' });
-  const searchInput = h('input', { type: 'search', value: state.q, placeholder: 'Search all scans: name, target, scanner, ID…', 'aria-label': 'Search scans', 'data-testid': 'scans-search', autocomplete: 'off' });
+  const searchInput = h('input', { type: 'search', value: state.q, placeholder: 'Search all scans: name, target or address, hostname, scanner, ID…', 'aria-label': 'Search scans', 'data-testid': 'scans-search', autocomplete: 'off' });
   const tbody = h('tbody', { 'data-testid': 'scan-rows' });
   const tabHint = h('span', { class: 'muted small' });
   const emptyEl = h('div', { class: 'empty', hidden: true, 'data-testid': 'scans-empty' });
@@ -155,6 +158,7 @@ export function mount(root, ctx) {
 
   function matches(s, q) {
     if (!q) return true;
+    if (state.found.q === q && state.found.ids.has(s.id)) return true;
     const hay = [s.name, s.id, s.status, s.ports, ...(s.targets ?? []), ...(s.scannerIds ?? []).map(scannerName), cronOf(s)].join(' ').toLowerCase();
     return q.toLowerCase().split(/\s+/).every(w => hay.includes(w));
   }
@@ -411,7 +415,22 @@ export function mount(root, ctx) {
     if (j !== null) { e.preventDefault(); selectTab(TABS[j].key, true); }
   });
 
-  const onSearch = debounce(() => { syncUrl(); renderTabs(); renderList(); }, 150);
+  // The words match here, at once; an address inside a target block, or a hostname the inventory knows, only the
+  // appliance can match (docs/admin-api.md, "Search by address and name"), so its answer joins when it arrives.
+  async function findOnServer(q) {
+    findCtrl?.abort();
+    if (!q) return;
+    const c = findCtrl = new AbortController();
+    try {
+      const data = await api(`/api/scans?q=${encodeURIComponent(q)}`, { signal: c.signal });
+      state.found = { q, ids: new Set(listOf(data, 'scans').map(s => s.id)) };
+      renderTabs();
+      renderList();
+    } catch (e) {
+      if (!isAbort(e)) state.found = { q: '', ids: new Set() };
+    }
+  }
+  const onSearch = debounce(() => { syncUrl(); renderTabs(); renderList(); findOnServer(state.q.trim()); }, 150);
   searchInput.addEventListener('input', () => { state.q = searchInput.value; onSearch(); });
   searchInput.addEventListener('keydown', (e) => { if (e.key === 'Escape' && searchInput.value) { e.preventDefault(); searchInput.value = ''; state.q = ''; onSearch(); } });
 
@@ -578,12 +597,14 @@ export function mount(root, ctx) {
   const stopRefresh = refreshEvery(load);
   render();
   load();
+  findOnServer(state.q.trim());
 
   return {
     unmount() {
       clearInterval(tick);
       stopRefresh();
       onSearch.cancel();
+      findCtrl?.abort();
       ctrl?.abort();
       resCtrl?.abort();
     },
