@@ -19,6 +19,7 @@ public static class AdminApi
         var api = routes.MapGroup("/api").RequireAuthorization(AuthPolicies.Viewer).AddEndpointFilter(Csrf.Filter);
         api.MapScannerAdmin();
         api.MapScanAdmin();
+        api.MapInventoryAdmin();
         api.MapCapabilityResultsAdmin();
         api.MapJobAdmin();
         api.MapScheduleAdmin();

@@ -4,11 +4,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Inventory;
 using Outpost.Appliance.Planning;
 using Outpost.Appliance.Scheduling;
 using Outpost.Probe.Targets;
 using Outpost.Store;
 using Outpost.Store.Model;
+using Outpost.Store.Records;
+using Outpost.Store.Records.Inventory;
 
 namespace Outpost.Appliance.Admin;
 
@@ -24,8 +27,8 @@ public static class ScanAdmin
     public static void MapScanAdmin(this RouteGroupBuilder api)
     {
         var scans = api.MapGroup("/scans").WithTags("Scans");
-        scans.MapGet("", List);
-        scans.MapGet("/{id:long}", Get);
+        scans.MapGet("", ListAsync);
+        scans.MapGet("/{id:long}", GetAsync);
         scans.MapGet("/{id:long}/results", ScanResults.GetAsync).AddOpenApiOperationTransformer(ScanResults.DescribeExports);
         var run = api.MapGroup("/scans").WithTags("Scans").RequireAuthorization(AuthPolicies.Operator);
         run.MapPost("", CreateAsync);
@@ -149,27 +152,33 @@ public static class ScanAdmin
         return TypedResults.Created($"/api/scans/{scan.Id}", ToResponse(scan, null));
     }
 
-    private static Results<Ok<ScanListResponse>, BadRequestError> List(string? status, IOutpostStore store)
+    private static async Task<Results<Ok<ScanListResponse>, BadRequestError>> ListAsync(string? status, IOutpostStore store, RecordsDatabase records,
+        CancellationToken ct)
     {
         ScanStatus? wanted = null;
         if (!string.IsNullOrEmpty(status))
         {
             if (!Enum.TryParse<ScanStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || parsed.ToWire() != status)
             {
-                return new BadRequestError("status must be one of scheduled, running, stopping, stopped, completed, failed.");
+                return new BadRequestError("status must be one of scheduled, running, stopping, processing, stopped, completed, failed.");
             }
 
             wanted = parsed;
         }
 
         var schedules = Documents.ListSchedules(store).ToDictionary(s => s.Id);
-        var scans = store.ListScans().Where(s => wanted is null || s.Status == wanted)
-            .Select(s => ToResponse(s, schedules.GetValueOrDefault(s.Id))).ToList();
+        var processing = await new InventoryProcessing(records).ListAsync(ct);
+        var scans = store.ListScans()
+            .Select(s => ToResponse(s, schedules.GetValueOrDefault(s.Id), processing.GetValueOrDefault(s.Id)))
+            .Where(s => wanted is null || s.Status == wanted.Value.ToWire())
+            .ToList();
         return TypedResults.Ok(new ScanListResponse(scans));
     }
 
-    private static Results<Ok<ScanResponse>, NotFoundError> Get(long id, IOutpostStore store) =>
-        store.GetScan(id) is { } scan ? TypedResults.Ok(ToResponse(scan, Documents.ReadSchedule(store, id))) : NotFound(id);
+    private static async Task<Results<Ok<ScanResponse>, NotFoundError>> GetAsync(long id, IOutpostStore store, RecordsDatabase records, CancellationToken ct) =>
+        store.GetScan(id) is { } scan
+            ? TypedResults.Ok(ToResponse(scan, Documents.ReadSchedule(store, id), await new InventoryProcessing(records).GetAsync(id, ct)))
+            : NotFound(id);
 
     private static async Task<Results<Ok<ScanResponse>, NotFoundError, ConflictError>> StopAsync(long id, IOutpostStore store, TimeProvider clock)
     {
@@ -191,8 +200,11 @@ public static class ScanAdmin
             _ => NotFound(id),
         };
 
-    /// <summary>The scan's wire shape; <paramref name="schedule"/> is its recurring schedule when it is a recurring scan.</summary>
-    public static ScanResponse ToResponse(Scan scan, RecurringSchedule? schedule)
+    /// <summary>
+    /// The scan's wire shape; <paramref name="schedule"/> is its recurring schedule when it is a recurring scan, and
+    /// <paramref name="processing"/> its inventory processing row, which decides between <c>processing</c> and the final status.
+    /// </summary>
+    public static ScanResponse ToResponse(Scan scan, RecurringSchedule? schedule, ProcessingState? processing = null)
     {
         var spec = scan.Spec;
         // Overlapping targets count once, as the probe engine visits them once.
@@ -201,13 +213,15 @@ public static class ScanAdmin
         // A recurring scan an admin stopped runs no more.
         var next = scan.Status == ScanStatus.Scheduled ? schedule?.NextRunAt : null;
         var jobs = scan.Jobs;
-        return new ScanResponse(scan.Id, spec.Name, scan.Status.ToWire(), spec.Targets, spec.Ports, spec.ScannerIds, spec.MaxProbesPerSecond,
+        var progress = ScanProcessingView.Progress(scan, processing);
+        return new ScanResponse(scan.Id, spec.Name, ScanProcessingView.Status(scan, processing).ToWire(), spec.Targets, spec.Ports, spec.ScannerIds, spec.MaxProbesPerSecond,
             spec.ScheduledAt ?? next, spec.Automated, scan.CreatedAt, scan.StartedAt, scan.FinishedAt,
             new JobCountsResponse(jobs.Queued, jobs.Claimed, jobs.Running, jobs.Completed, jobs.Failed, jobs.Cancelled),
             scan.ProgressCount, scan.ResultCount, addresses, spec.ScheduleId,
             schedule is null ? null : new RecurrenceResponse(schedule.Cron, schedule.TimeZone, next))
         {
             Capability = spec.Capability,
+            Processing = progress is { } p ? new ProcessingResponse(p.Processed, p.Total) : null,
         };
     }
 

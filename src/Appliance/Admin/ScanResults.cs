@@ -1,15 +1,16 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Inventory;
 using Outpost.Store;
 using Outpost.Store.Model;
+using Outpost.Store.Records;
 using Outpost.Store.Records.Findings;
+using Outpost.Store.Records.Inventory;
 
 namespace Outpost.Appliance.Admin;
 
@@ -20,8 +21,11 @@ namespace Outpost.Appliance.Admin;
 /// </summary>
 public static class ScanResults
 {
-    public const string CsvType = "text/csv; charset=utf-8";
-    public const string NdjsonType = "application/x-ndjson";
+    public const string CsvType = StreamedRows.CsvType;
+    public const string NdjsonType = StreamedRows.NdjsonType;
+    /// <summary>The scan as nmap XML (docs/inventory.md, "Exports"), for tools that import nmap's output.</summary>
+    public const string NmapFormat = "nmap-xml";
+
     public const int DefaultLimit = 1_000;
     public const int MaxLimit = 10_000;
 
@@ -29,11 +33,15 @@ public static class ScanResults
     private const int FlushBytes = 64 * 1024;
 
     public static async Task<Results<Ok<ScanResultsResponse>, PushStreamHttpResult, BadRequestError, NotFoundError>> GetAsync(long id, string? format,
-        string? cursor, int? limit, IOutpostStore store, FindingsTable findings, CancellationToken ct)
+        string? cursor, int? limit, IOutpostStore store, FindingsTable findings, RecordsDatabase records, CancellationToken ct)
     {
-        if (format is not (null or "json" or "csv" or "ndjson"))
+        var inventory = new InventoryQueries(records);
+
+        async Task<IReadOnlyList<string>> HostnamesAsync(string ip) => (await inventory.GetAssetAsync(ip, ct))?.Asset.Hostnames ?? [];
+
+        if (format is not (null or "json" or "csv" or "ndjson" or NmapFormat))
         {
-            return new BadRequestError("format must be json, csv or ndjson.");
+            return new BadRequestError($"format must be json, csv, ndjson or {NmapFormat}.");
         }
 
         if (limit is < 1 or > MaxLimit)
@@ -44,9 +52,9 @@ public static class ScanResults
         FindingsCursor? after = null;
         if (cursor is { Length: > 0 })
         {
-            if (format is "csv" or "ndjson")
+            if (format is "csv" or "ndjson" or NmapFormat)
             {
-                return new BadRequestError("cursor pages the JSON format; csv and ndjson export the whole set.");
+                return new BadRequestError($"cursor pages the JSON format; csv, ndjson and {NmapFormat} export the whole set.");
             }
 
             if (!FindingsCursor.TryDecode(cursor, out var decoded))
@@ -57,7 +65,7 @@ public static class ScanResults
             after = decoded;
         }
 
-        if (store.GetScan(id) is null)
+        if (store.GetScan(id) is not { } scan)
         {
             return new NotFoundError($"Scan {id} does not exist.");
         }
@@ -66,6 +74,8 @@ public static class ScanResults
         {
             "csv" => TypedResults.Stream(body => WriteCsvAsync(body, findings.ExportAsync(id, ct)), CsvType, $"scan-{id}-results.csv"),
             "ndjson" => TypedResults.Stream(body => WriteNdjsonAsync(body, findings.ExportAsync(id, ct)), NdjsonType, $"scan-{id}-results.ndjson"),
+            NmapFormat => TypedResults.Stream(body => NmapXml.WriteAsync(body, scan, inventory.ExportScanAsync(id, ct), HostnamesAsync), NmapXml.ContentType,
+                $"scan-{id}-results.xml"),
             _ => TypedResults.Ok(await PageAsync(id, after, limit ?? DefaultLimit, findings, ct)),
         };
     }
@@ -77,6 +87,7 @@ public static class ScanResults
         {
             content[CsvType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "CSV: a header line, then one finding per line" } };
             content[NdjsonType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "one FindingResponse object per line" } };
+            content[NmapXml.ContentType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "nmap XML (format=nmap-xml)" } };
         }
 
         return Task.CompletedTask;
@@ -111,22 +122,6 @@ public static class ScanResults
     }
 
     /// <summary>Writes the NDJSON export of <paramref name="rows"/> (one finding per line) to <paramref name="body"/> as they come.</summary>
-    public static async Task WriteNdjsonAsync(Stream body, IAsyncEnumerable<StoredFinding> rows)
-    {
-        var buffer = new ArrayBufferWriter<byte>(FlushBytes + 1024);
-        await using var json = new Utf8JsonWriter(buffer);
-        await foreach (var f in rows)
-        {
-            JsonSerializer.Serialize(json, ToResponse(f), OutpostJsonContext.Default.FindingResponse);
-            json.Reset();
-            buffer.Write("\n"u8);
-            if (buffer.WrittenCount >= FlushBytes)
-            {
-                await body.WriteAsync(buffer.WrittenMemory);
-                buffer.ResetWrittenCount();
-            }
-        }
-
-        await body.WriteAsync(buffer.WrittenMemory);
-    }
+    public static Task WriteNdjsonAsync(Stream body, IAsyncEnumerable<StoredFinding> rows) =>
+        StreamedRows.WriteNdjsonAsync(body, rows.Select(ToResponse), OutpostJsonContext.Default.FindingResponse);
 }

@@ -89,7 +89,13 @@ public sealed record ScanResponse(long Id, string Name, string Status, IReadOnly
 {
     /// <summary>The capability (job name) the scan's jobs run.</summary>
     public string Capability { get; init; } = Store.Model.ScanSpec.DefaultCapability;
+
+    /// <summary>Once probing has ended: how many of the scan's results are folded into the inventory (docs/inventory.md); null before.</summary>
+    public ProcessingResponse? Processing { get; init; }
 }
+
+/// <summary>A scan's processing: <c>processed</c> of <c>total</c> results (open ports and identified services) folded into the inventory.</summary>
+public sealed record ProcessingResponse(long Processed, long Total);
 
 /// <summary>How a recurring scan repeats.</summary>
 public sealed record RecurrenceResponse(string Cron, string TimeZone, DateTimeOffset? NextRunAt);

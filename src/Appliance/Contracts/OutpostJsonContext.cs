@@ -63,4 +63,9 @@ namespace Outpost.Appliance.Contracts;
 [JsonSerializable(typeof(NotificationBody))]
 [JsonSerializable(typeof(NotificationTestResponse))]
 [JsonSerializable(typeof(NotificationDeliveryListResponse))]
+[JsonSerializable(typeof(AssetListResponse))]
+[JsonSerializable(typeof(AssetResponse))]
+[JsonSerializable(typeof(InventoryServiceResponse))]
+[JsonSerializable(typeof(AssetDetailResponse))]
+[JsonSerializable(typeof(ChangesResponse))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

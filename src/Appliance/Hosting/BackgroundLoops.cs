@@ -17,6 +17,8 @@ public enum BackgroundLoop
     BuiltInScanner,
     /// <summary>Sends queued notifications (webhooks, syslog) with retries and records each outcome.</summary>
     NotificationDelivery,
+    /// <summary>Folds the results of scans whose probing ended into the inventory, then tells the scan-processed listeners.</summary>
+    InventoryProcessing,
 }
 
 /// <summary>Which loops run on every ingest node and which only on the leader (see <see cref="Leadership"/>).</summary>

@@ -14,6 +14,7 @@ using Outpost.Appliance.BuiltInScanner;
 using Outpost.Appliance.Capabilities;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Inventory;
 using Outpost.Appliance.Notifications;
 using Outpost.Appliance.Operations;
 using Outpost.Appliance.ScannerProtocol;
@@ -155,6 +156,7 @@ public static partial class OutpostApp
         services.AddSingleton<VulnerabilityLedger>();
         services.AddSingleton<Notifier>();
         services.AddSingleton<IVulnerabilitiesOpenedListener>(sp => sp.GetRequiredService<Notifier>());
+        services.AddSingleton<IScanProcessedListener>(sp => sp.GetRequiredService<Notifier>());
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<NotificationDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDelivery>());
@@ -164,6 +166,8 @@ public static partial class OutpostApp
         services.AddHostedService(sp => sp.GetRequiredService<ScanScheduler>());
         services.AddSingleton<Retention>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention>());
+        services.AddSingleton<InventoryProcessor>();
+        services.AddHostedService(sp => sp.GetRequiredService<InventoryProcessor>());
         services.AddBuiltInScanner();
         services.AddOptions<OutpostOptions>()
             .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero

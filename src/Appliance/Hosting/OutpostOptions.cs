@@ -38,6 +38,9 @@ public sealed class OutpostOptions
     /// <summary>How queued notifications are polled for and retried (docs/notifications.md).</summary>
     public Notifications.NotificationOptions Notifications { get; set; } = new();
 
+    /// <summary>Processing scans into the inventory (docs/inventory.md).</summary>
+    public InventoryOptions Inventory { get; set; } = new();
+
     /// <summary>How long a web UI session lasts after login.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
 
@@ -111,6 +114,22 @@ public sealed class RetentionOptions
 }
 
 /// <summary>How long audit entries are kept (docs/users-and-audit.md); the retention loop removes older ones.</summary>
+/// <summary>The inventory's processing loop (docs/inventory.md, "Processing").</summary>
+public sealed class InventoryOptions
+{
+    /// <summary>How often the loop looks for scans whose probing ended.</summary>
+    public TimeSpan ProcessingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Open findings per processing transaction (a slice runs on to the end of its last address).</summary>
+    public int SliceRows { get; set; } = Store.Records.Inventory.InventoryProcessing.DefaultSliceRows;
+
+    /// <summary>
+    /// Test hook: after this many slices of a scan the loop stops processing (until a restart), so a test can kill the
+    /// daemon mid-way. Null (the default): no pause.
+    /// </summary>
+    public int? PauseAfterSlices { get; set; }
+}
+
 public sealed class AuditOptions
 {
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(365);

@@ -12,6 +12,12 @@ public enum ScanStatus : byte
     Stopped = 3,
     Completed = 4,
     Failed = 5,
+    /// <summary>
+    /// Probing has ended and the results are being folded into the inventory (docs/inventory.md). The job store
+    /// never holds it: the store keeps the final status, and the admin API shows this one until the inventory says
+    /// the scan is processed.
+    /// </summary>
+    Processing = 6,
 }
 
 public static class ScanStatusExtensions
@@ -26,6 +32,7 @@ public static class ScanStatusExtensions
         ScanStatus.Stopped => "stopped",
         ScanStatus.Completed => "completed",
         ScanStatus.Failed => "failed",
+        ScanStatus.Processing => "processing",
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 }

@@ -34,5 +34,6 @@ public static class RecordsSchema
         .. Audit.AuditSchema.Migrations,
         .. Vulnerabilities.VulnerabilitiesSchema.Migrations,
         .. Notifications.NotificationsSchema.Migrations,
+        .. Inventory.InventorySchema.Migrations,
     ];
 }

@@ -1,0 +1,166 @@
+using System.Data.Common;
+using System.Text.Json;
+
+namespace Outpost.Store.Records.Inventory;
+
+/// <summary>What one scan saw of one service, and the hostnames it learned for the address.</summary>
+internal sealed record Observation(ServiceSnapshot Facts, string? FactsJson, bool Screenshot, IReadOnlyList<string> Hostnames);
+
+/// <summary>
+/// Reads a slice of a scan's results, whole addresses at a time, and merges them per service: open ports from the
+/// port scan's findings, the fingerprint's service, product, version, TLS certificate and HTTP title, the crawler's
+/// page titles and whether a screenshot exists. Closed and filtered ports are not services.
+/// </summary>
+internal static class ScanObservations
+{
+    /// <summary>
+    /// The last address of the next slice: the one at row <paramref name="rows"/> of the scan's open findings after
+    /// <paramref name="afterIp"/>, or null when fewer rows are left (the slice then runs to the end of the scan).
+    /// </summary>
+    public static async Task<string?> SliceEndAsync(DbConnection connection, DbTransaction transaction, long scanId, string? afterIp, int rows,
+        CancellationToken ct)
+    {
+        await using var select = connection.Command(
+            "SELECT ip FROM scan_findings WHERE scan_id = @scan AND ip > @after AND state = 'open' ORDER BY ip, port, proto LIMIT 1 OFFSET @skip", transaction)
+            .With("@scan", scanId).With("@after", afterIp ?? "").With("@skip", rows - 1);
+        return await select.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+    }
+
+    /// <summary>The observations of the addresses in (<paramref name="afterIp"/>, <paramref name="lastIp"/>], in key order.</summary>
+    public static async Task<List<Observation>> ReadAsync(DbConnection connection, DbTransaction transaction, RecordsEngine engine, long scanId,
+        string? afterIp, string? lastIp, CancellationToken ct)
+    {
+        var merged = new SortedDictionary<(string Ip, int Port, string Proto), Observation>(KeyOrder.Instance);
+        var range = Range(engine, lastIp);
+        await using (var findings = connection.Command(
+            $"SELECT ip, port, proto FROM scan_findings WHERE scan_id = @scan AND state = 'open' AND ip > @after{Range(RecordsEngine.Sqlite, lastIp)}", transaction))
+        {
+            findings.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
+            await using var reader = await findings.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var key = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
+                merged[key] = new Observation(new ServiceSnapshot(key.Item1, key.Item2, key.Item3, null, null, null, null, null, null, null), null, false, []);
+            }
+        }
+
+        await using (var services = connection.Command(
+            $"SELECT ip, port, service, product, version, facts FROM scan_services WHERE scan_id = @scan AND {Key(engine)} > @after{range}", transaction))
+        {
+            services.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
+            await using var reader = await services.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var service = reader.GetString(2);
+                if (service is "closed" or "filtered") continue;
+                var facts = reader.GetString(5);
+                var (proto, subject, sha256, notAfter, title, hostnames) = ParseFacts(facts);
+                var key = (reader.GetString(0), reader.GetInt32(1), proto);
+                merged[key] = new Observation(new ServiceSnapshot(key.Item1, key.Item2, proto, service, Text(reader, 3), Text(reader, 4), subject, sha256,
+                    notAfter, title), facts, false, hostnames);
+            }
+        }
+
+        await using (var pages = connection.Command(
+            $"SELECT ip, port, title, url FROM scan_pages WHERE scan_id = @scan AND {Key(engine)} > @after{range} AND title IS NOT NULL ORDER BY depth DESC, url DESC",
+            transaction))
+        {
+            pages.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
+            await using var reader = await pages.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                // Shallowest page last, so its title wins; the fingerprint's own title wins over any page's.
+                var key = (reader.GetString(0), reader.GetInt32(1), "tcp");
+                var seen = merged.GetValueOrDefault(key) ?? Bare(key);
+                var host = Uri.TryCreate(reader.GetString(3), UriKind.Absolute, out var url) && url.HostNameType == UriHostNameType.Dns ? url.IdnHost : null;
+                merged[key] = seen with
+                {
+                    Facts = seen.FactsJson is null || seen.Facts.HttpTitle is null ? seen.Facts with { HttpTitle = reader.GetString(2) } : seen.Facts,
+                    Hostnames = host is null || seen.Hostnames.Contains(host) ? seen.Hostnames : [.. seen.Hostnames, host.ToLowerInvariant()],
+                };
+            }
+        }
+
+        await using (var shots = connection.Command(
+            $"SELECT ip, port FROM scan_screenshots WHERE scan_id = @scan AND {Key(engine)} > @after{range}", transaction))
+        {
+            shots.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
+            await using var reader = await shots.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var key = (reader.GetString(0), reader.GetInt32(1), "tcp");
+                merged[key] = (merged.GetValueOrDefault(key) ?? Bare(key)) with { Screenshot = true };
+            }
+        }
+
+        return [.. merged.Values];
+    }
+
+    /// <summary>
+    /// The capabilities' tables keep the engine's default collation on PostgreSQL; the slice bounds compare bytewise,
+    /// as the findings (and the inventory) order addresses.
+    /// </summary>
+    private static string Key(RecordsEngine engine) => engine == RecordsEngine.Postgres ? "ip COLLATE \"C\"" : "ip";
+
+    private static string Range(RecordsEngine engine, string? lastIp) => lastIp is null ? "" : $" AND {Key(engine)} <= @last";
+
+    private static Observation Bare((string Ip, int Port, string Proto) key) =>
+        new(new ServiceSnapshot(key.Ip, key.Port, key.Proto, null, null, null, null, null, null, null), null, false, []);
+
+    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <summary>The facts the inventory keeps from a fingerprint's JSON record (docs/capabilities.md): TLS certificate, HTTP title, SAN hostnames.</summary>
+    private static (string Proto, string? Subject, string? Sha256, DateTimeOffset? NotAfter, string? Title, IReadOnlyList<string> Hostnames) ParseFacts(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var proto = root.TryGetProperty("proto", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "tcp";
+            string? subject = null, sha256 = null, title = null;
+            DateTimeOffset? notAfter = null;
+            var hostnames = new List<string>();
+            if (root.TryGetProperty("tls", out var tls) && tls.ValueKind == JsonValueKind.Object)
+            {
+                subject = String(tls, "subject");
+                sha256 = String(tls, "sha256");
+                notAfter = tls.TryGetProperty("notAfter", out var expiry) && expiry.TryGetDateTimeOffset(out var at) ? at : null;
+                if (tls.TryGetProperty("sans", out var sans) && sans.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var san in sans.EnumerateArray())
+                    {
+                        // DNS names only (an address SAN says nothing new); a wildcard is not a host.
+                        if (san.GetString() is { Length: > 0 } name && !name.StartsWith('*') && Uri.CheckHostName(name) == UriHostNameType.Dns)
+                        {
+                            hostnames.Add(name.ToLowerInvariant());
+                        }
+                    }
+                }
+            }
+
+            if (root.TryGetProperty("http", out var http) && http.ValueKind == JsonValueKind.Object) title = String(http, "title");
+            return (proto, subject, sha256, notAfter, title, hostnames);
+        }
+        catch (JsonException)
+        {
+            return ("tcp", null, null, null, null, []);
+        }
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>Bytewise key order, the order both engines page in.</summary>
+    private sealed class KeyOrder : IComparer<(string Ip, int Port, string Proto)>
+    {
+        public static readonly KeyOrder Instance = new();
+
+        public int Compare((string Ip, int Port, string Proto) x, (string Ip, int Port, string Proto) y)
+        {
+            var c = string.CompareOrdinal(x.Ip, y.Ip);
+            if (c != 0) return c;
+            c = x.Port.CompareTo(y.Port);
+            return c != 0 ? c : string.CompareOrdinal(x.Proto, y.Proto);
+        }
+    }
+}
