@@ -166,6 +166,32 @@ public sealed partial class NotificationTests
     }
 
     [Fact]
+    public async Task A_queued_delivery_survives_a_restart()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: 0);
+        // The loop never ticks on its own here: the test runs its pass after the restart.
+        var daemon = await Daemon.StartAsync(new Dictionary<string, string?> { ["Outpost:Notifications:PollInterval"] = "01:00:00" });
+        try
+        {
+            (await daemon.Api.AdminAsync(Put, "/api/settings/notifications", new { webhooks = new object[] { new { url = receiver.Url, secret = Secret } } })).AssertOk();
+            await daemon.Service<VulnerabilityLedger>().RecordRunAsync(1, [], [Critical], CancellationToken.None);
+            var queued = (await daemon.Api.AdminAsync(Get, "/api/notifications/deliveries")).AssertOk().Json.GetProperty("deliveries");
+            Assert.Equal("pending", Assert.Single(queued.EnumerateArray()).GetProperty("status").GetString());
+
+            daemon = await daemon.RestartAsync();
+            Assert.Equal(1, await daemon.Service<Outpost.Appliance.Notifications.NotificationDelivery>().DeliverPendingAsync(CancellationToken.None));
+            var request = Assert.Single(receiver.Requests);
+            Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), request.Body)), request.Signature);
+            var delivered = (await daemon.Api.AdminAsync(Get, "/api/notifications/deliveries")).AssertOk().Json.GetProperty("deliveries");
+            Assert.Equal(("delivered", 1), (Assert.Single(delivered.EnumerateArray()).GetProperty("status").GetString(), delivered[0].GetProperty("attempts").GetInt32()));
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Bad_settings_are_a_400_and_change_nothing_and_a_test_without_targets_is_a_409()
     {
         await using var daemon = await Daemon.StartAsync(FastRetries);
