@@ -91,6 +91,14 @@ public sealed class InventoryTests
         Assert.Equal(second, gone.GetProperty("goneScanId").GetInt64());
         Assert.Contains(detail.GetProperty("history").EnumerateArray(), e => e.GetProperty("kind").GetString() == "service-gone");
         Assert.Equal([second, first], detail.GetProperty("seenByScans").EnumerateArray().Select(s => s.GetInt64()));
+        // The asset's vulnerabilities come with it (every status, most severe first), and only its own.
+        Assert.Empty(detail.GetProperty("vulnerabilities").EnumerateArray());
+        await daemon.Service<Outpost.Appliance.Vulnerabilities.VulnerabilityLedger>().RecordRunAsync(second, [], [
+            new("redis-no-auth", "Redis without authentication", "critical", "10.0.0.1", 6379, "PONG", null, []),
+            new("ftp-anonymous", "FTP allows anonymous login", "high", "10.0.0.2", 21, "230", null, []),
+        ], CancellationToken.None);
+        var withVulnerabilities = (await api.AdminAsync(Get, "/api/assets/10.0.0.1")).AssertOk().Json;
+        Assert.Equal(["redis-no-auth"], withVulnerabilities.GetProperty("vulnerabilities").EnumerateArray().Select(v => v.GetProperty("checkId").GetString()!));
         (await api.AdminAsync(Get, "/api/assets/10.0.0.9")).AssertError(404, "NOT_FOUND");
 
         // Exports, read back by parsers.

@@ -7,9 +7,11 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Vulnerabilities;
 using Outpost.Store;
 using Outpost.Store.Records;
 using Outpost.Store.Records.Inventory;
+using Outpost.Store.Records.Vulnerabilities;
 
 namespace Outpost.Appliance.Admin;
 
@@ -23,6 +25,9 @@ public static class InventoryAdmin
     public const int MaxLimit = 1_000;
     private const int MaxText = 200;
     private const int MaxExpiryDays = 3_650;
+
+    /// <summary>How many of an asset's vulnerabilities its detail lists (most severe first); the Vulnerabilities API pages the rest.</summary>
+    public const int AssetVulnerabilityLimit = 500;
 
     public static void MapInventoryAdmin(this RouteGroupBuilder api)
     {
@@ -106,8 +111,10 @@ public static class InventoryAdmin
     {
         if (!IsIpv4(ip)) return new BadRequestError($"'{ip}' is not an IPv4 address.");
         if (await new InventoryQueries(records).GetAssetAsync(ip, ct) is not { } detail) return new NotFoundError($"No asset has the address {ip}.");
+        var vulnerabilities = await new VulnerabilityRecords(records).QueryAsync(new VulnerabilityFilter(Ip: ip), null, AssetVulnerabilityLimit, ct);
         return TypedResults.Ok(new AssetDetailResponse(ToResponse(detail.Asset), [.. detail.Services.Select(ToResponse)], detail.SeenByScans,
-            [.. detail.History.Select(e => new AssetEventResponse(e.At, e.ScanId, e.Kind, e.Port, e.Proto, e.Detail))]));
+            [.. detail.History.Select(e => new AssetEventResponse(e.At, e.ScanId, e.Kind, e.Port, e.Proto, e.Detail))],
+            [.. vulnerabilities.Select(VulnerabilityApi.ToResponse)]));
     }
 
     private static async Task<Results<Ok<ChangesResponse>, NotFoundError, ConflictError>> ChangesAsync(long id, IOutpostStore store, RecordsDatabase records,

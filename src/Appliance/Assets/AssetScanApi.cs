@@ -96,7 +96,7 @@ public static class AssetScanApi
             ScannerIds = scanners.ConvertAll(s => s.Id),
             Action = action,
         };
-        var planned = ScanPlanner.Split(spec, settings, scanners);
+        var planned = ScanPlanner.Split(spec, settings, scanners, []);
         if (NewJob.OversizedSpec(planned) is { } oversized)
         {
             return new BadRequestError(oversized);

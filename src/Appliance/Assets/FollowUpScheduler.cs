@@ -94,8 +94,11 @@ public sealed partial class FollowUpScheduler(StoreLifetime storeLifetime, TimeP
             return;
         }
 
+        // The same scanners and pools as the scan it follows.
         var scanners = of.Spec.ScannerIds.Select(store.GetScanner).OfType<Store.Model.Scanner>().ToList();
-        if (scanners.Count == 0)
+        var everyScanner = of.Spec.Pools.Count > 0 ? store.ListScanners() : [];
+        var pools = of.Spec.Pools.Select(name => ScannerPools.Find(everyScanner, name)).OfType<ScannerPool>().ToList();
+        if (scanners.Count == 0 && pools.Count == 0)
         {
             return;
         }
@@ -107,12 +110,13 @@ public sealed partial class FollowUpScheduler(StoreLifetime storeLifetime, TimeP
             Targets = targets,
             Ports = ports!.ToString(),
             ScannerIds = scanners.ConvertAll(s => s.Id),
+            Pools = pools.ConvertAll(p => p.Name),
             MaxProbesPerSecond = of.Spec.MaxProbesPerSecond,
             Automated = of.Spec.Automated,
             Action = of.Spec.Action,
             FollowUpOf = of.Id,
         };
-        var jobs = ScanPlanner.Split(spec, Documents.ReadScanSettings(store), scanners);
+        var jobs = ScanPlanner.Split(spec, Documents.ReadScanSettings(store), scanners, pools);
         var created = await store.CreateScanAsync(spec, ScanStatus.Running, jobs, clock.GetUtcNow(), ct);
         LogFollowUp(logger, created.Id, capability, of.Id, targets.Count);
     }

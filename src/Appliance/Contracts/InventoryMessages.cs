@@ -25,9 +25,12 @@ public sealed record InventoryServiceResponse(string Ip, int Port, string Proto,
 /// <summary>One event of an asset's timeline: asset-new, asset-gone, service-new, service-gone or service-changed (port 0 for the asset's own).</summary>
 public sealed record AssetEventResponse(DateTimeOffset At, long ScanId, string Kind, int Port, string Proto, string? Detail);
 
-/// <summary><c>GET /api/assets/{ip}</c>: the asset, its services, the scans that saw it and its timeline, newest first.</summary>
+/// <summary>
+/// <c>GET /api/assets/{ip}</c>: the asset, its services, the scans that saw it, its timeline (newest first) and its
+/// vulnerabilities (most severe first, every status, at most <c>AssetVulnerabilityLimit</c>).
+/// </summary>
 public sealed record AssetDetailResponse(AssetResponse Asset, IReadOnlyList<InventoryServiceResponse> Services, IReadOnlyList<long> SeenByScans,
-    IReadOnlyList<AssetEventResponse> History);
+    IReadOnlyList<AssetEventResponse> History, IReadOnlyList<VulnerabilityResponse> Vulnerabilities);
 
 /// <summary>A service that changed: what this run saw, and what the previous run saw.</summary>
 public sealed record ChangedServiceResponse(ServiceFactsResponse Service, ServiceFactsResponse Previous);

@@ -124,6 +124,7 @@ public static partial class OutpostApp
         services.AddSingleton<VulnerabilityLedger>();
         services.AddSingleton<Notifier>();
         services.AddSingleton<IVulnerabilitiesOpenedListener>(sp => sp.GetRequiredService<Notifier>());
+        services.AddSingleton<IScanProcessedListener>(sp => sp.GetRequiredService<Notifier>());
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<NotificationDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDelivery>());

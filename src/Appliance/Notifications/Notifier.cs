@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Outpost.Appliance.Contracts;
+using Outpost.Appliance.Hosting;
+using Outpost.Appliance.Inventory;
 using Outpost.Appliance.Vulnerabilities;
-using Outpost.Store;
-using Outpost.Store.Records;
 using Outpost.Store.Records.Notifications;
 using Outpost.Store.Records.Vulnerabilities;
 
@@ -11,9 +11,12 @@ namespace Outpost.Appliance.Notifications;
 /// <summary>
 /// Turns events into queued deliveries (docs/notifications.md): one outbox row per event and configured target,
 /// filtered by the settings (minimum severity, which events). It only writes to the outbox, so the run or request
-/// that raised the event never waits for a network; <see cref="NotificationDelivery"/> sends.
+/// that raised the event never waits for a network; <see cref="NotificationDelivery"/> sends. It listens to the ledger
+/// (vulnerabilities opened) and to the inventory (a processed scan's new assets and services). The inventory tells its
+/// listeners at least once, so after a crash a scan's inventory events may be queued twice: like every delivery,
+/// these are at least once.
 /// </summary>
-public sealed class Notifier(IOutpostStore store, RecordsDatabase records, TimeProvider clock) : IVulnerabilitiesOpenedListener
+public sealed class Notifier(StoreLifetime storeLifetime, TimeProvider clock) : IVulnerabilitiesOpenedListener, IScanProcessedListener
 {
     public const string VulnerabilityOpened = "vulnerability.opened";
     public const string CertificateExpiry = "certificate.expiry";
@@ -28,11 +31,12 @@ public sealed class Notifier(IOutpostStore store, RecordsDatabase records, TimeP
         "tls-certificate-expiring",
     };
 
-    private readonly NotificationOutbox _outbox = new(records);
+    // The inventory processor (a hosted service) takes its listeners before the store is open: resolve it at use.
+    private NotificationOutbox Outbox => new(storeLifetime.Records);
 
     public async Task OnOpenedAsync(IReadOnlyList<StoredVulnerability> opened, CancellationToken ct)
     {
-        var settings = NotificationSettingsRules.Read(store);
+        var settings = NotificationSettingsRules.Read(storeLifetime.Store);
         var minimum = VulnerabilitySeverity.Rank(settings.MinimumSeverity);
         var now = clock.GetUtcNow();
         var messages = new List<OutboxMessage>();
@@ -51,13 +55,17 @@ public sealed class Notifier(IOutpostStore store, RecordsDatabase records, TimeP
             }
         }
 
-        await _outbox.EnqueueAsync(messages, now, ct);
+        await Outbox.EnqueueAsync(messages, now, ct);
     }
+
+    public Task OnScanProcessedAsync(ScanProcessed processed, CancellationToken cancellationToken) =>
+        InventoryChangedAsync(processed.ChangeSummary.NewAssets,
+            [.. processed.ChangeSummary.NewServices.Select(s => new NotificationSubject(s.Ip, s.Port, s.Service))], cancellationToken);
 
     /// <summary>Queues the inventory's news of a processed scan: assets and services seen for the first time.</summary>
     public Task InventoryChangedAsync(IReadOnlyList<string> newAssets, IReadOnlyList<NotificationSubject> newServices, CancellationToken ct)
     {
-        var settings = NotificationSettingsRules.Read(store);
+        var settings = NotificationSettingsRules.Read(storeLifetime.Store);
         var now = clock.GetUtcNow();
         var messages = new List<OutboxMessage>();
         if (settings.NewAssets)
@@ -76,17 +84,17 @@ public sealed class Notifier(IOutpostStore store, RecordsDatabase records, TimeP
             }
         }
 
-        return _outbox.EnqueueAsync(messages, now, ct);
+        return Outbox.EnqueueAsync(messages, now, ct);
     }
 
     /// <summary>Queues a test message to every configured target; returns how many.</summary>
     public async Task<int> SendTestAsync(CancellationToken ct)
     {
-        var settings = NotificationSettingsRules.Read(store);
+        var settings = NotificationSettingsRules.Read(storeLifetime.Store);
         var now = clock.GetUtcNow();
         var messages = new List<OutboxMessage>();
         Add(messages, settings, new NotificationBody(Test, now, "Test message from Outpost: notifications reach this target."), Informational);
-        await _outbox.EnqueueAsync(messages, now, ct);
+        await Outbox.EnqueueAsync(messages, now, ct);
         return messages.Count;
     }
 

@@ -127,14 +127,6 @@ public static class ScanPlanner
             var targets = new List<JobTarget>(pieces.Count);
             foreach (var piece in pieces.SelectMany(p => DoNotScan.Without(p, excluded)))
             {
-                excluded = DoNotScan.SetFor(settings, scanner).WholeAddresses;
-                exclusions[scanner.Id] = excluded;
-            }
-
-            int? rate = ProbeRate.Slowest(scanRate, scanner.MaxProbesPerSecond);
-            var targets = new List<JobTarget>(pieces.Count);
-            foreach (var piece in pieces.SelectMany(p => DoNotScan.Without(p, excluded)))
-            {
                 targets.Add(new JobTarget(piece.ToString(), ports));
                 foreach (var (limitRange, limitRate) in subnetLimits)
                 {

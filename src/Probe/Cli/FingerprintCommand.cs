@@ -63,20 +63,8 @@ public static class FingerprintCommand
     private static async Task<int> RunAsync(string[] targets, string ports, bool json, bool includeClosed, bool allowLoopback, FingerprintOptions options,
         CancellationToken ct)
     {
-        if (await EndpointsAsync(targets, ports, "fingerprint").ConfigureAwait(false) is not { } endpoints)
+        if (await EndpointsAsync(targets, ports, "fingerprint", allowLoopback).ConfigureAwait(false) is not { } endpoints)
         {
-            return ScanCommand.ExitUsage;
-        }
-
-        if (ForbiddenTargets.Refusal(set!.Ranges, allowLoopback, "--allow-loopback") is { } refusal)
-        {
-            await Console.Error.WriteLineAsync($"outpost-probe: {refusal}").ConfigureAwait(false);
-            return ScanCommand.ExitUsage;
-        }
-
-        if (set.Count > MaxEndpoints)
-        {
-            await Console.Error.WriteLineAsync($"outpost-probe: {set.Count} address and port pairs; fingerprint at most {MaxEndpoints} at once (scan first, then fingerprint the open ports).").ConfigureAwait(false);
             return ScanCommand.ExitUsage;
         }
 
@@ -117,7 +105,11 @@ public static class FingerprintCommand
     /// The command line's targets × ports as endpoints (for the commands that visit services one by one), or null
     /// after saying on stderr what is wrong with them.
     /// </summary>
-    internal static async Task<List<(IPAddress Address, int Port)>?> EndpointsAsync(string[] targets, string ports, string verb)
+    /// <summary>
+    /// The address and port pairs of a connection-based command, or null (said on stderr) when the targets do not parse,
+    /// name something no scanner probes (<see cref="ForbiddenTargets"/>, the node's rule), or are too many at once.
+    /// </summary>
+    internal static async Task<List<(IPAddress Address, int Port)>?> EndpointsAsync(string[] targets, string ports, string verb, bool allowLoopback)
     {
         var items = targets.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         if (!TargetSet.TryParse(items, ports, out var set, out var error))
@@ -126,7 +118,13 @@ public static class FingerprintCommand
             return null;
         }
 
-        if (set!.Count > MaxEndpoints)
+        if (ForbiddenTargets.Refusal(set!.Ranges, allowLoopback, "--allow-loopback") is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"outpost-probe: {refusal}").ConfigureAwait(false);
+            return null;
+        }
+
+        if (set.Count > MaxEndpoints)
         {
             await Console.Error.WriteLineAsync($"outpost-probe: {set.Count} address and port pairs; {verb} at most {MaxEndpoints} at once (scan first, then {verb} the open ports).").ConfigureAwait(false);
             return null;

@@ -32,12 +32,13 @@ public static class VulnscanCommand
 
         var command = new Command("vulnscan", "Run the vulnerability check catalogue against the services on TCP ports.");
         command.Arguments.Add(targets);
-        foreach (var option in new Option[] { ports, json, rate, timeout, perHost, attribution })
+        var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Allow targets in 127.0.0.0/8, this machine (tests only)." };
+        foreach (var option in new Option[] { ports, json, rate, timeout, perHost, attribution, allowLoopback })
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(targets)!, parse.GetValue(ports)!, parse.GetValue(json),
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(targets)!, parse.GetValue(ports)!, parse.GetValue(json), parse.GetValue(allowLoopback),
             new FingerprintOptions
             {
                 MaxProbesPerSecond = parse.GetValue(rate),
@@ -51,9 +52,9 @@ public static class VulnscanCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] targets, string ports, bool json, FingerprintOptions options, CancellationToken ct)
+    private static async Task<int> RunAsync(string[] targets, string ports, bool json, bool allowLoopback, FingerprintOptions options, CancellationToken ct)
     {
-        if (await FingerprintCommand.EndpointsAsync(targets, ports, "vulnscan").ConfigureAwait(false) is not { } endpoints)
+        if (await FingerprintCommand.EndpointsAsync(targets, ports, "vulnscan", allowLoopback).ConfigureAwait(false) is not { } endpoints)
         {
             return ScanCommand.ExitUsage;
         }

@@ -139,6 +139,59 @@ public sealed partial class NotificationTests
     }
 
     [Fact]
+    public async Task A_processed_scans_new_assets_and_services_are_sent_when_switched_on()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: 0);
+        await using var daemon = await Daemon.StartAsync(FastRetries);
+        var api = daemon.Api;
+        (await api.AdminAsync(Put, "/api/settings/notifications", new { newAssets = true, newServices = false, webhooks = new object[] { new { url = receiver.Url } } }))
+            .AssertOk();
+        var service = new Outpost.Store.Records.Inventory.ServiceSnapshot("10.85.2.1", 22, "tcp", "ssh", "OpenSSH", "9.2", null, null, null, null);
+        await daemon.Service<Outpost.Appliance.Notifications.Notifier>().OnScanProcessedAsync(new Outpost.Appliance.Inventory.ScanProcessed(7,
+            new Outpost.Store.Records.Inventory.ChangeSummary(7, null, ["10.85.2.1"], [], [service], [], [])), CancellationToken.None);
+        await WaitForDeliveriesAsync(api, 1);
+        var body = JsonDocument.Parse(Assert.Single(receiver.Requests).Body).RootElement;
+        Assert.Equal(("asset.new", "10.85.2.1", "New asset 10.85.2.1"), (body.GetProperty("event").GetString(), body.GetProperty("asset").GetProperty("ip").GetString(),
+            body.GetProperty("summary").GetString()));
+
+        (await api.AdminAsync(Put, "/api/settings/notifications", new { newAssets = false, newServices = true, webhooks = new object[] { new { url = receiver.Url } } }))
+            .AssertOk();
+        await daemon.Service<Outpost.Appliance.Notifications.Notifier>().OnScanProcessedAsync(new Outpost.Appliance.Inventory.ScanProcessed(8,
+            new Outpost.Store.Records.Inventory.ChangeSummary(8, 7, ["10.85.2.2"], [], [service with { Ip = "10.85.2.2" }], [], [])), CancellationToken.None);
+        await WaitForDeliveriesAsync(api, 2);
+        body = JsonDocument.Parse(receiver.Requests.Last().Body).RootElement;
+        Assert.Equal(("service.new", "New service ssh on 10.85.2.2:22", 22), (body.GetProperty("event").GetString(), body.GetProperty("summary").GetString(),
+            body.GetProperty("service").GetProperty("port").GetInt32()));
+        Assert.Equal(2, receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_queued_delivery_survives_a_restart()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: 0);
+        // The loop never ticks on its own here: the test runs its pass after the restart.
+        var daemon = await Daemon.StartAsync(new Dictionary<string, string?> { ["Outpost:Notifications:PollInterval"] = "01:00:00" });
+        try
+        {
+            (await daemon.Api.AdminAsync(Put, "/api/settings/notifications", new { webhooks = new object[] { new { url = receiver.Url, secret = Secret } } })).AssertOk();
+            await daemon.Service<VulnerabilityLedger>().RecordRunAsync(1, [], [Critical], CancellationToken.None);
+            var queued = (await daemon.Api.AdminAsync(Get, "/api/notifications/deliveries")).AssertOk().Json.GetProperty("deliveries");
+            Assert.Equal("pending", Assert.Single(queued.EnumerateArray()).GetProperty("status").GetString());
+
+            daemon = await daemon.RestartAsync();
+            Assert.Equal(1, await daemon.Service<Outpost.Appliance.Notifications.NotificationDelivery>().DeliverPendingAsync(CancellationToken.None));
+            var request = Assert.Single(receiver.Requests);
+            Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), request.Body)), request.Signature);
+            var delivered = (await daemon.Api.AdminAsync(Get, "/api/notifications/deliveries")).AssertOk().Json.GetProperty("deliveries");
+            Assert.Equal(("delivered", 1), (Assert.Single(delivered.EnumerateArray()).GetProperty("status").GetString(), delivered[0].GetProperty("attempts").GetInt32()));
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Bad_settings_are_a_400_and_change_nothing_and_a_test_without_targets_is_a_409()
     {
         await using var daemon = await Daemon.StartAsync(FastRetries);
