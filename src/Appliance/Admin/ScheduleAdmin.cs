@@ -1,9 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Outpost.Appliance.Contracts;
 using Outpost.Appliance.Http;
+using Outpost.Appliance.Inventory;
 using Outpost.Appliance.Scheduling;
 using Outpost.Store;
 using Outpost.Store.Model;
+using Outpost.Store.Records;
+using Outpost.Store.Records.Inventory;
 
 namespace Outpost.Appliance.Admin;
 
@@ -17,16 +20,17 @@ public static class ScheduleAdmin
     public static void MapScheduleAdmin(this RouteGroupBuilder api)
     {
         var schedules = api.MapGroup("/schedules").WithTags("Schedules");
-        schedules.MapGet("", List);
-        schedules.MapGet("/{id:long}", Get);
+        schedules.MapGet("", ListAsync);
+        schedules.MapGet("/{id:long}", GetAsync);
     }
 
-    private static Ok<ScheduleListResponse> List(IOutpostStore store)
+    private static async Task<Ok<ScheduleListResponse>> ListAsync(IOutpostStore store, RecordsDatabase records, CancellationToken ct)
     {
         var schedules = new List<ScheduleResponse>();
+        var processing = await new InventoryProcessing(records).ListAsync(ct);
         foreach (var schedule in Documents.ListSchedules(store))
         {
-            if (ToResponse(schedule, store) is { } response)
+            if (await ToResponseAsync(schedule, store, records, processing, ct) is { } response)
             {
                 schedules.Add(response);
             }
@@ -35,13 +39,15 @@ public static class ScheduleAdmin
         return TypedResults.Ok(new ScheduleListResponse(schedules));
     }
 
-    private static Results<Ok<ScheduleResponse>, NotFoundError> Get(long id, IOutpostStore store) =>
-        Documents.ReadSchedule(store, id) is { } schedule && ToResponse(schedule, store) is { } response
+    private static async Task<Results<Ok<ScheduleResponse>, NotFoundError>> GetAsync(long id, IOutpostStore store, RecordsDatabase records, CancellationToken ct) =>
+        Documents.ReadSchedule(store, id) is { } schedule &&
+        await ToResponseAsync(schedule, store, records, await new InventoryProcessing(records).ListAsync(ct), ct) is { } response
             ? TypedResults.Ok(response)
             : new NotFoundError($"Recurring scan {id} does not exist.");
 
     /// <summary>Null for the remains of a removed recurring scan (its scan is gone; the scheduler deletes the rest).</summary>
-    private static ScheduleResponse? ToResponse(RecurringSchedule schedule, IOutpostStore store)
+    private static async Task<ScheduleResponse?> ToResponseAsync(RecurringSchedule schedule, IOutpostStore store, RecordsDatabase records,
+        Dictionary<long, ProcessingState> processing, CancellationToken ct)
     {
         if (store.GetScan(schedule.Id) is not { } template)
         {
@@ -50,8 +56,20 @@ public static class ScheduleAdmin
 
         // A recurring scan an admin stopped has no next run.
         var next = template.Status == ScanStatus.Scheduled ? schedule.NextRunAt : null;
-        var runs = schedule.Runs.Select(r => new ScheduleRunResponse(r.At, r.ScanId is null ? "skipped" : "started", r.ScanId,
-            r.ScanId is { } scanId ? store.GetScan(scanId)?.Status.ToWire() : null, r.Skipped)).ToList();
+        var inventory = new InventoryQueries(records);
+        var runs = new List<ScheduleRunResponse>(schedule.Runs.Count);
+        foreach (var r in schedule.Runs)
+        {
+            var scan = r.ScanId is { } scanId ? store.GetScan(scanId) : null;
+            var state = scan is null ? null : processing.GetValueOrDefault(scan.Id);
+            // Each processed run with the counts of its change summary (the lists: GET /api/scans/{id}/changes).
+            var changes = scan is not null && state is { IsProcessed: true } ? await inventory.GetChangeCountsAsync(scan.Id, ct) : null;
+            runs.Add(new ScheduleRunResponse(r.At, r.ScanId is null ? "skipped" : "started", r.ScanId,
+                scan is null ? null : ScanProcessingView.Status(scan, state).ToWire(), r.Skipped) { Changes = changes is null ? null : ToResponse(changes) });
+        }
+
         return new ScheduleResponse(schedule.Id, template.Spec.Name, schedule.Cron, schedule.TimeZone, next, schedule.CreatedAt, runs);
     }
+
+    private static ChangeCountsResponse ToResponse(ChangeCounts c) => new(c.NewAssets, c.GoneAssets, c.NewServices, c.GoneServices, c.ChangedServices);
 }

@@ -140,7 +140,14 @@ public sealed record ScheduleResponse(long Id, string Name, string Cron, string 
     DateTimeOffset CreatedAt, IReadOnlyList<ScheduleRunResponse> Runs);
 
 /// <summary>One due time of a schedule: the scan it started, or why it was skipped.</summary>
-public sealed record ScheduleRunResponse(DateTimeOffset At, string Outcome, long? ScanId, string? ScanStatus, string? Reason);
+public sealed record ScheduleRunResponse(DateTimeOffset At, string Outcome, long? ScanId, string? ScanStatus, string? Reason)
+{
+    /// <summary>A processed run's change summary in counts (docs/inventory.md); null before it is processed.</summary>
+    public ChangeCountsResponse? Changes { get; init; }
+}
+
+/// <summary>How many assets and services a run's change summary lists.</summary>
+public sealed record ChangeCountsResponse(int NewAssets, int GoneAssets, int NewServices, int GoneServices, int ChangedServices);
 
 public sealed record ScheduleListResponse(IReadOnlyList<ScheduleResponse> Schedules);
 

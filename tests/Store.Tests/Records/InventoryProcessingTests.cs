@@ -111,6 +111,7 @@ public abstract class InventoryProcessingContract : IAsyncLifetime
         Assert.Equal(("10.0.0.2", 443, "BBBB", "AAAA"), (changed.Service.Ip, changed.Service.Port, changed.Service.CertSha256, changed.Previous.CertSha256));
 
         var queries = new InventoryQueries(Database);
+        Assert.Equal(new ChangeCounts(NewAssets: 1, GoneAssets: 0, NewServices: 1, GoneServices: 1, ChangedServices: 1), await queries.GetChangeCountsAsync(2));
         var web = (await queries.GetAssetAsync("10.0.0.1"))!;
         Assert.Equal(1, web.Asset.Services);
         Assert.Equal(2, web.Services.Single(s => s.Facts.Port == 80).GoneScanId);

@@ -17,6 +17,9 @@ public sealed record ServiceChange(ServiceSnapshot Service, ServiceSnapshot Prev
 public sealed record ChangeSummary(long ScanId, long? PreviousScanId, IReadOnlyList<string> NewAssets, IReadOnlyList<string> GoneAssets,
     IReadOnlyList<ServiceSnapshot> NewServices, IReadOnlyList<ServiceSnapshot> GoneServices, IReadOnlyList<ServiceChange> ChangedServices);
 
+/// <summary>How many entries each list of a change summary has.</summary>
+public sealed record ChangeCounts(int NewAssets, int GoneAssets, int NewServices, int GoneServices, int ChangedServices);
+
 /// <summary>Where a scan's processing stands.</summary>
 public enum ProcessingPhase
 {

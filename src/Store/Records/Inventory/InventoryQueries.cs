@@ -133,6 +133,18 @@ public sealed class InventoryQueries(RecordsDatabase database)
             return await ChangeSummaries.ReadAsync(connection, scanId, previous, token).ConfigureAwait(false);
         }, ct);
 
+    /// <summary>The sizes of the lists of the scan's change summary (zero when it has none).</summary>
+    public Task<ChangeCounts> GetChangeCountsAsync(long scanId, CancellationToken ct = default) =>
+        database.ReadAsync(async (connection, token) =>
+        {
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            await using var select = connection.Command("SELECT kind, count(*) FROM inventory_changes WHERE scan_id = @scan GROUP BY kind").With("@scan", scanId);
+            await using var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false)) counts[reader.GetString(0)] = Convert.ToInt32(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+            return new ChangeCounts(counts.GetValueOrDefault("asset-new"), counts.GetValueOrDefault("asset-gone"), counts.GetValueOrDefault("service-new"),
+                counts.GetValueOrDefault("service-gone"), counts.GetValueOrDefault("service-changed"));
+        }, ct);
+
     /// <summary>Every asset <paramref name="query"/> matches (its limit and cursor are ignored), a chunk at a time.</summary>
     public async IAsyncEnumerable<AssetSummary> ExportAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct = default)
     {

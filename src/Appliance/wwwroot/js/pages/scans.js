@@ -10,6 +10,9 @@ import {
   expectedProbes, debounce, setTitle, toDate, fmtDuration, preserveFocus, refreshEvery,
 } from '../ui.js';
 
+/** Change summaries by scan and finish: a processed finish's summary does not change. */
+const changesCache = new Map();
+
 const TABS = [
   { key: 'active', label: 'Active', hint: 'Scans currently probing or stopping' },
   { key: 'processing', label: 'Processing', hint: 'Probing finished; results are being finalised' },
@@ -318,7 +321,36 @@ export function mount(root, ctx) {
               const n = k === 'queued' ? Number(c.queued ?? 0) + Number(c.claimed ?? 0) : Number(c[k] ?? 0);
               return h('span', { class: 'row', style: 'gap:6px' }, statusBadge(k), h('b', {}, fmtNum(n)));
             })))),
-      resultsSection));
+      changesSection(s), resultsSection));
+  }
+
+  /** The change summary against the previous run (docs/inventory.md): counts, each list expandable. Fetched once per finish. */
+  function changesSection(s) {
+    if (!s.processing || !['completed', 'failed', 'stopped'].includes(s.status)) return null;
+    const key = `${s.id}@${s.finishedAt}`;
+    const host = h('section', { class: 'card-section', 'aria-label': 'Changes', 'data-testid': 'scan-changes' });
+    const svc = (x) => `${x.ip}:${x.port}/${x.proto}${x.product ? ` ${x.product}${x.version ? ` ${x.version}` : ''}` : (x.service ? ` ${x.service}` : '')}`;
+    const list = (label, items, testid) => h('details', { 'data-testid': testid },
+      h('summary', {}, h('b', {}, fmtNum(items.length)), ` ${label}`),
+      h('ul', { class: 'mono small' }, items.slice(0, 200).map(t => h('li', {}, t))));
+    const fill = (c) => host.replaceChildren(
+      h('div', { class: 'panel-head' }, h('h3', {}, 'Changes'), h('span', { class: 'muted small' },
+        c.previousScanId ? `against run #${c.previousScanId}` : 'first run: everything is new')),
+      h('div', { class: 'row', style: 'gap:18px;flex-wrap:wrap;padding:0 18px 12px' },
+        list('new assets', c.newAssets, 'changes-new-assets'),
+        list('gone assets', c.goneAssets, 'changes-gone-assets'),
+        list('new services', c.newServices.map(svc), 'changes-new-services'),
+        list('gone services', c.goneServices.map(svc), 'changes-gone-services'),
+        list('changed services', c.changedServices.map(x => `${svc(x.service)} (was ${svc(x.previous)}${x.previous.certificate?.sha256 !== x.service.certificate?.sha256 ? ', certificate changed' : ''})`), 'changes-changed-services')));
+    if (changesCache.has(key)) {
+      fill(changesCache.get(key));
+    } else {
+      host.append(h('div', { class: 'empty small' }, 'Loading changes…'));
+      api(`/api/scans/${s.id}/changes`, { allow404: true })
+        .then(c => { if (c) { changesCache.set(key, c); fill(c); } else host.replaceChildren(); })
+        .catch(() => host.replaceChildren());
+    }
+    return host;
   }
 
   /** @param {import('../api-types').ScanResponse} s */
