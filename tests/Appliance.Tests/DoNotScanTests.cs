@@ -76,7 +76,7 @@ public sealed class DoNotScanTests
         };
         var spec = new ScanSpec { Name = "s", Targets = ["10.0.0.0/23"], Ports = "22", ScannerIds = [1, 2] };
 
-        var jobs = ScanPlanner.Split(spec, settings, [Scanner(1, "core"), Scanner(2, "EDGE")]);
+        var jobs = ScanPlanner.Split(spec, settings, [Scanner(1, "core"), Scanner(2, "EDGE")], []);
 
         Assert.Equal(2, jobs.Count);
         Assert.Equal(1, jobs[0].ScannerId);
@@ -92,9 +92,9 @@ public sealed class DoNotScanTests
         var settings = new ScanSettings { Exclusions = [new Exclusion("10.0.0.0/24", "core")] };
         var spec = new ScanSpec { Name = "s", Targets = ["10.0.0.0/23"], Ports = "22", ScannerIds = [1] };
 
-        var job = Assert.Single(ScanPlanner.Split(spec, settings, [Scanner(1, "core")]));
+        var job = Assert.Single(ScanPlanner.Split(spec, settings, [Scanner(1, "core")], []));
         Assert.Equal(["10.0.1.0/24"], Cidrs(job));
-        Assert.Empty(ScanPlanner.Split(spec with { Targets = ["10.0.0.0/25"] }, settings, [Scanner(1, "core")]));
+        Assert.Empty(ScanPlanner.Split(spec with { Targets = ["10.0.0.0/25"] }, settings, [Scanner(1, "core")], []));
     }
 
     [Theory]

@@ -37,6 +37,7 @@ public sealed class OutpostOptions
 
     /// <summary>How queued notifications are polled for and retried (docs/notifications.md).</summary>
     public Notifications.NotificationOptions Notifications { get; set; } = new();
+
     /// <summary>Processing scans into the inventory (docs/inventory.md).</summary>
     public InventoryOptions Inventory { get; set; } = new();
 

@@ -85,7 +85,7 @@ public static class ScanPlanner
         }
 
         var jobs = new List<NewJob>();
-        var exclusions = new Dictionary<long, IReadOnlyList<Ipv4Range>>();
+        var exclusions = new Dictionary<(long ScannerId, string? Pool), IReadOnlyList<Ipv4Range>>();
         var pieces = new List<Ipv4Range>();
         var turn = 0;
         ulong used = 0;

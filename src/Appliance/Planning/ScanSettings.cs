@@ -32,7 +32,7 @@ public sealed record ScanSettings
 /// <summary>
 /// One do-not-scan entry: <see cref="Target"/> is an address, CIDR block or range (every port) or an address with a
 /// port (<c>10.0.0.5:22</c>); <see cref="Pool"/> null for every scanner, else only for the scanners of that pool
-/// (see <see cref="DoNotScan.AppliesTo"/>).
+/// (see <see cref="DoNotScan.AppliesTo(Exclusion, string?, string?)"/>).
 /// </summary>
 public sealed record Exclusion(string Target, string? Pool);
 

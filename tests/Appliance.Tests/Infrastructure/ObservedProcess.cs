@@ -72,13 +72,6 @@ public abstract class ObservedProcess : IDisposable
     }
 
     /// <summary>SIGTERM, as systemd stops a service.</summary>
-    /// <summary><c>kill -9</c>: no shutdown code runs, whatever was in flight is cut.</summary>
-    public void KillHard()
-    {
-        Process.Kill();
-        Process.WaitForExit();
-    }
-
     public void Terminate() => Assert.Equal(0, SendSignal(Process.Id, 15));
 
     /// <summary>SIGINT, as Ctrl-C in a terminal.</summary>
