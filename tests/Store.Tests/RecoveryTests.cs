@@ -17,7 +17,7 @@ public class RecoveryTests
         foreach (var job in claimed) await t.Store.StartAsync(scanner.Id, job.JobId, t.Now);
         await t.Store.CompleteAsync(scanner.Id, claimed[0].JobId, false, 5, null, t.Now);
         await t.Store.CompleteAsync(scanner.Id, claimed[1].JobId, true, 0, "timed out", t.Now);
-        await t.Store.ProgressAsync(scanner.Id, claimed[2].JobId, 77, 7, 0, t.Now);
+        await t.Store.ProgressAsync(scanner.Id, claimed[2].JobId, 77, 7, 7700, t.Now);
 
         await t.ReopenAsync();
 
@@ -28,7 +28,7 @@ public class RecoveryTests
         Assert.Equal(ScanStatus.Running, first.Status);
         Assert.Equal(50_000, t.Store.GetScan(scans[19].Id)!.Jobs.Queued);
         Assert.Equal("timed out", t.Store.GetJob(claimed[1].JobId)!.ErrorMessage);
-        Assert.Equal(77, t.Store.GetJob(claimed[2].JobId)!.ProgressCount);
+        Assert.Equal((77L, 7700L), (t.Store.GetJob(claimed[2].JobId)!.ProgressCount, t.Store.GetJob(claimed[2].JobId)!.Cursor));
         Assert.Equal(JobStatus.Claimed, t.Store.GetJob(more[0].JobId)!.Status);
         // The claim queue comes back in id order: the next claim is the oldest job still queued.
         var next = await t.Store.ClaimAsync(scanner.Id, 1, null, t.Now);

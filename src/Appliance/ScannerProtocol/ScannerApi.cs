@@ -106,6 +106,11 @@ public static class ScannerApi
             return new BadRequestError("progressCount, resultCount and cursor must not be negative.");
         }
 
+        if (body.Cursor > Job.MaxCursor)
+        {
+            return new BadRequestError($"cursor must be at most {Job.MaxCursor}.");
+        }
+
         var started = TimeProvider.System.GetTimestamp();
         var scanner = Caller(context);
         var update = await store.ProgressAsync(scanner.Id, jobId, body.ProgressCount, body.ResultCount, body.Cursor ?? 0, clock.GetUtcNow());

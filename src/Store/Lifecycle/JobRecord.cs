@@ -43,11 +43,25 @@ internal struct JobRecord
     public int Attempts;
     public JobStatus Status;
     public JobFlags Flags;
+    // The cursor lives in what was the padding before SourceIp: the record keeps its size and every field its offset,
+    // so stores written before there was a cursor open unchanged (their padding is zero: cursor 0).
+    private ushort _cursorHigh;
+    private uint _cursorLow;
     public IpBytes SourceIp;
-    /// <summary>The permutation index below which every probe was sent (the highest reported); a re-queued job resumes there.</summary>
-    public long Cursor;
 
     public static readonly int Size = Marshal.SizeOf<JobRecord>();
+
+    /// <summary>The permutation index below which every probe was sent (the highest reported); a re-queued job resumes there.</summary>
+    public long Cursor
+    {
+        readonly get => ((long)_cursorHigh << 32) | _cursorLow;
+        set
+        {
+            var cursor = Math.Clamp(value, 0, Job.MaxCursor);
+            _cursorLow = (uint)cursor;
+            _cursorHigh = (ushort)(cursor >> 32);
+        }
+    }
 
     public readonly bool Has(JobFlags flag) => (Flags & flag) != 0;
 }

@@ -22,6 +22,9 @@ public sealed record Job
     public required int Attempts { get; init; }
     public required long ProgressCount { get; init; }
     public required long ResultCount { get; init; }
+    /// <summary>The largest cursor a store keeps (48 bits: far beyond the probes of any job the planner makes).</summary>
+    public const long MaxCursor = (1L << 48) - 1;
+
     /// <summary>The permutation index below which every probe was sent (docs/protocol.md); a re-queued job's next holder resumes there.</summary>
     public long Cursor { get; init; }
     /// <summary>

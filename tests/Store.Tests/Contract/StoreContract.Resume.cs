@@ -28,6 +28,9 @@ public abstract partial class StoreContract
         await Store.StartAsync(s.Id, again.JobId, Now);
         Assert.Equal(StoreStatus.Ok, (await Store.ProgressAsync(s.Id, again.JobId, 12, 1, 100, Now)).Status);
         Assert.Equal(4500, Store.GetJob(job.JobId)!.Cursor);
+        // The whole range a store keeps (the embedded store packs it into 48 bits).
+        Assert.Equal(StoreStatus.Ok, (await Store.ProgressAsync(s.Id, again.JobId, 13, 1, Job.MaxCursor, Now)).Status);
+        Assert.Equal(Job.MaxCursor, Store.GetJob(job.JobId)!.Cursor);
     }
 
     [Fact]
