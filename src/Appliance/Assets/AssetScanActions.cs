@@ -33,6 +33,9 @@ public static class AssetScanActions
         _ => ["screenshot", "crawler"],
     };
 
+    /// <summary>Whether a chain runs the vulnerability checks on the services its fingerprint found: every chain but a crawl.</summary>
+    public static bool ChecksVulnerabilities(string? action) => action != Webcrawl;
+
     /// <summary>The capability the action's own scan runs: a web scan fingerprints the web ports first, so its follow-ups know which are web services.</summary>
     public static string FirstCapability(string action) => action switch
     {

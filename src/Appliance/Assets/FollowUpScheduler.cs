@@ -27,6 +27,7 @@ namespace Outpost.Appliance.Assets;
 public sealed partial class FollowUpScheduler(StoreLifetime storeLifetime, TimeProvider clock, ILogger<FollowUpScheduler> logger) : IScanProcessedListener, IDisposable
 {
     private const string Fingerprint = "fingerprint";
+    private const string Vulnscan = "vulnscan";
 
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
@@ -72,6 +73,12 @@ public sealed partial class FollowUpScheduler(StoreLifetime storeLifetime, TimeP
                 foreach (var capability in AssetScanActions.WebFollowUps(spec.Action))
                 {
                     await FollowUpAsync(scan, capability, web, cancellationToken);
+                }
+
+                // Every identified service gets the check catalogue (docs/vulnscan.md), web or not.
+                if (AssetScanActions.ChecksVulnerabilities(spec.Action))
+                {
+                    await FollowUpAsync(scan, Vulnscan, found.Where(s => s.Service is not null).ToList(), cancellationToken);
                 }
 
                 break;

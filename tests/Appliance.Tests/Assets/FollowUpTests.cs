@@ -65,7 +65,11 @@ public sealed class FollowUpTests
         });
         await ProcessAsync(daemon);
 
-        var web = await FollowUpsAsync(api, fingerprintId);
+        var followUps = await FollowUpsAsync(api, fingerprintId);
+        // Every identified service gets the check catalogue; the web ones also a screenshot and a crawl.
+        var vulnscan = Assert.Single(followUps, s => s.GetProperty("capability").GetString() == "vulnscan");
+        Assert.Equal(["10.0.9.1", "10.0.9.2"], vulnscan.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
+        var web = followUps.Where(s => s.GetProperty("capability").GetString() != "vulnscan").ToList();
         Assert.Equal(["crawler", "screenshot"], web.Select(s => s.GetProperty("capability").GetString()).Order(StringComparer.Ordinal));
         Assert.All(web, s =>
         {
@@ -115,7 +119,9 @@ public sealed class FollowUpTests
         });
         await ProcessAsync(daemon);
 
-        var screenshot = Assert.Single(await FollowUpsAsync(api, webscan));
+        var webFollowUps = await FollowUpsAsync(api, webscan);
+        Assert.Equal(["screenshot", "vulnscan"], webFollowUps.Select(s => s.GetProperty("capability").GetString()).Order(StringComparer.Ordinal));
+        var screenshot = Assert.Single(webFollowUps, s => s.GetProperty("capability").GetString() == "screenshot");
         Assert.Equal(("screenshot", "webscan", "80"),
             (screenshot.GetProperty("capability").GetString(), screenshot.GetProperty("action").GetString(), screenshot.GetProperty("ports").GetString()));
     }
