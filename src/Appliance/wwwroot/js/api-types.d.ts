@@ -33,6 +33,57 @@ export type ApplianceResponse = {
 };
 
 /**
+ * `GET /api/assets/{ip}`: the asset, its services, the scans that saw it, its timeline (newest first) and its
+ * vulnerabilities (most severe first, every status, at most `AssetVulnerabilityLimit`).
+ */
+export type AssetDetailResponse = {
+  asset: AssetResponse;
+  services: InventoryServiceResponse[];
+  seenByScans: number[];
+  history: AssetEventResponse[];
+  vulnerabilities: VulnerabilityResponse[];
+};
+
+/** One event of an asset's timeline: asset-new, asset-gone, service-new, service-gone or service-changed (port 0 for the asset's own). */
+export type AssetEventResponse = {
+  at: string;
+  scanId: number;
+  kind: string;
+  port: number;
+  proto: string;
+  detail: null | string;
+};
+
+/** One page of the asset search, in address order; `NextCursor` fetches the next page, null after the last. */
+export type AssetListResponse = {
+  assets: AssetResponse[];
+  nextCursor: null | string;
+};
+
+/** An asset (one address) as the inventory lists it (docs/inventory.md). */
+export type AssetResponse = {
+  ip: string;
+  hostnames: string[];
+  firstSeen: string;
+  lastSeen: string;
+  firstScanId: number;
+  lastScanId: number;
+  services: number;
+};
+
+/**
+ * A scan action on assets (docs/assets-page.md): `comprehensive`, `portscan`, `webscan` or `webcrawl`
+ * over the addresses; ports default by action, scanners to the built-in one.
+ */
+export type AssetScanRequest = {
+  ips?: null | string[];
+  action?: null | string;
+  /** Ports and ranges ("22,80,1000-2000"), or the name of a port list from the scan settings. */
+  ports?: null | string;
+  scannerIds?: null | number[];
+};
+
+/**
  * One audit entry. string AuditEntryResponse.Outcome is `ok` (2xx/3xx), `refused` (401, 403, 429) or `failed` (any
  * other status); int AuditEntryResponse.Status is the HTTP status itself.
  */
@@ -57,6 +108,39 @@ export type AuditListResponse = {
 export type CapabilityResponse = {
   name: string;
   version: string;
+};
+
+/** A service's TLS certificate, as the fingerprint saw it. */
+export type CertificateResponse = {
+  subject: null | string;
+  sha256: null | string;
+  notAfter: null | string;
+};
+
+/** How many assets and services a run's change summary lists. */
+export type ChangeCountsResponse = {
+  newAssets: number;
+  goneAssets: number;
+  newServices: number;
+  goneServices: number;
+  changedServices: number;
+};
+
+/** A service that changed: what this run saw, and what the previous run saw. */
+export type ChangedServiceResponse = {
+  service: ServiceFactsResponse;
+  previous: ServiceFactsResponse;
+};
+
+/** `GET /api/scans/{id}/changes`: the scan against the previous run over the same targets (null for a first run). */
+export type ChangesResponse = {
+  scanId: number;
+  previousScanId: null | number;
+  newAssets: string[];
+  goneAssets: string[];
+  newServices: ServiceFactsResponse[];
+  goneServices: ServiceFactsResponse[];
+  changedServices: ChangedServiceResponse[];
 };
 
 export type ClaimResponse = {
@@ -91,12 +175,15 @@ export type CreateScanRequest = {
   targets: string[];
   /** Ports and ranges ("22,80,1000-2000"), or the name of a port list from the scan settings. */
   ports: string;
-  scannerIds: number[];
+  /** Scanners the scan's jobs are assigned to; with IReadOnlyList&lt;string&gt;? CreateScanRequest.Pools, at least one of the two names something. */
+  scannerIds?: null | number[];
+  /** Pools whose online members claim the scan's jobs (docs/admin-api.md, "Pools"). */
+  pools?: null | string[];
   maxProbesPerSecond?: null | number;
   schedule?: null | ScheduleRequest;
   /**
-   * The capability (job name) the scan runs: `portscan` (default), `fingerprint`, `screenshot` or
-   * `crawler` (docs/capabilities.md). The others visit each address of the targets on each of the ports.
+   * The capability (job name) the scan runs: `portscan` (default), `fingerprint`, `screenshot`,
+   * `crawler` or `vulnscan` (docs/capabilities.md). The others visit each address of the targets on each of the ports.
    */
   capability?: null | string;
 };
@@ -105,6 +192,8 @@ export type CreateScannerRequest = {
   name: string;
   allowedCidrs?: null | string[];
   maxProbesPerSecond?: null | number;
+  /** The pool (a site name such as "dc-frankfurt") the scanner joins; none when absent. */
+  pool?: null | string;
 };
 
 export type CreateTokenRequest = {
@@ -132,6 +221,16 @@ export type ErrorBody = {
 /** Every error reply of every surface: `{"error":{"code","message"}}`. */
 export type ErrorResponse = {
   error: ErrorBody;
+};
+
+/**
+ * One do-not-scan entry: string Exclusion.Target is an address, CIDR block or range (every port) or an address with a
+ * port (`10.0.0.5:22`); string? Exclusion.Pool null for every scanner, else only for the scanners of that pool
+ * (see bool DoNotScan.AppliesTo(Exclusion exclusion, string? scannerName, string? pool)).
+ */
+export type Exclusion = {
+  target: string;
+  pool: null | string;
 };
 
 /** A group of failed jobs whose error messages are alike (numbers, addresses and ids masked). */
@@ -176,6 +275,27 @@ export type HttpFacts = {
   location?: null | string;
 };
 
+/**
+ * A service as the inventory holds it: the latest facts, the screenshot (a URL under the scan that took it), when it
+ * was first and last seen, and `goneScanId`: the run that no longer saw it (null while it is there).
+ */
+export type InventoryServiceResponse = {
+  ip: string;
+  port: number;
+  proto: string;
+  service: null | string;
+  product: null | string;
+  version: null | string;
+  certificate: null | CertificateResponse;
+  httpTitle: null | string;
+  screenshot: null | string;
+  firstSeen: string;
+  lastSeen: string;
+  firstScanId: number;
+  lastScanId: number;
+  goneScanId: null | number;
+};
+
 export type JobCountsResponse = {
   queued: number;
   claimed: number;
@@ -213,6 +333,8 @@ export type JobResponse = {
   startedAt: null | string;
   finishedAt: null | string;
   maxProbesPerSecond: number;
+  /** The pool whose members may claim the job, or null; long JobResponse.ScannerId is 0 until a member claims it. */
+  pool?: null | string;
 };
 
 /** One target block of a job: an address block (CIDR, single IP or range) and the port list to probe on it. */
@@ -231,10 +353,49 @@ export type LoginRequest = {
   secret?: null | string;
 };
 
+export type NotificationDeliveryListResponse = {
+  deliveries: NotificationDeliveryResponse[];
+  nextCursor: null | string;
+};
+
+/** One delivery to one target: pending, delivered or failed, after how many attempts, and the last error. */
+export type NotificationDeliveryResponse = {
+  id: number;
+  event: string;
+  channel: string;
+  target: string;
+  status: string;
+  attempts: number;
+  lastError: null | string;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/**
+ * Where notifications go and which events are sent. string NotificationSettings.MinimumSeverity filters new vulnerabilities;
+ * the three switches turn the inventory and certificate events on or off. As read (GET), webhook secrets are never
+ * shown: bool WebhookSettings.HasSecret says whether one is set.
+ */
+export type NotificationSettings = {
+  minimumSeverity?: string;
+  newAssets?: boolean;
+  newServices?: boolean;
+  certificateExpiry?: boolean;
+  webhooks?: WebhookSettings[];
+  syslog?: SyslogSettings[];
+};
+
+/** How many deliveries a "send test" queued (one per configured target). */
+export type NotificationTestResponse = {
+  queued: number;
+};
+
 /** `{"ok":true}`, with `"stop":true` only when the scanner must stop the job. */
 export type OkResponse = {
   ok: boolean;
   stop?: null | boolean;
+  /** Progress replies only: the do-not-scan list that binds the scanner now, to replace the job's. */
+  exclude?: null | string[];
 };
 
 /** A form on a crawled page: where it posts, how, and the names of its inputs. */
@@ -259,14 +420,15 @@ export type PageResponse = {
 };
 
 /**
- * PATCH body. JsonElement PatchScannerRequest.MaxProbesPerSecond stays a raw element so that an absent field (leave as is) and an
- * explicit `null` (remove the limit) can be told apart.
+ * PATCH body. JsonElement PatchScannerRequest.MaxProbesPerSecond and JsonElement PatchScannerRequest.Pool stay raw elements so that an absent field
+ * (leave as is) and an explicit `null` (remove the limit, leave the pool) can be told apart.
  */
 export type PatchScannerRequest = {
   name?: null | string;
   enabled?: null | boolean;
   allowedCidrs?: null | string[];
   maxProbesPerSecond?: JsonElement;
+  pool?: JsonElement;
 };
 
 /** Each field present changes that field; bool? PatchUserRequest.ResetTotp turns the user's second factor off (lost phone). */
@@ -277,6 +439,33 @@ export type PatchUserRequest = {
   resetTotp?: null | boolean;
 };
 
+/**
+ * An operator's change: string? PatchVulnerabilityRequest.Status `accepted` (with a note saying why) or `open` (take the
+ * acceptance back); string? PatchVulnerabilityRequest.Note alone edits the note. Absent fields stay as they are.
+ */
+export type PatchVulnerabilityRequest = {
+  status?: null | string;
+  note?: null | string;
+};
+
+export type PoolListResponse = {
+  pools: PoolResponse[];
+};
+
+export type PoolMemberResponse = {
+  id: number;
+  name: string;
+  enabled: boolean;
+  online: boolean;
+};
+
+/** A pool: its members and how many of them are online (enabled and heartbeating) now. */
+export type PoolResponse = {
+  name: string;
+  members: PoolMemberResponse[];
+  online: number;
+};
+
 /** A named port list; a scan naming it (or listing exactly its ports) gets its rate limit. */
 export type PortListSetting = {
   name: string;
@@ -284,9 +473,17 @@ export type PortListSetting = {
   maxProbesPerSecond: null | number;
 };
 
+/** A scan's processing: `processed` of `total` results (open ports and identified services) folded into the inventory. */
+export type ProcessingResponse = {
+  processed: number;
+  total: number;
+};
+
 export type ProgressRequest = {
   progressCount: number;
   resultCount: number;
+  /** The permutation index below which every probe was sent; absent (older nodes) counts as 0. */
+  cursor?: null | number;
 };
 
 /** How a recurring scan repeats. */
@@ -313,6 +510,8 @@ export type ResultsRequest = {
   results?: null | ResultItem[];
   services?: null | ServiceFingerprint[];
   pages?: null | CrawledPage[];
+  /** The vulnscan capability's checks per service: what ran there and what fired (docs/vulnscan.md). */
+  vulnerabilities?: null | ServiceVulnerabilities[];
 };
 
 export type ResultsResponse = {
@@ -355,6 +554,13 @@ export type ScanResponse = {
   recurring: null | RecurrenceResponse;
   /** The capability (job name) the scan's jobs run. */
   capability?: string;
+  /** The Assets page action that started the scan or its chain (docs/assets-page.md); null for other scans. */
+  action?: null | string;
+  /** The scan whose processed results this automated follow-up acts on; null for other scans. */
+  followUpOf?: null | number;
+  /** The pools the scan targets next to IReadOnlyList&lt;long&gt; ScanResponse.ScannerIds. */
+  pools?: string[];
+  processing?: null | ProcessingResponse;
 };
 
 /** One page of a scan's findings in (ip, port, proto) order; `NextCursor` fetches the next page, null after the last. */
@@ -372,7 +578,7 @@ export type ScanServicesResponse = {
 };
 
 /**
- * The scan settings document: the inputs of planning (rates, port lists) and of scheduling (windows, time zone). The
+ * The scan settings document: the inputs of planning (rates, port lists, the do-not-scan list) and of scheduling (windows, time zone). The
  * admin API serves and accepts it as is (GET/PUT /api/settings/scan), and it is stored as is once validated. Every list is present
  * (possibly empty) in replies. Setters rather than init: the JSON source generator passes init-only members like
  * constructor arguments, so a field left out of a PUT would arrive as null or 0 instead of its default.
@@ -393,6 +599,8 @@ export type ScanSettings = {
   maxConnectionsPerHost?: number;
   /** The appliance's time zone (IANA id): scan windows are wall-clock times in it, and recurring scans default to it. */
   timeZone?: string;
+  /** The do-not-scan list (docs/admin-api.md, "Do-not-scan list"): global entries and entries of one pool. */
+  exclusions?: Exclusion[];
 };
 
 /** A weekly window: IReadOnlyList&lt;string&gt;? ScanWindow.Days ("mon" … "sun", empty for every day), from Start to End ("HH:mm"; End before Start spans midnight). */
@@ -404,7 +612,9 @@ export type ScanWindow = {
 
 /**
  * A job as handed to a scanner by a claim. `MaxConnectionsPerHost` is the scan settings' value when the job is
- * claimed: how many connections a connection-based capability keeps open to one address at once.
+ * claimed: how many connections a connection-based capability keeps open to one address at once. `seed` selects the
+ * probe order (the same for every holder of the job); `resumeFrom` is the permutation index to start at: 0 for a
+ * fresh job, the stored cursor for a re-queued one. `exclude` is the do-not-scan list that binds the scanner.
  */
 export type ScannerJob = {
   jobId: number;
@@ -413,6 +623,9 @@ export type ScannerJob = {
   targets: JobTarget[];
   maxProbesPerSecond: number;
   maxConnectionsPerHost: number;
+  seed: number;
+  resumeFrom: number;
+  exclude: string[];
 };
 
 export type ScannerListResponse = {
@@ -438,6 +651,8 @@ export type ScannerResponse = {
    */
   capabilities?: CapabilityResponse[];
   capabilitiesReported?: boolean;
+  /** The scanner's pool, or null. */
+  pool?: null | string;
 };
 
 export type ScheduleListResponse = {
@@ -473,6 +688,7 @@ export type ScheduleRunResponse = {
   scanId: null | number;
   scanStatus: null | string;
   reason: null | string;
+  changes?: null | ChangeCountsResponse;
 };
 
 export type SchedulerResponse = {
@@ -489,6 +705,18 @@ export type ScreenshotResponse = {
   jobId: number;
   seenAt: string;
   href: string;
+};
+
+/** What a scan saw of a service (the change summary's entries); facts a scan did not gather are null. */
+export type ServiceFactsResponse = {
+  ip: string;
+  port: number;
+  proto: string;
+  service: null | string;
+  product: null | string;
+  version: null | string;
+  certificate: null | CertificateResponse;
+  httpTitle: null | string;
 };
 
 /**
@@ -525,6 +753,19 @@ export type ServiceResponse = {
   seenAt: string;
 };
 
+/**
+ * What the `vulnscan` capability learnt about one service (docs/capabilities.md): every check it ran there
+ * (so the appliance can tell a vulnerability that is gone from one that was not looked for) and the ones that fired.
+ */
+export type ServiceVulnerabilities = {
+  /** Ids of the checks that ran to a verdict on this service, fired or not. */
+  checkIds: string[];
+  found: VulnerabilityFinding[];
+  /** The address of the service the finding is about. */
+  ip: string;
+  port: number;
+};
+
 /** Who is signed in. bool SessionResponse.MustSetPassword: the built-in admin signed in with the secret and has no password yet. */
 export type SessionResponse = {
   authenticated: boolean;
@@ -557,6 +798,13 @@ export type StatusResponse = {
 export type SubnetLimit = {
   cidr: string;
   maxProbesPerSecond: number;
+};
+
+/** A syslog server: RFC 5424 messages over string SyslogSettings.Transport `udp` or `tcp` (octet-counted frames). */
+export type SyslogSettings = {
+  host: string;
+  port?: number;
+  transport?: string;
 };
 
 /** The TLS session and the server certificate as the handshake showed them (inspected, never trusted). */
@@ -615,6 +863,62 @@ export type UserResponse = {
   totpEnabled: boolean;
   hasPassword: boolean;
   createdAt: string;
+};
+
+/** Vulnerabilities per severity (under every filter but severity) and per status (under every filter but status); every key is always present. */
+export type VulnerabilityCountsResponse = {
+  severity: Record<string, number>;
+  status: Record<string, number>;
+};
+
+/** A check that fired: the catalogue's words for it and what was seen. */
+export type VulnerabilityFinding = {
+  /** The catalogue id of the check. */
+  checkId: string;
+  /** The check's title. */
+  title: string;
+  /** info, low, medium, high or critical. */
+  severity: string;
+  /** One line per matcher: the field and what it held. */
+  evidence: string;
+  /** What to do about it, in the catalogue's words. */
+  remediation: null | string;
+  /** Where to read more. */
+  references: string[];
+};
+
+/** One page, most severe first, then newest; string? VulnerabilityListResponse.NextCursor fetches the next page, null after the last. */
+export type VulnerabilityListResponse = {
+  vulnerabilities: VulnerabilityResponse[];
+  counts: VulnerabilityCountsResponse;
+  nextCursor: null | string;
+};
+
+/** One vulnerability: what check found what on which service, when first and last, and where it stands. */
+export type VulnerabilityResponse = {
+  id: number;
+  checkId: string;
+  title: string;
+  severity: string;
+  ip: string;
+  port: number;
+  evidence: string;
+  remediation: null | string;
+  references: string[];
+  firstSeen: string;
+  lastSeen: string;
+  status: string;
+  note: null | string;
+};
+
+/**
+ * A webhook: each event is POSTed to string WebhookSettings.Url as JSON, signed with HMAC-SHA256 under string? WebhookSettings.Secret.
+ * On PUT, an absent or null secret keeps the one already set for this URL, and `""` removes it.
+ */
+export type WebhookSettings = {
+  url: string;
+  secret?: null | string;
+  hasSecret?: boolean;
 };
 
 /** Every operation of the API, named "METHOD /path" as the OpenAPI document names it. */
@@ -733,9 +1037,15 @@ export interface Routes {
     body: never;
     response: ScannerResponse;
   };
+  'GET /api/pools': {
+    path: {};
+    query: {};
+    body: never;
+    response: PoolListResponse;
+  };
   'GET /api/scans': {
     path: {};
-    query: {status?: string | number | boolean | null};
+    query: {status?: string | number | boolean | null; q?: string | number | boolean | null};
     body: never;
     response: ScanListResponse;
   };
@@ -767,6 +1077,42 @@ export interface Routes {
     path: {id: string | number};
     query: {};
     body: never;
+    response: ScanResponse;
+  };
+  'GET /api/assets': {
+    path: {};
+    query: {q?: string | number | boolean | null; port?: string | number | boolean | null; service?: string | number | boolean | null; firstSeenSince?: string | number | boolean | null; certExpiresWithinDays?: string | number | boolean | null; cursor?: string | number | boolean | null; limit?: string | number | boolean | null; format?: string | number | boolean | null};
+    body: never;
+    response: AssetListResponse;
+  };
+  'GET /api/assets/services': {
+    path: {};
+    query: {format?: string | number | boolean | null};
+    body: never;
+    response: unknown;
+  };
+  'GET /api/assets/{ip}': {
+    path: {ip: string | number};
+    query: {};
+    body: never;
+    response: AssetDetailResponse;
+  };
+  'GET /api/scans/{id}/changes': {
+    path: {id: string | number};
+    query: {};
+    body: never;
+    response: ChangesResponse;
+  };
+  'GET /api/appliance': {
+    path: {};
+    query: {};
+    body: never;
+    response: ApplianceResponse;
+  };
+  'POST /api/assets/scan': {
+    path: {};
+    query: {};
+    body: AssetScanRequest;
     response: ScanResponse;
   };
   'GET /api/scans/{id}/services': {
@@ -859,12 +1205,6 @@ export interface Routes {
     body: never;
     response: AlarmKindListResponse;
   };
-  'GET /api/appliance': {
-    path: {};
-    query: {};
-    body: never;
-    response: ApplianceResponse;
-  };
   'GET /api/users': {
     path: {};
     query: {};
@@ -936,5 +1276,47 @@ export interface Routes {
     query: {q?: string | number | boolean | null; cursor?: string | number | boolean | null; limit?: string | number | boolean | null; format?: string | number | boolean | null};
     body: never;
     response: AuditListResponse;
+  };
+  'GET /api/vulnerabilities': {
+    path: {};
+    query: {severity?: string | number | boolean | null; status?: string | number | boolean | null; q?: string | number | boolean | null; checkId?: string | number | boolean | null; cursor?: string | number | boolean | null; limit?: string | number | boolean | null; format?: string | number | boolean | null};
+    body: never;
+    response: VulnerabilityListResponse;
+  };
+  'GET /api/vulnerabilities/{id}': {
+    path: {id: string | number};
+    query: {};
+    body: never;
+    response: VulnerabilityResponse;
+  };
+  'PATCH /api/vulnerabilities/{id}': {
+    path: {id: string | number};
+    query: {};
+    body: PatchVulnerabilityRequest;
+    response: VulnerabilityResponse;
+  };
+  'GET /api/settings/notifications': {
+    path: {};
+    query: {};
+    body: never;
+    response: NotificationSettings;
+  };
+  'PUT /api/settings/notifications': {
+    path: {};
+    query: {};
+    body: NotificationSettings;
+    response: NotificationSettings;
+  };
+  'POST /api/settings/notifications/test': {
+    path: {};
+    query: {};
+    body: never;
+    response: NotificationTestResponse;
+  };
+  'GET /api/notifications/deliveries': {
+    path: {};
+    query: {cursor?: string | number | boolean | null; limit?: string | number | boolean | null};
+    body: never;
+    response: NotificationDeliveryListResponse;
   };
 }

@@ -70,7 +70,7 @@ export function mount(root) {
   /** Rows grouped by pool, pools by name and scanners without one last; no group rows while no scanner is in a pool. */
   function renderGroups() {
     if (!state.scanners.some(s => s.pool)) return state.scanners.map(renderRow);
-    const pools = [...new Set(state.scanners.map(s => s.pool ?? ''))].sort((a, b) => (a === '') - (b === '') || a.localeCompare(b));
+    const pools = [...new Set(state.scanners.map(s => s.pool ?? ''))].sort((a, b) => Number(a === '') - Number(b === '') || a.localeCompare(b));
     return pools.flatMap(pool => {
       const members = state.scanners.filter(s => (s.pool ?? '') === pool);
       const online = members.filter(s => stateOf(s) === 'online').length;
@@ -208,8 +208,7 @@ export function mount(root) {
       build: (body) => body.append(scannerForm({
         id: 'scanner-create',
         onSubmit: async (body) => {
-      body.pool = pool.value.trim() || null;
-          const created = await call('POST /api/scanners', { body });
+          const created = await call('POST /api/scanners', { body: { ...body, pool: body.pool ?? undefined } });
           dlg.close();
           showKey(created?.name ?? body.name, created?.apiKey);
           load();

@@ -346,7 +346,7 @@ export function mount(root, ctx) {
       fill(changesCache.get(key));
     } else {
       host.append(h('div', { class: 'empty small' }, 'Loading changes…'));
-      api(`/api/scans/${s.id}/changes`, { allow404: true })
+      call('GET /api/scans/{id}/changes', { path: { id: s.id }, allow404: true })
         .then(c => { if (c) { changesCache.set(key, c); fill(c); } else host.replaceChildren(); })
         .catch(() => host.replaceChildren());
     }
@@ -454,8 +454,8 @@ export function mount(root, ctx) {
     if (!q) return;
     const c = findCtrl = new AbortController();
     try {
-      const data = await api(`/api/scans?q=${encodeURIComponent(q)}`, { signal: c.signal });
-      state.found = { q, ids: new Set(listOf(data, 'scans').map(s => s.id)) };
+      const data = await call('GET /api/scans', { query: { q }, signal: c.signal });
+      state.found = { q, ids: new Set(data.scans.map(s => s.id)) };
       renderTabs();
       renderList();
     } catch (e) {
