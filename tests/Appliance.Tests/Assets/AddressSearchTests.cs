@@ -75,11 +75,12 @@ public sealed class AddressSearchTests(SharedPostgres postgres)
         (await api.ScannerAsync(key, HttpMethod.Post, $"/scanner/jobs/{job}/complete", new { status = "completed" })).AssertOk();
         await process();
 
-        // The fingerprint's job, and those of its follow-ups (a screenshot and a crawl of 10.1.2.7); not the other block's.
+        // The fingerprint's job, and those of its follow-ups (a screenshot, a crawl and the vulnerability checks of
+        // 10.1.2.7); not the other block's.
         var followUps = (await api.AdminAsync(Get, "/api/scans")).AssertOk().Json.GetProperty("scans").EnumerateArray()
             .Where(s => s.TryGetProperty("followUpOf", out var of) && of.ValueKind == System.Text.Json.JsonValueKind.Number && of.GetInt64() == fingerprint)
             .Select(s => s.GetProperty("id").GetInt64()).ToList();
-        Assert.Equal(2, followUps.Count);
+        Assert.Equal(3, followUps.Count);
         long[] covering = [.. followUps.Append(fingerprint).Order()];
         var jobs = (await api.AdminAsync(Get, "/api/jobs?q=WEB01.example")).AssertOk().Json.GetProperty("jobs").EnumerateArray()
             .Select(j => j.GetProperty("scanId").GetInt64()).Order().ToList();
