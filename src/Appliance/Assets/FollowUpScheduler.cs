@@ -52,7 +52,9 @@ public sealed partial class FollowUpScheduler(StoreLifetime storeLifetime, TimeP
     private async Task FollowUpAsync(ScanProcessed processed, CancellationToken cancellationToken)
     {
         var store = storeLifetime.Store;
-        if (store.GetScan(processed.ScanId) is not { } scan)
+        // Only a scan that ran to its end fans out: one an admin stopped, or whose jobs failed or were interrupted, is
+        // re-run rather than followed up half-seen.
+        if (store.GetScan(processed.ScanId) is not { Status: ScanStatus.Completed } scan)
         {
             return;
         }

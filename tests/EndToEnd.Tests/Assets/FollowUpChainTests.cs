@@ -11,7 +11,7 @@ namespace Outpost.EndToEnd.Tests.Assets;
 /// </summary>
 public sealed class FollowUpChainTests
 {
-    private static readonly string[] Chain = ["portscan", "fingerprint", "screenshot", "crawler"];
+    private static readonly string[] Chain = ["portscan", "fingerprint", "screenshot", "crawler", "vulnscan"];
 
     private static readonly Dictionary<string, string?> FastLoops = new()
     {

@@ -45,7 +45,7 @@ public sealed class FingerprintAttributionTests
         });
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { ProbeNodeProcess.ProbeBinary, "fingerprint", site.Endpoint.Address.ToString(), "-p",
-                     site.Endpoint.Port.ToString(CultureInfo.InvariantCulture), "--json", "--attribution", Attribution })
+                     site.Endpoint.Port.ToString(CultureInfo.InvariantCulture), "--json", "--attribution", Attribution, "--allow-loopback" })
         {
             info.ArgumentList.Add(arg);
         }
