@@ -39,6 +39,9 @@ public sealed partial class UiTests(UiFixture fixture) : IClassFixture<UiFixture
     /// <summary>axe-core (Deque.AxeCore.Playwright) on the page as shown: its serious and critical violations, named.</summary>
     private static async Task<IEnumerable<string>> SeriousAccessibilityViolationsAsync(IPage page, string name)
     {
+        // A dialog or toast still fading in has its colours blended with the page behind: judge what settles, not a frame.
+        // (Endless ones, a spinner, are left running.)
+        await page.EvaluateAsync("() => Promise.all(document.getAnimations().filter(a => a.effect?.getTiming().iterations !== Infinity).map(a => a.finished))");
         var result = await page.RunAxe();
         return result.Violations.Where(v => v.Impact is "serious" or "critical")
             .Select(v => $"{name}: {v.Id} ({v.Impact}): {v.Help} at {string.Join("; ", v.Nodes.Take(6).Select(n => n.Target?.ToString()))}");
