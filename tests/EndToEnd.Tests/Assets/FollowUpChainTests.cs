@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Outpost.Appliance.Tests.Infrastructure;
+using Outpost.EndToEnd.Tests.Infrastructure;
 
 namespace Outpost.EndToEnd.Tests.Assets;
 
@@ -26,7 +27,7 @@ public sealed class FollowUpChainTests
         using var directory = new TempDirectory();
         using var daemon = await DaemonProcess.StartAsync(directory, environment: FastLoops, builtInScanner: true);
         using var api = new Api(daemon.BaseAddress);
-        var local = await WaitForCapabilitiesAsync(api, daemon);
+        var local = await Scans.WaitForLocalScannerAsync(api, () => daemon.Output, Chain);
 
         // An admin's port scan on the Scans page, as any: 80 and 443 answer, 8081 does not.
         var portscan = (await api.AdminAsync(HttpMethod.Post, "/api/scans", new
@@ -64,26 +65,6 @@ public sealed class FollowUpChainTests
 
     private static JsonElement ServiceOn(JsonElement asset, int port) =>
         asset.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("port").GetInt32() == port);
-
-    /// <summary>Waits until the built-in scanner is online with every capability of the chain; returns its id.</summary>
-    private static async Task<long> WaitForCapabilitiesAsync(Api api, DaemonProcess daemon)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            var local = (await api.AdminAsync(HttpMethod.Get, "/api/scanners")).AssertOk().Json.GetProperty("scanners").EnumerateArray()
-                .SingleOrDefault(s => s.GetProperty("name").GetString() == "local");
-            if (local.ValueKind != JsonValueKind.Undefined && local.GetProperty("online").GetBoolean()
-                && Chain.All(c => local.GetProperty("capabilities").EnumerateArray().Any(a => a.GetProperty("name").GetString() == c)))
-            {
-                return local.GetProperty("id").GetInt64();
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("the built-in scanner did not come online with " + string.Join(", ", Chain) + ":\n" + daemon.Output);
-    }
 
     /// <summary>Polls the scans until the chain of <paramref name="portscan"/> has a scan of each capability and all have completed.</summary>
     private static async Task<List<JsonElement>> WaitForChainAsync(Api api, DaemonProcess daemon, long portscan)
