@@ -7,12 +7,12 @@ namespace Outpost.EndToEnd.Tests.Assets;
 /// <summary>
 /// Follow-up jobs end to end (docs/assets-page.md, "Follow-up jobs"): the built-in scanner port-scans a namespace with
 /// a real nginx (HTTP and HTTPS); the appliance follows the open ports up with a fingerprint scan, and the web services
-/// the fingerprint found with screenshot and crawler scans, all on the Jobs page with their capability as Job Name;
-/// and the asset in the inventory shows what each of them found.
+/// the fingerprint found with screenshot and crawler scans, and every service it identified with a vulnscan scan, all
+/// on the Jobs page with their capability as Job Name; and the asset in the inventory shows what each of them found.
 /// </summary>
 public sealed class FollowUpChainTests
 {
-    private static readonly string[] Chain = ["portscan", "fingerprint", "screenshot", "crawler"];
+    private static readonly string[] Chain = ["portscan", "fingerprint", "screenshot", "crawler", "vulnscan"];
 
     private static readonly Dictionary<string, string?> FastLoops = new()
     {
@@ -39,10 +39,10 @@ public sealed class FollowUpChainTests
         var fingerprint = scans.Single(s => s.GetProperty("capability").GetString() == "fingerprint");
         Assert.Equal(portscan, fingerprint.GetProperty("followUpOf").GetInt64());
         Assert.Equal("443,80", string.Join(',', fingerprint.GetProperty("ports").GetString()!.Split(',').Order(StringComparer.Ordinal)));
-        foreach (var web in scans.Where(s => s.GetProperty("capability").GetString() is "screenshot" or "crawler"))
+        foreach (var afterFingerprint in scans.Where(s => s.GetProperty("capability").GetString() is "screenshot" or "crawler" or "vulnscan"))
         {
-            Assert.Equal(fingerprint.GetProperty("id").GetInt64(), web.GetProperty("followUpOf").GetInt64());
-            Assert.Equal([lab.Address], web.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
+            Assert.Equal(fingerprint.GetProperty("id").GetInt64(), afterFingerprint.GetProperty("followUpOf").GetInt64());
+            Assert.Equal([lab.Address], afterFingerprint.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
         }
 
         // The Jobs page lists every job of the chain under its capability.
