@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Outpost.Appliance.Tests.Infrastructure;
+using Outpost.EndToEnd.Tests.Infrastructure;
 
 namespace Outpost.EndToEnd.Tests.Assets;
 
 /// <summary>
 /// Follow-up jobs end to end (docs/assets-page.md, "Follow-up jobs"): the built-in scanner port-scans a namespace with
 /// a real nginx (HTTP and HTTPS); the appliance follows the open ports up with a fingerprint scan, and the web services
-/// the fingerprint found with screenshot and crawler scans, all on the Jobs page with their capability as Job Name;
-/// and the asset in the inventory shows what each of them found.
+/// the fingerprint found with screenshot and crawler scans, and every service it identified with a vulnscan scan, all
+/// on the Jobs page with their capability as Job Name; and the asset in the inventory shows what each of them found.
 /// </summary>
 public sealed class FollowUpChainTests
 {
@@ -26,7 +27,7 @@ public sealed class FollowUpChainTests
         using var directory = new TempDirectory();
         using var daemon = await DaemonProcess.StartAsync(directory, environment: FastLoops, builtInScanner: true);
         using var api = new Api(daemon.BaseAddress);
-        var local = await WaitForCapabilitiesAsync(api, daemon);
+        var local = await Scans.WaitForLocalScannerAsync(api, () => daemon.Output, Chain);
 
         // An admin's port scan on the Scans page, as any: 80 and 443 answer, 8081 does not.
         var portscan = (await api.AdminAsync(HttpMethod.Post, "/api/scans", new
@@ -38,10 +39,10 @@ public sealed class FollowUpChainTests
         var fingerprint = scans.Single(s => s.GetProperty("capability").GetString() == "fingerprint");
         Assert.Equal(portscan, fingerprint.GetProperty("followUpOf").GetInt64());
         Assert.Equal("443,80", string.Join(',', fingerprint.GetProperty("ports").GetString()!.Split(',').Order(StringComparer.Ordinal)));
-        foreach (var web in scans.Where(s => s.GetProperty("capability").GetString() is "screenshot" or "crawler"))
+        foreach (var afterFingerprint in scans.Where(s => s.GetProperty("capability").GetString() is "screenshot" or "crawler" or "vulnscan"))
         {
-            Assert.Equal(fingerprint.GetProperty("id").GetInt64(), web.GetProperty("followUpOf").GetInt64());
-            Assert.Equal([lab.Address], web.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
+            Assert.Equal(fingerprint.GetProperty("id").GetInt64(), afterFingerprint.GetProperty("followUpOf").GetInt64());
+            Assert.Equal([lab.Address], afterFingerprint.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
         }
 
         // The Jobs page lists every job of the chain under its capability.
@@ -64,26 +65,6 @@ public sealed class FollowUpChainTests
 
     private static JsonElement ServiceOn(JsonElement asset, int port) =>
         asset.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("port").GetInt32() == port);
-
-    /// <summary>Waits until the built-in scanner is online with every capability of the chain; returns its id.</summary>
-    private static async Task<long> WaitForCapabilitiesAsync(Api api, DaemonProcess daemon)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            var local = (await api.AdminAsync(HttpMethod.Get, "/api/scanners")).AssertOk().Json.GetProperty("scanners").EnumerateArray()
-                .SingleOrDefault(s => s.GetProperty("name").GetString() == "local");
-            if (local.ValueKind != JsonValueKind.Undefined && local.GetProperty("online").GetBoolean()
-                && Chain.All(c => local.GetProperty("capabilities").EnumerateArray().Any(a => a.GetProperty("name").GetString() == c)))
-            {
-                return local.GetProperty("id").GetInt64();
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("the built-in scanner did not come online with " + string.Join(", ", Chain) + ":\n" + daemon.Output);
-    }
 
     /// <summary>Polls the scans until the chain of <paramref name="portscan"/> has a scan of each capability and all have completed.</summary>
     private static async Task<List<JsonElement>> WaitForChainAsync(Api api, DaemonProcess daemon, long portscan)

@@ -34,6 +34,26 @@ public static class Scans
         throw new TimeoutException($"scan {scanId} did not get there in {timeout.TotalSeconds:0} s; last seen: {scan}\n{logs()}");
     }
 
+    /// <summary>Waits until the built-in scanner (<c>local</c>) is online with every one of <paramref name="capabilities"/>; returns its id.</summary>
+    public static async Task<long> WaitForLocalScannerAsync(Api api, Func<string> logs, params string[] capabilities)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var local = (await api.AdminAsync(HttpMethod.Get, "/api/scanners")).AssertOk().Json.GetProperty("scanners").EnumerateArray()
+                .SingleOrDefault(s => s.GetProperty("name").GetString() == "local");
+            if (local.ValueKind != JsonValueKind.Undefined && local.GetProperty("online").GetBoolean()
+                && capabilities.All(c => local.GetProperty("capabilities").EnumerateArray().Any(a => a.GetProperty("name").GetString() == c)))
+            {
+                return local.GetProperty("id").GetInt64();
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("the built-in scanner did not come online with " + string.Join(", ", capabilities) + ":\n" + logs());
+    }
+
     public static bool Is(JsonElement scan, string status) => scan.GetProperty("status").GetString() == status;
 
     /// <summary>The scan's findings as sorted "ip:port", after checking they are all open TCP ports.</summary>

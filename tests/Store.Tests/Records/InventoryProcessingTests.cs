@@ -109,6 +109,9 @@ public abstract class InventoryProcessingContract : IAsyncLifetime
         Assert.Equal([("10.0.0.1", 80)], changes.GoneServices.Select(s => (s.Ip, s.Port)));
         var changed = Assert.Single(changes.ChangedServices);
         Assert.Equal(("10.0.0.2", 443, "BBBB", "AAAA"), (changed.Service.Ip, changed.Service.Port, changed.Service.CertSha256, changed.Previous.CertSha256));
+        // The previous side is what the first run saw in full, the certificate's subject and expiry included.
+        Assert.Equal(("https", "nginx", "CN=a.example", new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), "Alpha"),
+            (changed.Previous.Service, changed.Previous.Product, changed.Previous.CertSubject, changed.Previous.CertNotAfter, changed.Previous.HttpTitle));
 
         var queries = new InventoryQueries(Database);
         Assert.Equal(new ChangeCounts(NewAssets: 1, GoneAssets: 0, NewServices: 1, GoneServices: 1, ChangedServices: 1), await queries.GetChangeCountsAsync(2));

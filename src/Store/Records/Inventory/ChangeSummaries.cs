@@ -11,6 +11,7 @@ namespace Outpost.Store.Records.Inventory;
 internal static class ChangeSummaries
 {
     private const string Facts = "service, product, version, cert_subject, cert_sha256, cert_not_after, http_title";
+    private const string PreviousFacts = "prev_service, prev_product, prev_version, prev_cert_subject, prev_cert_sha256, prev_cert_not_after, prev_http_title";
     private const string Insert = "INSERT INTO inventory_changes (scan_id, kind, ip, port, proto, " + Facts;
 
     private static readonly string[] Statements =
@@ -27,9 +28,9 @@ internal static class ChangeSummaries
             (SELECT 1 FROM inventory_scan_services c WHERE c.scan_id = @scan AND c.ip = p.ip AND c.port = p.port AND c.proto = p.proto)
         """,
         $"""
-        {Insert}, prev_product, prev_version, prev_cert_sha256, prev_http_title)
+        {Insert}, {PreviousFacts})
         SELECT @scan, 'service-changed', c.ip, c.port, c.proto, c.service, c.product, c.version, c.cert_subject, c.cert_sha256, c.cert_not_after, c.http_title,
-            p.product, p.version, p.cert_sha256, p.http_title
+            p.service, p.product, p.version, p.cert_subject, p.cert_sha256, p.cert_not_after, p.http_title
         FROM inventory_scan_services c JOIN inventory_scan_services p ON p.scan_id = @previous AND p.ip = c.ip AND p.port = c.port AND p.proto = c.proto
         WHERE c.scan_id = @scan AND (
             (c.service IS NOT NULL AND p.service IS NOT NULL AND
@@ -76,13 +77,12 @@ internal static class ChangeSummaries
         List<ServiceSnapshot> newServices = [], goneServices = [];
         List<ServiceChange> changed = [];
         await using var select = connection.Command(
-            $"SELECT kind, ip, port, proto, {Facts}, prev_product, prev_version, prev_cert_sha256, prev_http_title FROM inventory_changes " +
+            $"SELECT kind, ip, port, proto, {Facts}, {PreviousFacts} FROM inventory_changes " +
             "WHERE scan_id = @scan ORDER BY kind, ip, port, proto").With("@scan", scanId);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            var service = new ServiceSnapshot(r.GetString(1), r.GetInt32(2), r.GetString(3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8),
-                r.IsDBNull(9) ? null : RecordsCommands.Time(r.GetInt64(9)), Text(r, 10));
+            var service = Snapshot(r, 4);
             switch (r.GetString(0))
             {
                 case "asset-new": newAssets.Add(service.Ip); break;
@@ -90,16 +90,18 @@ internal static class ChangeSummaries
                 case "service-new": newServices.Add(service); break;
                 case "service-gone": goneServices.Add(service); break;
                 default:
-                    changed.Add(new ServiceChange(service, service with
-                    {
-                        Product = Text(r, 11), Version = Text(r, 12), CertSha256 = Text(r, 13), HttpTitle = Text(r, 14), CertSubject = null, CertNotAfter = null,
-                    }));
+                    changed.Add(new ServiceChange(service, Snapshot(r, 11)));
                     break;
             }
         }
 
         return new ChangeSummary(scanId, previousScanId, newAssets, goneAssets, newServices, goneServices, changed);
     }
+
+    /// <summary>The service (ip, port, proto at 1–3) with the facts of the seven columns from <paramref name="facts"/> (<see cref="Facts"/>' order).</summary>
+    private static ServiceSnapshot Snapshot(DbDataReader r, int facts) =>
+        new(r.GetString(1), r.GetInt32(2), r.GetString(3), Text(r, facts), Text(r, facts + 1), Text(r, facts + 2), Text(r, facts + 3), Text(r, facts + 4),
+            r.IsDBNull(facts + 5) ? null : RecordsCommands.Time(r.GetInt64(facts + 5)), Text(r, facts + 6));
 
     private static string? Text(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 }

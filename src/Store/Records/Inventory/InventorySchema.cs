@@ -141,5 +141,13 @@ internal static class InventorySchema
                     EXECUTE format('CREATE INDEX inventory_assets_search ON inventory_assets USING gin (search %I.gin_trgm_ops)', trgm);
                 END $$;
                 """ + Tables("COLLATE \"C\"", "")),
+
+        // A changed service's previous side in full (the certificate's subject and expiry, the service name), not only
+        // what the comparison looks at: the summary shows which certificate was replaced by which.
+        new("inventory-previous-facts-1", """
+            ALTER TABLE inventory_changes ADD COLUMN prev_service text;
+            ALTER TABLE inventory_changes ADD COLUMN prev_cert_subject text;
+            ALTER TABLE inventory_changes ADD COLUMN prev_cert_not_after bigint;
+            """),
     ];
 }
