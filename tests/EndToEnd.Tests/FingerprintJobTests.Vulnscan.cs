@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Outpost.Appliance.Tests.Infrastructure;
 using Outpost.EndToEnd.Tests.Infrastructure;
@@ -19,41 +18,26 @@ public sealed partial class FingerprintJobTests
     [Fact]
     public async Task The_built_in_scanner_runs_vulnscan_against_a_redis_server_without_a_password_and_the_vulnerability_is_listed()
     {
-        var port = FreePort();
-        using var redis = Process.Start(new ProcessStartInfo("redis-server")
-        {
-            ArgumentList = { "--bind", Address, "--port", port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "no" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("redis-server did not start");
-        try
-        {
-            await WaitListeningAsync(port);
-            using var directory = new TempDirectory();
-            using var daemon = await DaemonProcess.StartAsync(directory, environment: FastPolling, builtInScanner: true);
-            using var api = new Api(daemon.BaseAddress);
-            var localId = await WaitForCapabilityAsync(api, daemon, "vulnscan");
+        await using var redis = await LoopbackRedis.StartAsync();
+        var port = redis.Port;
+        using var directory = new TempDirectory();
+        using var daemon = await DaemonProcess.StartAsync(directory, environment: FastPolling, builtInScanner: true);
+        using var api = new Api(daemon.BaseAddress);
+        var localId = await WaitForCapabilityAsync(api, daemon, "vulnscan");
 
-            var scanId = (await api.AdminAsync(HttpMethod.Post, "/api/scans", new
-            {
-                name = "vulnscan e2e", capability = "vulnscan", targets = new[] { Address }, ports = port.ToString(CultureInfo.InvariantCulture),
-                scannerIds = new[] { localId }, maxProbesPerSecond = 100,
-            })).AssertOk(201).Json.GetProperty("id").GetInt64();
-            // Past "processing" too: the inventory has taken the scan's results in.
-            var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running") && !Scans.Is(s, "processing"), TimeSpan.FromSeconds(90), () => daemon.Output);
-
-            Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{daemon.Output}");
-            var found = Assert.Single((await api.AdminAsync(HttpMethod.Get, "/api/vulnerabilities")).AssertOk().Json.GetProperty("vulnerabilities").EnumerateArray());
-            Assert.Equal(("redis-no-auth", Address, port, "critical", "open"),
-                (found.GetProperty("checkId").GetString(), found.GetProperty("ip").GetString(), found.GetProperty("port").GetInt32(),
-                    found.GetProperty("severity").GetString(), found.GetProperty("status").GetString()));
-        }
-        finally
+        var scanId = (await api.AdminAsync(HttpMethod.Post, "/api/scans", new
         {
-            redis.Kill(entireProcessTree: true);
-            await redis.WaitForExitAsync();
-        }
+            name = "vulnscan e2e", capability = "vulnscan", targets = new[] { Address }, ports = port.ToString(CultureInfo.InvariantCulture),
+            scannerIds = new[] { localId }, maxProbesPerSecond = 100,
+        })).AssertOk(201).Json.GetProperty("id").GetInt64();
+        // Past "processing" too: the inventory has taken the scan's results in.
+        var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running") && !Scans.Is(s, "processing"), TimeSpan.FromSeconds(90), () => daemon.Output);
+
+        Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{daemon.Output}");
+        var found = Assert.Single((await api.AdminAsync(HttpMethod.Get, "/api/vulnerabilities")).AssertOk().Json.GetProperty("vulnerabilities").EnumerateArray());
+        Assert.Equal(("redis-no-auth", Address, port, "critical", "open"),
+            (found.GetProperty("checkId").GetString(), found.GetProperty("ip").GetString(), found.GetProperty("port").GetInt32(),
+                found.GetProperty("severity").GetString(), found.GetProperty("status").GetString()));
     }
 
     [Fact]

@@ -25,46 +25,31 @@ public sealed partial class FingerprintJobTests
     [Fact]
     public async Task The_built_in_scanner_fingerprints_a_redis_server_and_the_appliance_serves_the_service()
     {
-        var port = FreePort();
         var version = RedisVersion().Match(Run("redis-server", "--version")).Groups[1].Value;
-        using var redis = Process.Start(new ProcessStartInfo("redis-server")
-        {
-            ArgumentList = { "--bind", Address, "--port", port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "no" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("redis-server did not start");
-        try
-        {
-            await WaitListeningAsync(port);
-            using var directory = new TempDirectory();
-            using var daemon = await DaemonProcess.StartAsync(directory, environment: FastPolling, builtInScanner: true);
-            using var api = new Api(daemon.BaseAddress);
-            var localId = await WaitForCapabilityAsync(api, daemon, "fingerprint");
+        await using var redis = await LoopbackRedis.StartAsync();
+        var port = redis.Port;
+        using var directory = new TempDirectory();
+        using var daemon = await DaemonProcess.StartAsync(directory, environment: FastPolling, builtInScanner: true);
+        using var api = new Api(daemon.BaseAddress);
+        var localId = await WaitForCapabilityAsync(api, daemon, "fingerprint");
 
-            var created = (await api.AdminAsync(HttpMethod.Post, "/api/scans", new
-            {
-                name = "fingerprint e2e", capability = "fingerprint", targets = new[] { Address }, ports = $"{port},{FreePort()}", scannerIds = new[] { localId },
-                maxProbesPerSecond = 100,
-            })).AssertOk(201).Json;
-            Assert.Equal("fingerprint", created.GetProperty("capability").GetString());
-            var scanId = created.GetProperty("id").GetInt64();
-            var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(90), () => daemon.Output);
-
-            Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{daemon.Output}");
-            Assert.Equal(2, scan.GetProperty("progressCount").GetInt64());
-            Assert.Equal(1, scan.GetProperty("resultCount").GetInt64());
-            var services = (await api.AdminAsync(HttpMethod.Get, $"/api/scans/{scanId}/services")).AssertOk().Json.GetProperty("services");
-            var service = Assert.Single(services.EnumerateArray()).GetProperty("service");
-            Assert.Equal((Address, port, "redis", version),
-                (service.GetProperty("ip").GetString(), service.GetProperty("port").GetInt32(), service.GetProperty("service").GetString(), service.GetProperty("version").GetString()));
-            Assert.Equal("Redis key-value store", service.GetProperty("product").GetString());
-        }
-        finally
+        var created = (await api.AdminAsync(HttpMethod.Post, "/api/scans", new
         {
-            redis.Kill(entireProcessTree: true);
-            await redis.WaitForExitAsync();
-        }
+            name = "fingerprint e2e", capability = "fingerprint", targets = new[] { Address }, ports = $"{port},{FreePort()}", scannerIds = new[] { localId },
+            maxProbesPerSecond = 100,
+        })).AssertOk(201).Json;
+        Assert.Equal("fingerprint", created.GetProperty("capability").GetString());
+        var scanId = created.GetProperty("id").GetInt64();
+        var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(90), () => daemon.Output);
+
+        Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{daemon.Output}");
+        Assert.Equal(2, scan.GetProperty("progressCount").GetInt64());
+        Assert.Equal(1, scan.GetProperty("resultCount").GetInt64());
+        var services = (await api.AdminAsync(HttpMethod.Get, $"/api/scans/{scanId}/services")).AssertOk().Json.GetProperty("services");
+        var service = Assert.Single(services.EnumerateArray()).GetProperty("service");
+        Assert.Equal((Address, port, "redis", version),
+            (service.GetProperty("ip").GetString(), service.GetProperty("port").GetInt32(), service.GetProperty("service").GetString(), service.GetProperty("version").GetString()));
+        Assert.Equal("Redis key-value store", service.GetProperty("product").GetString());
     }
 
     /// <summary>Waits until the built-in scanner is online and advertises <paramref name="capability"/>; returns its id.</summary>
@@ -122,4 +107,50 @@ public sealed partial class FingerprintJobTests
 
     [GeneratedRegex(@"v=(\d+\.\d+\.\d+)")]
     private static partial Regex RedisVersion();
+
+    /// <summary>A real redis-server without a password on a free port of <see cref="Address"/>, killed on dispose.</summary>
+    private sealed class LoopbackRedis : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private LoopbackRedis(Process process, int port)
+        {
+            _process = process;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public static async Task<LoopbackRedis> StartAsync()
+        {
+            var port = FreePort();
+            var redis = new LoopbackRedis(
+                Process.Start(new ProcessStartInfo("redis-server")
+                {
+                    ArgumentList = { "--bind", Address, "--port", port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "no" },
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                    UseShellExecute = false,
+                }) ?? throw new InvalidOperationException("redis-server did not start"),
+                port);
+            try
+            {
+                await WaitListeningAsync(port);
+            }
+            catch
+            {
+                await redis.DisposeAsync();
+                throw;
+            }
+
+            return redis;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+    }
 }

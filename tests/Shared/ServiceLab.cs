@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using static Outpost.Testing.LabNamespace;
 
 namespace Outpost.Testing;
 
@@ -10,10 +9,11 @@ namespace Outpost.Testing;
 /// redirect, HTTPS with a self-signed and with an expired certificate made here with <c>openssl req</c>/<c>x509</c>),
 /// vsftpd, redis-server, memcached, PostgreSQL and Postfix, each on its usual port and on an unusual one; plus a port
 /// that sends an unknown banner, one that accepts and stays silent, and one that is closed. The namespace is
-/// <c>fp-…</c> on 10.78.N.0/24 (the daemons at .2, our end of the veth pair at .1), so nothing here can reach beyond
-/// it. Every daemon runs with its own configuration in a temp directory, in the foreground, inside the namespace.
-/// <see cref="DisposeAsync"/> kills everything in the namespace and deletes it and the directory, even after a
-/// failure. Self-contained on purpose (no test framework): the test project and the benchmark link this file.
+/// <c>fp-…</c> on 10.78.N.0/24 (a <see cref="LabNamespace"/>: the daemons at .2, our end of the veth pair at .1), so
+/// nothing here can reach beyond it. Every daemon runs with its own configuration in the lab's temp directory, in the
+/// foreground, inside the namespace. <see cref="DisposeAsync"/> kills everything in the namespace and deletes it and
+/// the directory, even after a failure. Self-contained on purpose (no test framework): the test project and the
+/// benchmark link this file and LabNamespace.cs.
 /// </summary>
 public sealed partial class ServiceLab : IAsyncDisposable
 {
@@ -24,30 +24,14 @@ public sealed partial class ServiceLab : IAsyncDisposable
     /// <summary>The text the unknown-banner port sends.</summary>
     public const string UnknownBanner = "HELLO-XYZ 42\r\n";
 
-    private static int _counter;
-    private readonly List<Process> _processes = [];
-    private bool _namespaceCreated;
+    private readonly LabNamespace _network;
 
-    private ServiceLab(int slot)
-    {
-        var tag = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId % 10000}x{slot}");
-        Namespace = "fp-" + tag;
-        HostInterface = "fpv" + tag;
-        Address = string.Create(CultureInfo.InvariantCulture, $"10.78.{slot}.2");
-        HostAddress = string.Create(CultureInfo.InvariantCulture, $"10.78.{slot}.1");
-        Directory = Path.Combine(Path.GetTempPath(), "outpost-fp-" + tag);
-    }
+    private ServiceLab(LabNamespace network) => _network = network;
 
-    public string Namespace { get; }
-
-    public string HostInterface { get; }
+    public string Namespace => _network.Name;
 
     /// <summary>Where every daemon listens.</summary>
-    public string Address { get; }
-
-    public string HostAddress { get; }
-
-    public string Directory { get; }
+    public string Address => _network.Address;
 
     /// <summary>The certificate nginx serves on 443 (and Postfix on STARTTLS): self-signed, valid for a year.</summary>
     public string SelfSignedCertificate => Path.Combine(Directory, "self.crt");
@@ -61,23 +45,10 @@ public sealed partial class ServiceLab : IAsyncDisposable
     /// <summary>Every port the lab has: the services, the unknown-banner and silent ports, and the closed one.</summary>
     public IReadOnlyList<int> AllPorts => [.. Services.Select(s => s.Port), BannerPort, SilentPort, ClosedPort];
 
-    public static async Task<ServiceLab> StartAsync(CancellationToken ct = default)
-    {
-        // A /24 of 10.78.0.0/16 per lab, from the pid (concurrent test runs and benchmarks) and a counter (labs in one process).
-        var slot = 1 + ((Interlocked.Increment(ref _counter) + (Environment.ProcessId % 50 * 4)) % 250);
-        var lab = new ServiceLab(slot);
-        try
-        {
-            await lab.SetUpAsync(ct);
-        }
-        catch
-        {
-            await lab.DisposeAsync();
-            throw;
-        }
+    private string Directory => _network.Directory;
 
-        return lab;
-    }
+    public static Task<ServiceLab> StartAsync(CancellationToken ct = default) =>
+        LabNamespace.StartAsync("fp", 78, network => new ServiceLab(network), lab => lab.SetUpAsync(ct));
 
     /// <summary>The upstream version of an installed Debian package ("1:9.2p1-2+deb12u10" → "9.2p1").</summary>
     public static string UpstreamVersion(string package)
@@ -101,76 +72,10 @@ public sealed partial class ServiceLab : IAsyncDisposable
         return facts;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-        }
-
-        if (_namespaceCreated)
-        {
-            // Daemons that detached from their starter (Postfix's master, PostgreSQL's children) are still in the
-            // namespace: everything in it goes.
-            foreach (var pid in Exec("ip", "netns", "pids", Namespace).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                Exec("kill", "-9", pid.Trim());
-            }
-
-            Exec("ip", "netns", "del", Namespace);
-            Exec("ip", "link", "del", HostInterface);
-        }
-
-        foreach (var process in _processes)
-        {
-            // Killed above with everything in the namespace; a process that takes longer to be reaped is not waited for.
-            using var reaped = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await process.WaitForExitAsync(reaped.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Gone from the namespace, which is deleted; its exit status is of no interest.
-            }
-
-            process.Dispose();
-        }
-
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Removed by the next /tmp cleanup.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Same.
-        }
-    }
+    public ValueTask DisposeAsync() => _network.DisposeAsync();
 
     private async Task SetUpAsync(CancellationToken ct)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        Run("chmod", "755", Directory);
-        Run("ip", "netns", "add", Namespace);
-        _namespaceCreated = true;
-        Run("ip", "link", "add", HostInterface, "type", "veth", "peer", "name", "veth0", "netns", Namespace);
-        Run("ip", "addr", "add", HostAddress + "/24", "dev", HostInterface);
-        Run("ip", "link", "set", HostInterface, "up");
-        Run("ip", "-n", Namespace, "addr", "add", Address + "/24", "dev", "veth0");
-        Run("ip", "-n", Namespace, "link", "set", "veth0", "up");
-        Run("ip", "-n", Namespace, "link", "set", "lo", "up");
-
         // PostgreSQL's initdb is the slowest step: start it first and do the rest meanwhile.
         var postgres = Task.Run(() => SetUpPostgres(), ct);
         MakeCertificates();
@@ -215,12 +120,8 @@ public sealed partial class ServiceLab : IAsyncDisposable
         ];
 
         // Handshake, not a sleep: every port must accept a connection before the lab is handed out.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(90));
-        foreach (var port in Services.Select(s => s.Port).Append(BannerPort).Append(SilentPort))
-        {
-            await WaitForListenerAsync(port, deadline.Token).ConfigureAwait(false);
-        }
+        await _network.WaitForListenersAsync(Services.Select(s => s.Port).Append(BannerPort).Append(SilentPort), TimeSpan.FromSeconds(90), ct)
+            .ConfigureAwait(false);
     }
 
     private void MakeCertificates()
@@ -239,10 +140,10 @@ public sealed partial class ServiceLab : IAsyncDisposable
     {
         var key = Path.Combine(Directory, "ssh_host_ed25519_key");
         Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
-        var config = Write("sshd_config", $"Port 22\nPort 2222\nListenAddress {Address}\nHostKey {key}\nPidFile {Directory}/sshd.pid\nUsePAM no\n");
+        var config = _network.Write("sshd_config", $"Port 22\nPort 2222\nListenAddress {Address}\nHostKey {key}\nPidFile {Directory}/sshd.pid\nUsePAM no\n");
         // sshd insists on its privilege separation directory.
         System.IO.Directory.CreateDirectory("/run/sshd");
-        Start("sshd", "/usr/sbin/sshd", "-f", config, "-D", "-e");
+        _network.Start("sshd", "/usr/sbin/sshd", "-f", config, "-D", "-e");
     }
 
     private void StartNginx()
@@ -251,24 +152,12 @@ public sealed partial class ServiceLab : IAsyncDisposable
         System.IO.Directory.CreateDirectory(root);
         File.WriteAllText(Path.Combine(root, "index.html"), "<html><head><title>Outpost fingerprint lab</title></head><body>lab</body></html>\n");
         var d = Directory;
-        var config = Write("nginx.conf", $$"""
-            daemon off;
-            user root;
-            worker_processes 1;
-            pid {{d}}/nginx.pid;
-            error_log {{d}}/nginx-error.log;
-            events { worker_connections 512; }
-            http {
-              access_log off;
-              client_body_temp_path {{d}}/nginx-body; proxy_temp_path {{d}}/nginx-proxy; fastcgi_temp_path {{d}}/nginx-fcgi;
-              uwsgi_temp_path {{d}}/nginx-uwsgi; scgi_temp_path {{d}}/nginx-scgi;
+        _network.StartNginx($$"""
               server { listen {{Address}}:80; listen {{Address}}:18080; root {{root}}; }
               server { listen {{Address}}:443 ssl; ssl_certificate {{SelfSignedCertificate}}; ssl_certificate_key {{d}}/self.key; root {{root}}; }
               server { listen {{Address}}:18443 ssl; ssl_certificate {{ExpiredCertificate}}; ssl_certificate_key {{d}}/expired.key; root {{root}}; }
               server { listen {{Address}}:8080; return 301 https://fp-self.test/; }
-            }
             """);
-        Start("nginx", "nginx", "-p", Directory, "-c", config);
     }
 
     private void StartVsftpd(int port)
@@ -276,19 +165,19 @@ public sealed partial class ServiceLab : IAsyncDisposable
         var root = Path.Combine(Directory, "ftp");
         System.IO.Directory.CreateDirectory(root);
         Run("chmod", "555", root);
-        var config = Write($"vsftpd-{port}.conf",
+        var config = _network.Write($"vsftpd-{port}.conf",
             $"listen=YES\nlisten_address={Address}\nlisten_port={port}\nbackground=NO\nanonymous_enable=YES\nanon_root={root}\nno_anon_password=YES\n"
             + "local_enable=NO\nwrite_enable=NO\nsecure_chroot_dir=/var/run/vsftpd/empty\n");
         System.IO.Directory.CreateDirectory("/var/run/vsftpd/empty");
-        Start($"vsftpd-{port}", "vsftpd", config);
+        _network.Start($"vsftpd-{port}", "vsftpd", config);
     }
 
     private void StartRedis(int port) =>
-        Start($"redis-{port}", "redis-server", "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", Address, "--protected-mode", "no",
+        _network.Start($"redis-{port}", "redis-server", "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", Address, "--protected-mode", "no",
             "--save", "", "--appendonly", "no", "--dir", Directory);
 
     private void StartMemcached(int port) =>
-        Start($"memcached-{port}", "memcached", "-u", "nobody", "-l", Address, "-p", port.ToString(CultureInfo.InvariantCulture), "-U", "0");
+        _network.Start($"memcached-{port}", "memcached", "-u", "nobody", "-l", Address, "-p", port.ToString(CultureInfo.InvariantCulture), "-U", "0");
 
     private void StartPostfix()
     {
@@ -337,7 +226,7 @@ public sealed partial class ServiceLab : IAsyncDisposable
             scache unix - - n - 1 scache
             postlog unix-dgram n - n - 1 postlogd
             """ + "\n");
-        Start("postfix", "postfix", "-c", config, "start-fg");
+        _network.Start("postfix", "postfix", "-c", config, "start-fg");
     }
 
     private void SetUpPostgres()
@@ -357,7 +246,7 @@ public sealed partial class ServiceLab : IAsyncDisposable
         Run("cp", "-a", first, second);
         foreach (var (data, port) in new[] { (first, 5432), (second, 15432) })
         {
-            Start($"postgres-{port}", "runuser", "-u", "postgres", "--", Path.Combine(binaries, "postgres"), "-D", data,
+            _network.Start($"postgres-{port}", "runuser", "-u", "postgres", "--", Path.Combine(binaries, "postgres"), "-D", data,
                 "-c", "listen_addresses=" + Address, "-c", "port=" + port.ToString(CultureInfo.InvariantCulture), "-c", "unix_socket_directories=" + root,
                 "-c", "fsync=off", "-c", "shared_buffers=16MB");
         }
@@ -366,7 +255,7 @@ public sealed partial class ServiceLab : IAsyncDisposable
     // The unknown service and the silent one: python3 listeners, one sending a banner nobody has a rule for.
     private void StartOddPorts()
     {
-        var script = Write("odd.py", $$"""
+        var script = _network.Write("odd.py", $$"""
             import socket, threading
             def serve(port, banner):
                 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("{{Address}}", port)); s.listen(64)
@@ -378,75 +267,7 @@ public sealed partial class ServiceLab : IAsyncDisposable
             threading.Thread(target=serve, args=({{BannerPort}}, b"HELLO-XYZ 42\r\n"), daemon=True).start()
             serve({{SilentPort}}, b"")
             """);
-        Start("odd", "python3", script);
-    }
-
-    private void Start(string name, string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardInput = true, UseShellExecute = false };
-        // Output to a log in the lab directory (read it when a daemon does not come up); exec keeps one process to kill.
-        foreach (var argument in new[] { "netns", "exec", Namespace, "sh", "-c", "exec \"$@\" >\"$0\" 2>&1", Path.Combine(Directory, name + ".log"), file }
-            .Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _processes.Add(Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}"));
-    }
-
-    private async Task WaitForListenerAsync(int port, CancellationToken ct)
-    {
-        while (true)
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await socket.ConnectAsync(Address, port, ct).ConfigureAwait(false);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                var logs = string.Join("\n", System.IO.Directory.GetFiles(Directory, "*.log").Select(f => $"--- {Path.GetFileName(f)}\n{File.ReadAllText(f)}"));
-                throw new InvalidOperationException($"nothing listens on {Address}:{port} after 90 s; daemon logs:\n{logs}");
-            }
-        }
-    }
-
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(Directory, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
-    internal static string Run(string file, params string[] arguments)
-    {
-        var (code, stdout, stderr) = Exec(file, arguments);
-        return code == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({code}): {stderr}");
-    }
-
-    internal static (int ExitCode, string Stdout, string Stderr) Exec(string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish in 120 s");
-        }
-
-        return (process.ExitCode, stdout, stderr.Result);
+        _network.Start("odd", "python3", script);
     }
 
     [GeneratedRegex(@"^(?:\d+:)?([^-~+]+)")]

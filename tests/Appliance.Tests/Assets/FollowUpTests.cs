@@ -26,17 +26,7 @@ public sealed class FollowUpTests
         var (scanner, key) = await api.CreateScannerAsync("edge");
         (await api.ScannerAsync(key, Post, "/scanner/heartbeat", new { capabilities = new[] { "portscan", "fingerprint", "screenshot", "crawler" } })).AssertOk();
 
-        var portscan = await api.CreateScanAsync(["10.0.9.1-10.0.9.2"], [scanner], ports: "22,80,443", name: "sweep");
-        await RunAsync(api, key, new
-        {
-            results = new[]
-            {
-                new { ip = "10.0.9.1", port = 80, proto = "tcp", state = "open", ttl = 64 },
-                new { ip = "10.0.9.1", port = 443, proto = "tcp", state = "open", ttl = 64 },
-                new { ip = "10.0.9.2", port = 22, proto = "tcp", state = "open", ttl = 64 },
-            },
-        });
-        await ProcessAsync(daemon);
+        var portscan = await SweepAsync();
 
         var fingerprint = Assert.Single(await FollowUpsAsync(api, portscan));
         Assert.Equal("fingerprint", fingerprint.GetProperty("capability").GetString());
@@ -85,18 +75,25 @@ public sealed class FollowUpTests
             (await api.ScannerAsync(key, Post, $"/scanner/jobs/{job}/complete", new { status = "completed" })).AssertOk();
         }
 
-        var again = await api.CreateScanAsync(["10.0.9.1-10.0.9.2"], [scanner], ports: "22,80,443", name: "sweep");
-        await RunAsync(api, key, new
-        {
-            results = new[]
-            {
-                new { ip = "10.0.9.1", port = 80, proto = "tcp", state = "open", ttl = 64 },
-                new { ip = "10.0.9.1", port = 443, proto = "tcp", state = "open", ttl = 64 },
-                new { ip = "10.0.9.2", port = 22, proto = "tcp", state = "open", ttl = 64 },
-            },
-        });
-        await ProcessAsync(daemon);
+        var again = await SweepAsync();
         Assert.Empty(await FollowUpsAsync(api, again));
+
+        // A port scan of the two hosts that finds the same three open ports every time, processed into the inventory.
+        async Task<long> SweepAsync()
+        {
+            var scan = await api.CreateScanAsync(["10.0.9.1-10.0.9.2"], [scanner], ports: "22,80,443", name: "sweep");
+            await RunAsync(api, key, new
+            {
+                results = new[]
+                {
+                    new { ip = "10.0.9.1", port = 80, proto = "tcp", state = "open", ttl = 64 },
+                    new { ip = "10.0.9.1", port = 443, proto = "tcp", state = "open", ttl = 64 },
+                    new { ip = "10.0.9.2", port = 22, proto = "tcp", state = "open", ttl = 64 },
+                },
+            });
+            await ProcessAsync(daemon);
+            return scan;
+        }
     }
 
     [Fact]

@@ -1,48 +1,28 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net.Sockets;
 using Outpost.Testing;
+using static Outpost.Testing.LabNamespace;
 
 namespace Outpost.Probe.Tests.Vulnscan;
 
 /// <summary>
-/// A network namespace (<c>vs-…</c>, 10.79.N.0/24: daemons at .2, our end of the veth at .1) of real daemons, each
-/// misconfigured the way a vulnerability check looks for, next to a correctly configured twin: vsftpd with anonymous
-/// logins and no TLS (21) and with TLS and no anonymous logins (2121); sshd offering weak algorithms (2222) and as
-/// shipped (22); inetutils telnetd (23); nginx with autoindex, an exposed <c>.git/</c> and stub_status (80) and a
-/// twin that denies them (8080); HTTPS with an expired, self-signed, SHA-1, RSA-1024 certificate and TLS 1.0/1.1
-/// (443), with a self-signed certificate that expires in 10 days (8443) and with a certificate from the lab's own CA
-/// and HSTS (9443); Redis without (6379) and with a password (16379); memcached without (11211) and with
-/// authentication (21211). Certificates are made here with openssl. Daemons run in the foreground inside the
-/// namespace; <see cref="DisposeAsync"/> kills everything in it and deletes it and the directory, also after a failure.
+/// A network namespace (a <see cref="LabNamespace"/>, <c>vs-…</c>, 10.79.N.0/24: daemons at .2, our end of the veth at
+/// .1) of real daemons, each misconfigured the way a vulnerability check looks for, next to a correctly configured
+/// twin: vsftpd with anonymous logins and no TLS (21) and with TLS and no anonymous logins (2121); sshd offering weak
+/// algorithms (2222) and as shipped (22); inetutils telnetd (23); nginx with autoindex, an exposed <c>.git/</c> and
+/// stub_status (80) and a twin that denies them (8080); HTTPS with an expired, self-signed, SHA-1, RSA-1024 certificate
+/// and TLS 1.0/1.1 (443), with a self-signed certificate that expires in 10 days (8443) and with a certificate from the
+/// lab's own CA and HSTS (9443); Redis without (6379) and with a password (16379); memcached without (11211) and with
+/// authentication (21211). Certificates are made here with openssl. Daemons run in the foreground inside the namespace;
+/// <see cref="DisposeAsync"/> kills everything in it and deletes it and the directory, also after a failure.
 /// </summary>
 public sealed class VulnLab : IAsyncDisposable
 {
     public const string Attribution = "outpost vulnscan tests";
 
-    private static int _counter;
-    private readonly List<Process> _processes = [];
-    private bool _namespaceCreated;
+    private readonly LabNamespace _network;
 
-    private VulnLab(int slot)
-    {
-        var tag = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId % 10000}x{slot}");
-        Namespace = "vs-" + tag;
-        HostInterface = "vsv" + tag;
-        Address = string.Create(CultureInfo.InvariantCulture, $"10.79.{slot}.2");
-        HostAddress = string.Create(CultureInfo.InvariantCulture, $"10.79.{slot}.1");
-        Directory = Path.Combine(Path.GetTempPath(), "outpost-vs-" + tag);
-    }
+    private VulnLab(LabNamespace network) => _network = network;
 
-    public string Namespace { get; }
-
-    public string HostInterface { get; }
-
-    public string Address { get; }
-
-    public string HostAddress { get; }
-
-    public string Directory { get; }
+    public string Address => _network.Address;
 
     /// <summary>What each port must raise, and nothing else: the lab's ground truth.</summary>
     public static IReadOnlyDictionary<int, string[]> Expected { get; } = new Dictionary<int, string[]>
@@ -67,105 +47,29 @@ public sealed class VulnLab : IAsyncDisposable
     /// <summary>nginx's access log of the twin on 8080: user agent and attribution header of every request.</summary>
     public string AccessLog => Path.Combine(Directory, "access.log");
 
-    public static async Task<VulnLab> StartAsync(CancellationToken ct = default)
-    {
-        var slot = 1 + ((Interlocked.Increment(ref _counter) + (Environment.ProcessId % 50 * 4)) % 250);
-        var lab = new VulnLab(slot);
-        try
-        {
-            await lab.SetUpAsync(ct);
-        }
-        catch
-        {
-            await lab.DisposeAsync();
-            throw;
-        }
+    private string Directory => _network.Directory;
 
-        return lab;
-    }
+    public static Task<VulnLab> StartAsync(CancellationToken ct = default) =>
+        LabNamespace.StartAsync("vs", 79, network => new VulnLab(network), lab => lab.SetUpAsync(ct));
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-        }
-
-        if (_namespaceCreated)
-        {
-            foreach (var pid in ServiceLab.Exec("ip", "netns", "pids", Namespace).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                ServiceLab.Exec("kill", "-9", pid.Trim());
-            }
-
-            ServiceLab.Exec("ip", "netns", "del", Namespace);
-            ServiceLab.Exec("ip", "link", "del", HostInterface);
-        }
-
-        foreach (var process in _processes)
-        {
-            using var reaped = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await process.WaitForExitAsync(reaped.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Killed with the namespace, which is gone; its exit status is of no interest.
-            }
-
-            process.Dispose();
-        }
-
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Removed by the next /tmp cleanup.
-        }
-    }
+    public ValueTask DisposeAsync() => _network.DisposeAsync();
 
     private async Task SetUpAsync(CancellationToken ct)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        Run("chmod", "755", Directory);
-        Run("ip", "netns", "add", Namespace);
-        _namespaceCreated = true;
-        Run("ip", "link", "add", HostInterface, "type", "veth", "peer", "name", "veth0", "netns", Namespace);
-        Run("ip", "addr", "add", HostAddress + "/24", "dev", HostInterface);
-        Run("ip", "link", "set", HostInterface, "up");
-        Run("ip", "-n", Namespace, "addr", "add", Address + "/24", "dev", "veth0");
-        Run("ip", "-n", Namespace, "link", "set", "veth0", "up");
-        Run("ip", "-n", Namespace, "link", "set", "lo", "up");
-
         MakeCertificates();
         StartVsftpd();
         StartSsh();
         StartTelnet();
         StartNginx();
-        Start("redis-open", "redis-server", "--port", "6379", "--bind", Address, "--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", Directory);
-        Start("redis-auth", "redis-server", "--port", "16379", "--bind", Address, "--requirepass", "lab-secret-42", "--save", "", "--appendonly", "no",
+        _network.Start("redis-open", "redis-server", "--port", "6379", "--bind", Address, "--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", Directory);
+        _network.Start("redis-auth", "redis-server", "--port", "16379", "--bind", Address, "--requirepass", "lab-secret-42", "--save", "", "--appendonly", "no",
             "--dir", Directory);
-        Start("memcached-open", "memcached", "-u", "nobody", "-l", Address, "-p", "11211", "-U", "0");
-        var authFile = Write("memcached-auth", "lab:secret42\n");
+        _network.Start("memcached-open", "memcached", "-u", "nobody", "-l", Address, "-p", "11211", "-U", "0");
+        var authFile = _network.Write("memcached-auth", "lab:secret42\n");
         Run("chmod", "644", authFile);
-        Start("memcached-auth", "memcached", "-u", "nobody", "-l", Address, "-p", "21211", "-U", "0", "-Y", authFile);
+        _network.Start("memcached-auth", "memcached", "-u", "nobody", "-l", Address, "-p", "21211", "-U", "0", "-Y", authFile);
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(60));
-        foreach (var port in Expected.Keys)
-        {
-            await WaitForListenerAsync(port, deadline.Token);
-        }
+        await _network.WaitForListenersAsync(Expected.Keys, TimeSpan.FromSeconds(60), ct);
     }
 
     private void MakeCertificates()
@@ -175,7 +79,7 @@ public sealed class VulnLab : IAsyncDisposable
         Run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", $"{d}/ca.key", "-out", $"{d}/ca.crt", "-days", "365",
             "-subj", "/CN=Outpost vulnscan lab CA");
         Run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", $"{d}/good.key", "-out", $"{d}/good.csr", "-subj", "/CN=vs-good.test");
-        var extensions = Write("good.ext", $"subjectAltName=DNS:vs-good.test,IP:{Address}\n");
+        var extensions = _network.Write("good.ext", $"subjectAltName=DNS:vs-good.test,IP:{Address}\n");
         Run("openssl", "x509", "-req", "-in", $"{d}/good.csr", "-CA", $"{d}/ca.crt", "-CAkey", $"{d}/ca.key", "-CAcreateserial", "-days", "200",
             "-sha256", "-extfile", extensions, "-out", $"{d}/good.crt");
         // Everything wrong at once: RSA-1024, SHA-1, self-signed, no name of the address, expired yesterday.
@@ -197,8 +101,8 @@ public sealed class VulnLab : IAsyncDisposable
         Run("chmod", "555", root);
         System.IO.Directory.CreateDirectory("/var/run/vsftpd/empty");
         var common = $"listen=YES\nlisten_address={Address}\nbackground=NO\nwrite_enable=NO\nsecure_chroot_dir=/var/run/vsftpd/empty\n";
-        Start("vsftpd-open", "vsftpd", Write("vsftpd-open.conf", common + $"listen_port=21\nanonymous_enable=YES\nanon_root={root}\nno_anon_password=YES\nlocal_enable=NO\n"));
-        Start("vsftpd-good", "vsftpd", Write("vsftpd-good.conf", common
+        _network.Start("vsftpd-open", "vsftpd", _network.Write("vsftpd-open.conf", common + $"listen_port=21\nanonymous_enable=YES\nanon_root={root}\nno_anon_password=YES\nlocal_enable=NO\n"));
+        _network.Start("vsftpd-good", "vsftpd", _network.Write("vsftpd-good.conf", common
             + $"listen_port=2121\nanonymous_enable=NO\nlocal_enable=YES\nssl_enable=YES\nrsa_cert_file={Directory}/good.crt\nrsa_private_key_file={Directory}/good.key\n"
             + "force_local_logins_ssl=YES\nforce_local_data_ssl=YES\nssl_ciphers=HIGH\n"));
     }
@@ -209,14 +113,14 @@ public sealed class VulnLab : IAsyncDisposable
         Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
         System.IO.Directory.CreateDirectory("/run/sshd");
         var common = $"ListenAddress {Address}\nHostKey {key}\nUsePAM no\n";
-        Start("sshd-good", "/usr/sbin/sshd", "-f", Write("sshd-good", common + $"Port 22\nPidFile {Directory}/sshd-good.pid\n"), "-D", "-e");
-        Start("sshd-weak", "/usr/sbin/sshd", "-f", Write("sshd-weak", common + $"Port 2222\nPidFile {Directory}/sshd-weak.pid\n"
+        _network.Start("sshd-good", "/usr/sbin/sshd", "-f", _network.Write("sshd-good", common + $"Port 22\nPidFile {Directory}/sshd-good.pid\n"), "-D", "-e");
+        _network.Start("sshd-weak", "/usr/sbin/sshd", "-f", _network.Write("sshd-weak", common + $"Port 2222\nPidFile {Directory}/sshd-weak.pid\n"
             + "KexAlgorithms +diffie-hellman-group1-sha1\nCiphers +3des-cbc,aes128-cbc\nMACs +hmac-md5\n"), "-D", "-e");
     }
 
     // telnetd is an inetd service: a small acceptor hands each connection to it as stdin/stdout (login refused by
     // /bin/false: the check needs the service's negotiation, never a session).
-    private void StartTelnet() => Start("telnetd", "python3", Write("inetd.py", $$"""
+    private void StartTelnet() => _network.Start("telnetd", "python3", _network.Write("inetd.py", $$"""
         import socket, subprocess
         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("{{Address}}", 23)); s.listen(16)
         while True:
@@ -239,18 +143,8 @@ public sealed class VulnLab : IAsyncDisposable
         }
 
         File.WriteAllText(Path.Combine(good, "index.html"), "<html><head><title>Outpost vulnscan lab</title></head><body>lab</body></html>\n");
-        var config = Write("nginx.conf", $$"""
-            daemon off;
-            user root;
-            worker_processes 1;
-            pid {{d}}/nginx.pid;
-            error_log {{d}}/nginx-error.log;
-            events { worker_connections 256; }
-            http {
-              access_log off;
+        _network.StartNginx($$"""
               log_format lab '"$http_user_agent" "$http_x_scan_attribution"';
-              client_body_temp_path {{d}}/nginx-body; proxy_temp_path {{d}}/nginx-proxy; fastcgi_temp_path {{d}}/nginx-fcgi;
-              uwsgi_temp_path {{d}}/nginx-uwsgi; scgi_temp_path {{d}}/nginx-scgi;
               server { listen {{Address}}:80; root {{open}}; autoindex on; location = /nginx_status { stub_status; } }
               server { listen {{Address}}:8080; root {{good}}; access_log {{d}}/access.log lab; location ~ /\. { return 404; } }
               server { listen {{Address}}:443 ssl; ssl_certificate {{d}}/legacy.crt; ssl_certificate_key {{d}}/legacy.key;
@@ -259,51 +153,6 @@ public sealed class VulnLab : IAsyncDisposable
                        location ~ /\. { return 404; } }
               server { listen {{Address}}:9443 ssl; ssl_certificate {{d}}/good.crt; ssl_certificate_key {{d}}/good.key; root {{good}};
                        add_header Strict-Transport-Security "max-age=31536000" always; location ~ /\. { return 404; } }
-            }
             """);
-        Start("nginx", "nginx", "-p", d, "-c", config);
     }
-
-    private void Start(string name, string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "netns", "exec", Namespace, "sh", "-c", "exec \"$@\" >\"$0\" 2>&1", Path.Combine(Directory, name + ".log"), file }
-            .Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _processes.Add(Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}"));
-    }
-
-    private async Task WaitForListenerAsync(int port, CancellationToken ct)
-    {
-        while (true)
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await socket.ConnectAsync(Address, port, ct);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                var logs = string.Join("\n", System.IO.Directory.GetFiles(Directory, "*.log").Select(f => $"--- {Path.GetFileName(f)}\n{File.ReadAllText(f)}"));
-                throw new InvalidOperationException($"nothing listens on {Address}:{port} after 60 s; daemon logs:\n{logs}");
-            }
-        }
-    }
-
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(Directory, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
-    private static string Run(string file, params string[] arguments) => ServiceLab.Run(file, arguments);
 }

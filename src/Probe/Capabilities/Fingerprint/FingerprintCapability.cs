@@ -36,14 +36,7 @@ public sealed class FingerprintCapability(string? attribution, TimeProvider time
             pairs[i] = (endpoints[i].Address, endpoints[i].Port);
         }
 
-        var run = _options with
-        {
-            MaxProbesPerSecond = job.MaxProbesPerSecond,
-            MaxConnectionsPerHost = job.MaxConnectionsPerHost,
-            UserAgent = ScanAttribution.UserAgent(job.Attribution ?? attribution),
-            Attribution = job.Attribution ?? attribution,
-            Time = time,
-        };
+        var run = JobOptions(_options, job, attribution, time);
         var done = 0L;
         try
         {
@@ -64,6 +57,19 @@ public sealed class FingerprintCapability(string? attribution, TimeProvider time
 
         return new CapabilityOutcome(true, null, pairs.Length);
     }
+
+    /// <summary>
+    /// What the fingerprinter runs with for one job (also vulnscan's, which fingerprints first): the job's rate and
+    /// per-host connection limit, and its attribution, else the node's, in the user agent and header.
+    /// </summary>
+    internal static FingerprintOptions JobOptions(FingerprintOptions options, JobAssignment job, string? attribution, TimeProvider time) => options with
+    {
+        MaxProbesPerSecond = job.MaxProbesPerSecond,
+        MaxConnectionsPerHost = job.MaxConnectionsPerHost,
+        UserAgent = ScanAttribution.UserAgent(job.Attribution ?? attribution),
+        Attribution = job.Attribution ?? attribution,
+        Time = time,
+    };
 }
 
 /// <summary>A service the fingerprint capability identified on an open port.</summary>

@@ -37,14 +37,7 @@ public sealed class VulnscanCapability(string? attribution, TimeProvider time, C
             return CapabilityOutcome.Failed(failure!);
         }
 
-        var run = _options with
-        {
-            MaxProbesPerSecond = job.MaxProbesPerSecond,
-            MaxConnectionsPerHost = job.MaxConnectionsPerHost,
-            UserAgent = ScanAttribution.UserAgent(job.Attribution ?? attribution),
-            Attribution = job.Attribution ?? attribution,
-            Time = time,
-        };
+        var run = FingerprintCapability.JobOptions(_options, job, attribution, time);
         try
         {
             await foreach (var result in CheckAsync([.. endpoints.Select(e => (e.Address, e.Port))], run, _catalogue, report.Progress, stopping).ConfigureAwait(false))

@@ -1,6 +1,5 @@
-using System.Globalization;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static Outpost.Probe.Capabilities.YamlNodes;
 
 namespace Outpost.Probe.Capabilities.Fingerprint.Rules;
 
@@ -58,12 +57,12 @@ internal static class RuleFileReader
                 case "id": probe.Id = Text(value); break;
                 case "send": probe.Send = Text(value); break;
                 case "tls": probe.Tls = Flag(value); break;
-                case "ports": probe.Ports.AddRange(Sequence(value).Select(Number)); break;
-                case "tlsPorts": probe.TlsPorts.AddRange(Sequence(value).Select(Number)); break;
+                case "ports": probe.Ports.AddRange(Sequence(value).Select(WholeNumber)); break;
+                case "tlsPorts": probe.TlsPorts.AddRange(Sequence(value).Select(WholeNumber)); break;
                 case "tlsDefault": probe.TlsDefault = Flag(value); break;
                 case "eager": probe.Eager = Flag(value); break;
                 case "readToEnd": probe.ReadToEnd = Flag(value); break;
-                case "order": probe.Order = Number(value); break;
+                case "order": probe.Order = WholeNumber(value); break;
                 default: throw Unknown(key, value);
             }
         }
@@ -126,26 +125,4 @@ internal static class RuleFileReader
 
         return step;
     }
-
-    private static IEnumerable<(string Key, YamlNode Value)> Mapping(YamlNode node) => node is YamlMappingNode mapping
-        ? mapping.Children.Select(c => (Text(c.Key), c.Value))
-        : throw Expected("a mapping", node);
-
-    private static IEnumerable<YamlNode> Sequence(YamlNode node) => node as YamlSequenceNode ?? throw Expected("a list", node);
-
-    private static string Text(YamlNode node) => node is YamlScalarNode { Value: { } value } ? value : throw Expected("a value", node);
-
-    private static int Number(YamlNode node) =>
-        int.TryParse(Text(node), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Expected("a whole number", node);
-
-    private static bool Flag(YamlNode node) => Text(node) switch
-    {
-        "true" => true,
-        "false" => false,
-        _ => throw Expected("true or false", node),
-    };
-
-    private static YamlException Expected(string what, YamlNode node) => new(node.Start, node.End, $"expected {what} here");
-
-    private static YamlException Unknown(string key, YamlNode node) => new(node.Start, node.End, $"unknown key '{key}'");
 }

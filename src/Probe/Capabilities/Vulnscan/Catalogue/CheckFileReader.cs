@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Outpost.Probe.Capabilities.Fingerprint;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static Outpost.Probe.Capabilities.YamlNodes;
 
 namespace Outpost.Probe.Capabilities.Vulnscan.Catalogue;
 
@@ -280,26 +281,4 @@ internal static class CheckFileReader
             throw new FormatException($"{file}: '{id}' has a bad regular expression: {ex.Message}", ex);
         }
     }
-
-    private static IEnumerable<(string Key, YamlNode Value)> Mapping(YamlNode node) => node is YamlMappingNode mapping
-        ? mapping.Children.Select(c => (Text(c.Key), c.Value))
-        : throw Expected("a mapping", node);
-
-    private static IEnumerable<YamlNode> Sequence(YamlNode node) => node as YamlSequenceNode ?? throw Expected("a list", node);
-
-    private static string Text(YamlNode node) => node is YamlScalarNode { Value: { } value } ? value : throw Expected("a value", node);
-
-    private static double Number(YamlNode node) =>
-        double.TryParse(Text(node), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : throw Expected("a number", node);
-
-    private static bool Flag(YamlNode node) => Text(node) switch
-    {
-        "true" => true,
-        "false" => false,
-        _ => throw Expected("true or false", node),
-    };
-
-    private static YamlException Expected(string what, YamlNode node) => new(node.Start, node.End, $"expected {what} here");
-
-    private static YamlException Unknown(string key, YamlNode node) => new(node.Start, node.End, $"unknown key '{key}'");
 }
