@@ -101,7 +101,7 @@ public sealed class BuiltInScannerHealthTests
                 name = "fingerprint without raw access", capability = "fingerprint", targets = new[] { "127.0.0.1" }, ports = $"{port}",
                 scannerIds = new[] { local.GetProperty("id").GetInt64() }, maxProbesPerSecond = 100,
             })).AssertOk(201).Json.GetProperty("id").GetInt64();
-            var scan = await Scans.WaitAsync(api, fingerprint, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(60), () => "");
+            var scan = await Scans.WaitAsync(api, fingerprint, Scans.Ended, TimeSpan.FromSeconds(60), () => "");
             Assert.True(Scans.Is(scan, "completed"), scan.ToString());
             var service = Assert.Single((await api.AdminAsync(HttpMethod.Get, $"/api/scans/{fingerprint}/services")).AssertOk().Json
                 .GetProperty("services").EnumerateArray()).GetProperty("service");

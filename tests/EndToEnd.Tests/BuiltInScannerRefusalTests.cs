@@ -38,7 +38,7 @@ public sealed class BuiltInScannerRefusalTests
             }
 
             var scanId = await api.CreateScanAsync(["127.0.0.1"], [local.ScannerId], "80", maxProbesPerSecond: 100, name: "loopback");
-            var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(60), () => "");
+            var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, TimeSpan.FromSeconds(60), () => "");
 
             var job = (await api.AdminAsync(HttpMethod.Get, $"/api/jobs?scanId={scanId}")).AssertOk().Json.GetProperty("jobs")[0];
             Assert.Equal("failed", job.GetProperty("status").GetString());

@@ -23,7 +23,7 @@ public sealed class BuiltInScannerTests
             localId = await WaitForLocalScannerAsync(api, daemon);
 
             var scanId = await api.CreateScanAsync(network.Targets, [localId], "22,80,443,1000-1100", maxProbesPerSecond: 5000, name: "built-in e2e");
-            var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(60), () => daemon.Output);
+            var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, TimeSpan.FromSeconds(60), () => daemon.Output);
 
             Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{daemon.Output}");
             Assert.Equal(network.ExpectedOpen, await Scans.OpenPortsAsync(api, scanId));

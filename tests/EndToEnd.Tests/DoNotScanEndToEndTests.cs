@@ -39,7 +39,7 @@ public sealed class DoNotScanEndToEndTests
         await node.WaitForOutputAsync("the do-not-scan list was edited", TimeSpan.FromSeconds(15));
         var appliedAt = lab.SynCount;
 
-        var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(60), () => node.Output + "\n" + daemon.Output);
+        var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, TimeSpan.FromSeconds(60), () => node.Output + "\n" + daemon.Output);
         Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{node.Output}");
         var syns = await lab.WaitForSynsAsync(int.MaxValue, TimeSpan.FromSeconds(1));
 

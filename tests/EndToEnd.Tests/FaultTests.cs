@@ -28,7 +28,7 @@ public sealed class FaultTests
             await node.WaitForOutputAsync("unreachable", TimeSpan.FromSeconds(30));
             daemon = await DaemonProcess.StartAsync(directory, urls);
 
-            var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(90), () => node.Output + "\n" + daemon.Output);
+            var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, TimeSpan.FromSeconds(90), () => node.Output + "\n" + daemon.Output);
             Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{node.Output}");
             Assert.Equal(network.ExpectedOpen, await Scans.OpenPortsAsync(api, scanId));
             Scans.AssertAllJobsCompleted(scan);

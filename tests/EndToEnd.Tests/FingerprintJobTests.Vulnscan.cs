@@ -31,7 +31,7 @@ public sealed partial class FingerprintJobTests
             scannerIds = new[] { localId }, maxProbesPerSecond = 100,
         })).AssertOk(201).Json.GetProperty("id").GetInt64();
         // Past "processing" too: the inventory has taken the scan's results in.
-        var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running") && !Scans.Is(s, "processing"), TimeSpan.FromSeconds(90), () => daemon.Output);
+        var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, TimeSpan.FromSeconds(90), () => daemon.Output);
 
         Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{daemon.Output}");
         var found = Assert.Single((await api.AdminAsync(HttpMethod.Get, "/api/vulnerabilities")).AssertOk().Json.GetProperty("vulnerabilities").EnumerateArray());

@@ -40,7 +40,7 @@ public sealed partial class FingerprintJobTests
         })).AssertOk(201).Json;
         Assert.Equal("fingerprint", created.GetProperty("capability").GetString());
         var scanId = created.GetProperty("id").GetInt64();
-        var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(90), () => daemon.Output);
+        var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, TimeSpan.FromSeconds(90), () => daemon.Output);
 
         Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{daemon.Output}");
         Assert.Equal(2, scan.GetProperty("progressCount").GetInt64());

@@ -64,7 +64,7 @@ public sealed class LeaseEndToEndTests(ITestOutputHelper output)
 
         try
         {
-            var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(90), () => daemon.Output);
+            var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, TimeSpan.FromSeconds(90), () => daemon.Output);
             Assert.True(Scans.Is(scan, "completed"), scan.ToString());
             Scans.AssertAllJobsCompleted(scan);
         }
@@ -115,7 +115,7 @@ public sealed class LeaseEndToEndTests(ITestOutputHelper output)
         using var nodeB = ProbeNodeProcess.Start(daemon.BaseAddress, keyB, Directory.CreateDirectory(Path.Combine(directory.Path, "b")).FullName);
         nodeA.KillHard();
 
-        var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), TimeSpan.FromSeconds(90), () => nodeB.Output + "\n" + daemon.Output);
+        var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, TimeSpan.FromSeconds(90), () => nodeB.Output + "\n" + daemon.Output);
         Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{nodeB.Output}");
         Scans.AssertAllJobsCompleted(scan);
         Assert.Equal(network.ExpectedOpen, await Scans.OpenPortsAsync(api, scanId));

@@ -23,7 +23,7 @@ public sealed class NodeScanTests
         using var node = ProbeNodeProcess.Start(daemon.BaseAddress, key, directory.Path, "--attribution", "Outpost e2e test; security@example.test");
 
         var scanId = await api.CreateScanAsync(network.Targets, [scannerId], "22,80,443,1000-1100", maxProbesPerSecond: 5000, name: "e2e");
-        var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), Deadline, () => node.Output + "\n" + daemon.Output);
+        var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, Deadline, () => node.Output + "\n" + daemon.Output);
 
         Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{node.Output}");
         Assert.Equal(network.ExpectedOpen, await Scans.OpenPortsAsync(api, scanId));

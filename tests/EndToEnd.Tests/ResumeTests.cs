@@ -48,7 +48,7 @@ public sealed partial class ResumeTests(ITestOutputHelper output)
         await WaitForJobAsync(api, jobId, j => j.GetProperty("status").GetString() == "queued", () => daemon.Output);
         var secondHolder = lab.CountSyns();
         using var second = ProbeNodeProcess.Start(daemon.BaseAddress, key, directory.Path);
-        var scan = await Scans.WaitAsync(api, scanId, s => !Scans.Is(s, "running"), Deadline, () => second.Output + "\n" + daemon.Output);
+        var scan = await Scans.WaitAsync(api, scanId, Scans.Ended, Deadline, () => second.Output + "\n" + daemon.Output);
         var (secondSyns, secondDistinct) = secondHolder.Stop();
 
         Assert.True(Scans.Is(scan, "completed"), $"{scan}\n{second.Output}");

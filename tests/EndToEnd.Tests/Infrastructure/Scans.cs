@@ -56,6 +56,12 @@ public static class Scans
 
     public static bool Is(JsonElement scan, string status) => scan.GetProperty("status").GetString() == status;
 
+    /// <summary>
+    /// Probing is over and its results are in the inventory: neither running nor processing (docs/lifecycle.md), so
+    /// the status is the scan's outcome.
+    /// </summary>
+    public static bool Ended(JsonElement scan) => !Is(scan, "running") && !Is(scan, "processing");
+
     /// <summary>The scan's findings as sorted "ip:port", after checking they are all open TCP ports.</summary>
     public static async Task<IReadOnlyList<string>> OpenPortsAsync(Api api, long scanId)
     {
