@@ -103,9 +103,10 @@ public static class InventoryBenchmark
         {
             var asset = random.Next(searchAssets);
             var ip = Ip(asset);
+            var named = random.Next(assets, searchAssets);
             foreach (var query in (AssetQuery[])[
                 new AssetQuery { Text = ip },
-                new AssetQuery { Text = string.Create(CultureInfo.InvariantCulture, $"host-{random.Next(assets, searchAssets, sliceRows)}.") },
+                new AssetQuery { Text = string.Create(CultureInfo.InvariantCulture, $"host-{named}.") },
                 new AssetQuery { Port = Ports[random.Next(Ports.Length)], AfterIp = ip },
                 new AssetQuery { AfterIp = ip },
                 new AssetQuery()])

@@ -7,8 +7,8 @@ namespace Outpost.Store.Records.Inventory;
 
 /// <summary>
 /// Writes many rows of <paramref name="table"/> through one set-based statement per <see cref="RowsPerStatement"/>
-/// rows: the rows travel as one JSON array parameter, which the engine unpacks itself (<c>json_each</c> on SQLite,
-/// <c>json_populate_recordset</c> over the table's row type on PostgreSQL), then <c>INSERT … SELECT … {tail}</c>.
+/// rows: the rows travel as one JSON array parameter, which the engine unpacks itself (<c>json_each</c> over arrays on
+/// SQLite, <c>json_populate_recordset</c> over objects and the table's row type on PostgreSQL), then <c>INSERT … SELECT … {tail}</c>.
 /// One statement and one parameter per batch instead of one per row (SQLite) or thousands of parameters per
 /// statement (PostgreSQL): the per-row cost is the engine's own, not the driver's. Each row gives its values in
 /// <paramref name="columns"/> order (strings, integers or null). Made for one transaction; flush it before the
@@ -21,6 +21,7 @@ internal sealed class RowInserter(DbConnection connection, DbTransaction transac
     private const int RowsPerStatement = 20_000;
 
     private readonly ArrayBufferWriter<byte> _json = new(1 << 16);
+    private readonly bool _byName = engine == RecordsEngine.Postgres;
     private readonly JsonEncodedText[] _names = [.. columns.Select(c => JsonEncodedText.Encode(c))];
     private Utf8JsonWriter? _writer;
     private int _pending;
@@ -36,20 +37,24 @@ internal sealed class RowInserter(DbConnection connection, DbTransaction transac
             _writer.WriteStartArray();
         }
 
-        _writer.WriteStartObject();
+        // PostgreSQL maps objects onto the table's row type by name; SQLite picks an array's items by position, faster.
+        if (_byName) _writer.WriteStartObject();
+        else _writer.WriteStartArray();
         for (var i = 0; i < values.Length; i++)
         {
+            if (_byName) _writer.WritePropertyName(_names[i]);
             switch (values[i])
             {
-                case null: _writer.WriteNull(_names[i]); break;
-                case string s: _writer.WriteString(_names[i], s); break;
-                case int n: _writer.WriteNumber(_names[i], n); break;
-                case long n: _writer.WriteNumber(_names[i], n); break;
+                case null: _writer.WriteNullValue(); break;
+                case string s: _writer.WriteStringValue(s); break;
+                case int n: _writer.WriteNumberValue(n); break;
+                case long n: _writer.WriteNumberValue(n); break;
                 default: throw new ArgumentException($"{columns[i]}: a {values[i]!.GetType().Name} is not a column value", nameof(values));
             }
         }
 
-        _writer.WriteEndObject();
+        if (_byName) _writer.WriteEndObject();
+        else _writer.WriteEndArray();
         if (++_pending == RowsPerStatement) await FlushAsync(ct).ConfigureAwait(false);
     }
 
@@ -76,7 +81,7 @@ internal sealed class RowInserter(DbConnection connection, DbTransaction transac
     {
         var list = string.Join(", ", columns);
         var source = engine == RecordsEngine.Sqlite
-            ? $"SELECT {string.Join(", ", columns.Select(c => $"value ->> '{c}'"))} FROM json_each(@rows)"
+            ? $"SELECT {string.Join(", ", columns.Select((_, i) => $"value ->> {i}"))} FROM json_each(@rows)"
             : $"SELECT {list} FROM json_populate_recordset(NULL::{table}, @rows::json)";
         return $"INSERT INTO {table} ({list}) {source} WHERE true {tail}";
     }
