@@ -11,12 +11,14 @@ using Outpost.Testing;
 namespace Outpost.Benchmarks.Inventory;
 
 /// <summary>
-/// outpost-bench inventory [--assets N] (default 1 000 000, with 10 open ports each: 10 M services)
-/// A scan's N × 10 open findings are stored (batches of 1 000), then processed into the inventory the way the daemon
-/// does (<see cref="InventoryProcessing"/>, slices of 5 000, each a durable commit): findings/s. Then the asset search:
-/// substring queries (an address fragment), the port filter, the first page and cursor pages, 100 limit each; p50 and
-/// p99 per query. Outpost is the embedded records database (SQLite); the peer is the same schema and the same calls on
-/// PostgreSQL on a throw-away cluster in the same run.
+/// outpost-bench inventory [--assets N] [--search-assets M] [--slice-rows R] (defaults 100 000, 1 000 000 and the
+/// daemon's slice; 10 open ports each)
+/// Processing: a scan's N × 10 open findings are stored (batches of 1 000), then processed into the inventory the way
+/// the daemon does (<see cref="InventoryProcessing"/>, slices of R findings, each a durable commit): findings/s. Search:
+/// the inventory is then filled up to M assets (M × 10 services) by <see cref="InventoryFixture"/>, and the asset
+/// search runs substring queries (an address, a hostname fragment), the port filter, the first page and cursor pages,
+/// 100 limit each: p50 and p99 over all of them. Outpost is the embedded records database (SQLite); the peer is the
+/// same schema and the same calls on PostgreSQL on a throw-away cluster in the same run.
 /// </summary>
 public static class InventoryBenchmark
 {
@@ -27,9 +29,11 @@ public static class InventoryBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var i = Array.IndexOf(args, "--assets");
-        var assets = i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : 1_000_000;
-        Console.WriteLine($"inventory benchmark: {assets:N0} assets, {assets * (long)PortsPerAsset:N0} services, {Environment.ProcessorCount} cores");
+        var assets = Option(args, "--assets", 100_000);
+        var searchAssets = Math.Max(assets, Option(args, "--search-assets", 1_000_000));
+        var sliceRows = Option(args, "--slice-rows", InventoryProcessing.DefaultSliceRows);
+        Console.WriteLine($"inventory benchmark: processing {assets:N0} assets ({assets * (long)PortsPerAsset:N0} findings), search over " +
+            $"{searchAssets:N0} assets ({searchAssets * (long)PortsPerAsset:N0} services), {Environment.ProcessorCount} cores");
 
         var directory = StoreBenchmark.TempDirectory("outpost-bench-inventory");
         Directory.CreateDirectory(directory);
@@ -37,7 +41,7 @@ public static class InventoryBenchmark
         try
         {
             await using var sqlite = await RecordsDatabase.OpenSqliteAsync(Path.Combine(directory, RecordsDatabase.FileName), create: true, NullLoggerFactory.Instance);
-            outpost = await MeasureAsync("sqlite", sqlite, assets);
+            outpost = await MeasureAsync("sqlite", sqlite, assets, searchAssets, sliceRows);
         }
         finally
         {
@@ -48,7 +52,7 @@ public static class InventoryBenchmark
         await using (var cluster = new PostgresCluster())
         {
             await using var postgres = await RecordsDatabase.OpenPostgresAsync(await cluster.StartAsync(), NullLoggerFactory.Instance);
-            peer = await MeasureAsync("postgres", postgres, assets);
+            peer = await MeasureAsync("postgres", postgres, assets, searchAssets, sliceRows);
         }
 
         Summary.Print("inventory-processing", outpost.ProcessedPerSecond, peer.ProcessedPerSecond, "findings/s");
@@ -59,9 +63,15 @@ public static class InventoryBenchmark
 
     private sealed record Figures(double ProcessedPerSecond, double SearchP50, double SearchP99);
 
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
     private static string Ip(int asset) => string.Create(CultureInfo.InvariantCulture, $"10.{asset >> 16 & 255}.{asset >> 8 & 255}.{asset & 255}");
 
-    private static async Task<Figures> MeasureAsync(string name, RecordsDatabase database, int assets)
+    private static async Task<Figures> MeasureAsync(string name, RecordsDatabase database, int assets, int searchAssets, int sliceRows)
     {
         var findings = new FindingsTable(database);
         var now = DateTimeOffset.UtcNow;
@@ -80,20 +90,23 @@ public static class InventoryBenchmark
         var processing = new InventoryProcessing(database);
         var clock = Stopwatch.StartNew();
         var state = await processing.BeginAsync(1, "portscan bench", now);
-        while (state.Phase == ProcessingPhase.Folding) state = await processing.FoldAsync(state);
+        while (state.Phase == ProcessingPhase.Folding) state = await processing.FoldAsync(state, sliceRows);
         await processing.SummarizeAsync(state);
         var rate = state.Total / clock.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-8} processing {state.Total:N0} findings in {clock.Elapsed.TotalSeconds:0.0} s: {rate:N0}/s"));
 
+        await InventoryFixture.LoadAsync(name, database, assets, searchAssets, now);
         var queries = new InventoryQueries(database);
         var random = new Random(7);
-        var latencies = new List<double>(Queries * 4);
+        var latencies = new List<double>(Queries * 5);
         for (var q = 0; q < Queries; q++)
         {
-            var asset = random.Next(assets);
+            var asset = random.Next(searchAssets);
             var ip = Ip(asset);
+            var named = random.Next(assets, searchAssets);
             foreach (var query in (AssetQuery[])[
-                new AssetQuery { Text = ip[..ip.LastIndexOf('.')] + "." + (asset & 255) },
+                new AssetQuery { Text = ip },
+                new AssetQuery { Text = string.Create(CultureInfo.InvariantCulture, $"host-{named}.") },
                 new AssetQuery { Port = Ports[random.Next(Ports.Length)], AfterIp = ip },
                 new AssetQuery { AfterIp = ip },
                 new AssetQuery()])

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outpost.Store.Model;
 using Outpost.Store.Records;
@@ -134,6 +135,22 @@ public abstract class InventoryProcessingContract : IAsyncLifetime
         while (state.Phase == ProcessingPhase.Folding) state = await again.FoldAsync(state, 1);
         await again.SummarizeAsync(state);
         Assert.Equal(before, Events(await DumpAsync(Database)));
+    }
+
+    [Fact]
+    public async Task Text_with_quotes_backslashes_and_non_ascii_comes_through_the_bulk_writes_unchanged()
+    {
+        const string Title = "Ünïcode \"quoted\" \\ 'single' 雪 %_";
+        const string Product = "nginx \"edge\" é";
+        var facts = Tls("10.0.0.9", 443, "b.example", "CCCC", "x")
+            .Replace("\"title\":\"x\"", "\"title\":" + JsonSerializer.Serialize(Title), StringComparison.Ordinal);
+        await RecordAsync(Database, 1, [("10.0.0.9", 443, "open")], [new ServiceRecord("10.0.0.9", 443, "https", Product, "1.24", facts)]);
+        await ProcessAsync(Database, 1, sliceRows: 100);
+
+        var queries = new InventoryQueries(Database);
+        var service = Assert.Single((await queries.GetAssetAsync("10.0.0.9"))!.Services).Facts;
+        Assert.Equal((Title, Product), (service.HttpTitle, service.Product));
+        Assert.Equal(["10.0.0.9"], (await queries.SearchAsync(new AssetQuery { Text = "\"edge\" é" })).Assets.Select(a => a.Ip));
     }
 
     [Fact]

@@ -49,42 +49,40 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         var hostnames = await ReadHostnamesAsync(first, last, ct).ConfigureAwait(false);
         var at = RecordsCommands.Microseconds(finishedAt);
 
-        await using (var snapshot = Inserter("INSERT INTO inventory_scan_services (scan_id, ip, port, proto, service, product, version, cert_subject, " +
-            "cert_sha256, cert_not_after, http_title)", 11, "ON CONFLICT (scan_id, ip, port, proto) DO UPDATE SET service = excluded.service, " +
+        using var snapshot = Inserter("inventory_scan_services", ["scan_id", "ip", "port", "proto", "service", "product", "version", "cert_subject",
+            "cert_sha256", "cert_not_after", "http_title"], "ON CONFLICT (scan_id, ip, port, proto) DO UPDATE SET service = excluded.service, " +
             "product = excluded.product, version = excluded.version, cert_subject = excluded.cert_subject, cert_sha256 = excluded.cert_sha256, " +
-            "cert_not_after = excluded.cert_not_after, http_title = excluded.http_title"))
-        await using (var services = Inserter("INSERT INTO inventory_services (ip, port, proto, service, product, version, cert_subject, cert_sha256, " +
-            "cert_not_after, http_title, screenshot_scan, facts, first_seen, last_seen, first_scan, last_scan)", 16, ServicesUpsert))
-        await using (var history = Inserter("INSERT INTO inventory_history (ip, scan_id, kind, port, proto, at, detail)", 7, "ON CONFLICT DO NOTHING"))
+            "cert_not_after = excluded.cert_not_after, http_title = excluded.http_title");
+        using var services = Inserter("inventory_services", ["ip", "port", "proto", "service", "product", "version", "cert_subject", "cert_sha256",
+            "cert_not_after", "http_title", "screenshot_scan", "facts", "first_seen", "last_seen", "first_scan", "last_scan"], ServicesUpsert);
+        using var history = Inserter("inventory_history", ["ip", "scan_id", "kind", "port", "proto", "at", "detail"], "ON CONFLICT DO NOTHING");
+        foreach (var o in observations)
         {
-            foreach (var o in observations)
+            var f = o.Facts;
+            var notAfter = f.CertNotAfter is { } expiry ? RecordsCommands.Microseconds(expiry) : (long?)null;
+            await snapshot.AddAsync(ct, scanId, f.Ip, f.Port, f.Proto, f.Service, f.Product, f.Version, f.CertSubject, f.CertSha256, notAfter, f.HttpTitle)
+                .ConfigureAwait(false);
+            await services.AddAsync(ct, f.Ip, f.Port, f.Proto, f.Service, f.Product, f.Version, f.CertSubject, f.CertSha256, notAfter, f.HttpTitle,
+                o.Screenshot ? scanId : null, o.FactsJson, at, at, scanId, scanId).ConfigureAwait(false);
+            var key = (f.Ip, f.Port, f.Proto);
+            if (!existing.TryGetValue(key, out var before) || before.GoneScan is not null)
             {
-                var f = o.Facts;
-                var notAfter = f.CertNotAfter is { } expiry ? RecordsCommands.Microseconds(expiry) : (long?)null;
-                await snapshot.AddAsync(ct, scanId, f.Ip, f.Port, f.Proto, f.Service, f.Product, f.Version, f.CertSubject, f.CertSha256, notAfter, f.HttpTitle)
-                    .ConfigureAwait(false);
-                await services.AddAsync(ct, f.Ip, f.Port, f.Proto, f.Service, f.Product, f.Version, f.CertSubject, f.CertSha256, notAfter, f.HttpTitle,
-                    o.Screenshot ? scanId : null, o.FactsJson, at, at, scanId, scanId).ConfigureAwait(false);
-                var key = (f.Ip, f.Port, f.Proto);
-                if (!existing.TryGetValue(key, out var before) || before.GoneScan is not null)
-                {
-                    await history.AddAsync(ct, f.Ip, scanId, "service-new", f.Port, f.Proto, at, f.Service).ConfigureAwait(false);
-                }
-                else if (scanId >= before.LastScan && Changes(before.Facts, f) is { } change)
-                {
-                    await history.AddAsync(ct, f.Ip, scanId, "service-changed", f.Port, f.Proto, at, change).ConfigureAwait(false);
-                }
+                await history.AddAsync(ct, f.Ip, scanId, "service-new", f.Port, f.Proto, at, f.Service).ConfigureAwait(false);
             }
-
-            foreach (var ip in observations.Select(o => o.Facts.Ip).Distinct())
+            else if (scanId >= before.LastScan && Changes(before.Facts, f) is { } change)
             {
-                if (!hostnames.ContainsKey(ip)) await history.AddAsync(ct, ip, scanId, "asset-new", 0, "", at, null).ConfigureAwait(false);
+                await history.AddAsync(ct, f.Ip, scanId, "service-changed", f.Port, f.Proto, at, change).ConfigureAwait(false);
             }
-
-            await snapshot.FlushAsync(ct).ConfigureAwait(false);
-            await services.FlushAsync(ct).ConfigureAwait(false);
-            await history.FlushAsync(ct).ConfigureAwait(false);
         }
+
+        foreach (var ip in observations.Select(o => o.Facts.Ip).Distinct())
+        {
+            if (!hostnames.ContainsKey(ip)) await history.AddAsync(ct, ip, scanId, "asset-new", 0, "", at, null).ConfigureAwait(false);
+        }
+
+        await snapshot.FlushAsync(ct).ConfigureAwait(false);
+        await services.FlushAsync(ct).ConfigureAwait(false);
+        await history.FlushAsync(ct).ConfigureAwait(false);
 
         await WriteAssetsAsync(observations, existing, hostnames, at, ct).ConfigureAwait(false);
     }
@@ -92,17 +90,18 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
     private async Task WriteAssetsAsync(IReadOnlyList<Observation> observations, Dictionary<(string, int, string), Existing> existing,
         Dictionary<string, string> hostnames, long at, CancellationToken ct)
     {
-        await using var sightings = Inserter("INSERT INTO inventory_sightings (ip, scan_id)", 2, "ON CONFLICT DO NOTHING");
-        await using var assets = Inserter("INSERT INTO inventory_assets (ip, hostnames, first_seen, last_seen, first_scan, last_scan, services, search)", 8,
+        using var sightings = Inserter("inventory_sightings", ["ip", "scan_id"], "ON CONFLICT DO NOTHING");
+        using var assets = Inserter("inventory_assets", ["ip", "hostnames", "first_seen", "last_seen", "first_scan", "last_scan", "services", "search"],
             AssetsUpsert);
+        var existingByIp = existing.Values.ToLookup(e => e.Facts.Ip, StringComparer.Ordinal);
         foreach (var group in observations.GroupBy(o => o.Facts.Ip))
         {
             var ip = group.Key;
             // The asset's live services after this slice: the ones it had (not gone), with this scan's facts over them.
             var live = new Dictionary<(int, string), ServiceSnapshot>();
-            foreach (var (key, service) in existing)
+            foreach (var service in existingByIp[ip])
             {
-                if (key.Item1 == ip && service.GoneScan is null) live[(key.Item2, key.Item3)] = service.Facts;
+                if (service.GoneScan is null) live[(service.Facts.Port, service.Facts.Proto)] = service.Facts;
             }
 
             foreach (var o in group)
@@ -196,5 +195,5 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
 
     private static string? Text(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
-    private RowInserter Inserter(string head, int columns, string tail) => new(connection, transaction, engine, head, columns, tail);
+    private RowInserter Inserter(string table, string[] columns, string tail) => new(connection, transaction, engine, table, columns, tail);
 }

@@ -149,5 +149,17 @@ internal static class InventorySchema
             ALTER TABLE inventory_changes ADD COLUMN prev_cert_subject text;
             ALTER TABLE inventory_changes ADD COLUMN prev_cert_not_after bigint;
             """),
+
+        // A slice reads the capabilities' results of its address range (ScanObservations): without these, each slice
+        // read all of the scan's pages (keyed by URL) and, on PostgreSQL, all of its services and screenshots (their
+        // keys use the database's collation, the slice bounds bytewise order), so a scan's processing grew with the
+        // square of its results.
+        new("inventory-2-slice-indexes",
+            Sqlite: "CREATE INDEX inventory_slice_pages ON scan_pages (scan_id, ip);",
+            Postgres: """
+                CREATE INDEX inventory_slice_services ON scan_services (scan_id, ip COLLATE "C");
+                CREATE INDEX inventory_slice_pages ON scan_pages (scan_id, ip COLLATE "C");
+                CREATE INDEX inventory_slice_screenshots ON scan_screenshots (scan_id, ip COLLATE "C");
+                """),
     ];
 }
