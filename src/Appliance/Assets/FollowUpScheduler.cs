@@ -105,8 +105,7 @@ public sealed partial class FollowUpScheduler(StoreLifetime storeLifetime, TimeP
 
         // The same scanners and pools as the scan it follows.
         var scanners = of.Spec.ScannerIds.Select(store.GetScanner).OfType<Store.Model.Scanner>().ToList();
-        var everyScanner = of.Spec.Pools.Count > 0 ? store.ListScanners() : [];
-        var pools = of.Spec.Pools.Select(name => ScannerPools.Find(everyScanner, name)).OfType<ScannerPool>().ToList();
+        var pools = ScannerPools.Existing(store, of.Spec.Pools);
         if (scanners.Count == 0 && pools.Count == 0)
         {
             return;

@@ -51,6 +51,30 @@ public static partial class ScannerPools
         return members is null ? null : new ScannerPool(name, members);
     }
 
+    /// <summary>
+    /// The pools of <paramref name="names"/> that still have members, in that order (a pool whose scanners all left it
+    /// is skipped): what a scan planned later, a recurring run or a follow-up, goes to.
+    /// </summary>
+    public static List<ScannerPool> Existing(Store.IOutpostStore store, IReadOnlyList<string> names)
+    {
+        var pools = new List<ScannerPool>(names.Count);
+        if (names.Count == 0)
+        {
+            return pools;
+        }
+
+        var all = store.ListScanners();
+        foreach (var name in names)
+        {
+            if (Find(all, name) is { } pool)
+            {
+                pools.Add(pool);
+            }
+        }
+
+        return pools;
+    }
+
     /// <summary>A pool name as given, trimmed, or null with the reason: a site name of letters, digits, '.', '_' and '-'.</summary>
     public static string? Validate(string name, out string? error)
     {

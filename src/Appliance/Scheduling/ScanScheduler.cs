@@ -323,19 +323,7 @@ public sealed partial class ScanScheduler(StoreLifetime storeLifetime, DispatchG
             }
         }
 
-        var pools = new List<ScannerPool>(spec.Pools.Count);
-        if (spec.Pools.Count > 0)
-        {
-            var all = store.ListScanners();
-            foreach (var name in spec.Pools)
-            {
-                if (ScannerPools.Find(all, name) is { } pool)
-                {
-                    pools.Add(pool);
-                }
-            }
-        }
-
+        var pools = ScannerPools.Existing(store, spec.Pools);
         return scanners.Count == 0 && pools.Count == 0 ? [] : ScanPlanner.Split(spec, Documents.ReadScanSettings(store), scanners, pools);
     }
 
