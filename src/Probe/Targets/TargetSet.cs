@@ -100,9 +100,8 @@ public sealed class TargetSet
     /// </summary>
     public void Decode(ulong index, out uint addressHostOrder, out ushort port)
     {
-        var host = index % HostCount;
-        var portIndex = (int)(index / HostCount);
-        port = Ports.PortAt(portIndex);
+        var (portIndex, host) = Math.DivRem(index, HostCount);
+        port = Ports.PortAt((int)portIndex);
         addressHostOrder = AddressAt(host);
     }
 
