@@ -169,25 +169,11 @@ internal sealed class SendLoop
             var filled = 0;
             var skipped = 0;
             var refused = 0;
-            // Sweeps are laid end to end; the index within the sweep picks the probe and its source port, so every
-            // sweep sends the identical SYN (a retransmission to the target) and any reply maps to one probe. Both are
-            // divided out once per batch and then stepped, not divided per probe.
-            var next = position % count;
-            var nextPortOffset = (uint)(next % _sourcePortCount);
             for (var k = 0; k < claimed; k++)
             {
-                var index = next;
-                var portOffset = nextPortOffset;
-                if (++next == count)
-                {
-                    next = 0;
-                    nextPortOffset = 0;
-                }
-                else if (++nextPortOffset == _sourcePortCount)
-                {
-                    nextPortOffset = 0;
-                }
-
+                // Sweeps are laid end to end; the index within the sweep picks the probe and its source port, so
+                // every sweep sends the identical SYN (a retransmission to the target) and any reply maps to one probe.
+                var index = (position + (ulong)k) % count;
                 _targets.Decode(_order.Shuffle(index), out var address, out var port);
                 if (excluded is not null && excluded.Excludes(address, port))
                 {
@@ -204,7 +190,7 @@ internal sealed class SendLoop
                 }
 
                 var targetPort = new PortH(port);
-                var sourcePort = new PortH((ushort)(_firstSourcePort + portOffset));
+                var sourcePort = new PortH((ushort)(_firstSourcePort + (uint)(index % _sourcePortCount)));
                 var sequence = _cookie.Compute(source, target, sourcePort, targetPort);
                 var frame = frames.Slice(filled * SynTemplate.FrameLength, SynTemplate.FrameLength);
                 _template.Patch(frame, target, sourcePort, targetPort, sequence);

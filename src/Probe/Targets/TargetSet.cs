@@ -100,8 +100,9 @@ public sealed class TargetSet
     /// </summary>
     public void Decode(ulong index, out uint addressHostOrder, out ushort port)
     {
-        var (portIndex, host) = Math.DivRem(index, HostCount);
-        port = Ports.PortAt((int)portIndex);
+        var host = index % HostCount;
+        var portIndex = (int)(index / HostCount);
+        port = Ports.PortAt(portIndex);
         addressHostOrder = AddressAt(host);
     }
 
