@@ -13,8 +13,8 @@ namespace Outpost.Appliance.Http;
 ///
 /// HOT PATH: the scanner protocol's replies. <c>Ok&lt;T&gt;</c> looks up the JSON options in the request's services,
 /// resolves the type's serializer, serializes into a rented writer and sends the body chunked, on every request; in a
-/// CPU profile of <c>outpost-bench api</c> that was about 3 % of the daemon's time, and most protocol replies are one
-/// of four constant bodies (docs/performance.md).
+/// CPU profile of <c>outpost-bench api</c> that was 2 % of the daemon's samples, and nearly every protocol reply is one
+/// of five constant bodies (docs/performance.md, "Where the rest goes").
 /// </summary>
 public sealed class JsonReply<T> : IResult, IEndpointMetadataProvider
 {
