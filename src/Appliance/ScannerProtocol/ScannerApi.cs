@@ -32,6 +32,7 @@ public static class ScannerApi
     public const int MaxClaim = 10;
 
     private const int MaxErrorMessageLength = 2048;
+    private const int MaxVersionLength = 64;
 
     // The replies that are the same every time, serialized once (JsonReply): nearly every lifecycle call gets one.
     private static readonly JsonReply<OkResponse> Done = JsonReply.Encoded(OkResponse.Done, OutpostJsonContext.Default.OkResponse);
@@ -41,7 +42,6 @@ public static class ScannerApi
     private static readonly JsonReply<OkResponse> StopNothingExcluded =
         JsonReply.Encoded(OkResponse.StopJob with { Exclude = [] }, OutpostJsonContext.Default.OkResponse);
     private static readonly JsonReply<ClaimResponse> NoJobs = JsonReply.Encoded(new ClaimResponse([]), OutpostJsonContext.Default.ClaimResponse);
-    private const int MaxVersionLength = 64;
 
     public static RouteGroupBuilder MapScannerApi(this IEndpointRouteBuilder routes)
     {
