@@ -102,6 +102,37 @@ public sealed class ScannerProtocolTests
         Assert.True(scan.TryGetProperty("finishedAt", out var finished) && finished.ValueKind == JsonValueKind.String);
     }
 
+    /// <summary>
+    /// The replies a lifecycle gets nearly every time are serialized once (JsonReply): on the wire they are the same
+    /// JSON as before, with its Content-Type and now a Content-Length, and a stop or a do-not-scan entry still shows.
+    /// </summary>
+    [Fact]
+    public async Task Lifecycle_replies_are_the_documented_json_whether_serialized_once_or_per_request()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        var api = daemon.Api;
+        var (id, key) = await api.CreateScannerAsync("s1");
+        var scanId = await api.CreateScanAsync(["10.0.0.0/23"], [id]); // 2 jobs
+        var jobs = Api.JobIds(await api.ClaimAsync(key, "2"));
+
+        AssertExactJson("""{"ok":true}""", (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobs[0]}/start")).AssertOk());
+        AssertExactJson("""{"ok":true,"exclude":[]}""",
+            (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobs[0]}/progress", new { progressCount = 1, resultCount = 0 })).AssertOk());
+        AssertExactJson("""{"ok":true}""", (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobs[0]}/complete", new { status = "completed" })).AssertOk());
+        AssertExactJson("""{"jobs":[]}""", (await api.ClaimAsync(key)).AssertOk());
+
+        (await api.AdminAsync(HttpMethod.Put, "/api/settings/scan", new { exclusions = new[] { new { target = "10.0.1.7:22" } } })).AssertOk();
+        (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobs[1]}/start")).AssertOk();
+        AssertExactJson("""{"ok":true,"exclude":["10.0.1.7:22"]}""",
+            (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobs[1]}/progress", new { progressCount = 1, resultCount = 0 })).AssertOk());
+        (await api.AdminAsync(HttpMethod.Put, "/api/settings/scan", new { exclusions = Array.Empty<object>() })).AssertOk();
+
+        (await api.AdminAsync(Post, $"/api/scans/{scanId}/stop")).AssertOk();
+        AssertExactJson("""{"ok":true,"stop":true,"exclude":[]}""",
+            (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobs[1]}/progress", new { progressCount = 2, resultCount = 0 })).AssertOk());
+        AssertExactJson("""{"ok":true,"stop":true}""", (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobs[1]}/complete", new { status = "completed" })).AssertOk());
+    }
+
     [Fact]
     public async Task A_scan_with_any_failed_job_fails_when_its_last_job_finishes()
     {
@@ -370,6 +401,12 @@ public sealed class ScannerProtocolTests
         Assert.Equal(old, (await api.JobAsync(jobId)).ToString());
         Assert.Equal([newId], Api.JobIds(await api.ClaimAsync(key)));
         (await api.AdminAsync(Post, "/api/jobs/999/rerun")).AssertError(404, "NOT_FOUND");
+    }
+
+    private static void AssertExactJson(string expected, Reply reply)
+    {
+        Assert.Equal(expected, reply.Body);
+        Assert.Equal("application/json; charset=utf-8", reply.ContentHeaders?.ContentType?.ToString());
     }
 
     private static void AssertOkTrue(Reply reply) => Assert.True(reply.Json.GetProperty("ok").GetBoolean());

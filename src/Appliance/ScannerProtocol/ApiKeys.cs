@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Outpost.Appliance.Hosting;
@@ -23,6 +24,8 @@ public static class ApiKeys
     }
 
     /// <summary>Hashes a presented key into <paramref name="hash"/> (32 bytes) without allocating; false if it cannot be a key.</summary>
+    /// <remarks>HOT PATH (every scanner request). The buffer is written before it is read, so it is not zeroed first.</remarks>
+    [SkipLocalsInit]
     public static bool TryHash(ReadOnlySpan<char> key, Span<byte> hash)
     {
         if (key.IsEmpty || key.Length > MaxKeyLength)
@@ -30,7 +33,7 @@ public static class ApiKeys
             return false;
         }
 
-        Span<byte> utf8 = stackalloc byte[MaxKeyLength * 3];
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
         var length = Encoding.UTF8.GetBytes(key, utf8);
         SHA256.HashData(utf8[..length], hash);
         return true;

@@ -34,6 +34,15 @@ public static class ScannerApi
     private const int MaxErrorMessageLength = 2048;
     private const int MaxVersionLength = 64;
 
+    // The replies that are the same every time, serialized once (JsonReply): nearly every lifecycle call gets one.
+    private static readonly JsonReply<OkResponse> Done = JsonReply.Encoded(OkResponse.Done, OutpostJsonContext.Default.OkResponse);
+    private static readonly JsonReply<OkResponse> Stop = JsonReply.Encoded(OkResponse.StopJob, OutpostJsonContext.Default.OkResponse);
+    private static readonly JsonReply<OkResponse> GoOnNothingExcluded =
+        JsonReply.Encoded(OkResponse.Done with { Exclude = [] }, OutpostJsonContext.Default.OkResponse);
+    private static readonly JsonReply<OkResponse> StopNothingExcluded =
+        JsonReply.Encoded(OkResponse.StopJob with { Exclude = [] }, OutpostJsonContext.Default.OkResponse);
+    private static readonly JsonReply<ClaimResponse> NoJobs = JsonReply.Encoded(new ClaimResponse([]), OutpostJsonContext.Default.ClaimResponse);
+
     public static RouteGroupBuilder MapScannerApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/scanner").WithMetadata(ScannerKeyRequired.Instance).WithTags("Scanner protocol");
@@ -48,7 +57,7 @@ public static class ScannerApi
         return group;
     }
 
-    private static async Task<Results<Ok<ClaimResponse>, BadRequestError, ForbiddenError>> ClaimAsync(HttpContext context, string? limit,
+    private static async Task<Results<JsonReply<ClaimResponse>, BadRequestError, ForbiddenError>> ClaimAsync(HttpContext context, string? limit,
         IOutpostStore store, IpBinding binding, DispatchGate gate, TimeProvider clock, ApplianceMetrics metrics)
     {
         var max = 1;
@@ -76,20 +85,27 @@ public static class ScannerApi
         var jobs = await store.ClaimAsync(scanner.Id, max, remote?.ToString(), now, gate.AutomatedAllowed(now), ScannerCapabilities.JobNames(scanner), scanner.Pool);
         metrics.Committed("claim", started);
         metrics.Claimed(jobs.Count);
+        if (jobs.Count == 0)
+        {
+            return NoJobs; // the common claim: a store call and a reply serialized once
+        }
+
+        // The scan settings as the gate holds them (this node's own edits apply at once, another node's within a
+        // second): no document read per claim, which on PostgreSQL would be a round trip.
+        var settings = gate.Settings;
+        var perHost = settings.MaxConnectionsPerHost;
+        var exclude = DoNotScan.EntriesFor(settings, scanner);
         var wire = new ScannerJob[jobs.Count];
-        // Read only when there is something to hand out: an empty claim (the common one) stays a store call and nothing else.
-        var perHost = jobs.Count > 0 ? Documents.ReadScanSettings(store).MaxConnectionsPerHost : 0;
-        var exclude = jobs.Count == 0 ? [] : DoNotScan.EntriesFor(gate.Settings, scanner);
         for (var i = 0; i < wire.Length; i++)
         {
             var job = jobs[i];
             wire[i] = new ScannerJob(job.JobId, job.ScanId, job.Name, job.Targets, job.MaxProbesPerSecond, perHost, job.Seed, job.Cursor, exclude);
         }
 
-        return TypedResults.Ok(new ClaimResponse(wire));
+        return new JsonReply<ClaimResponse>(new ClaimResponse(wire), OutpostJsonContext.Default.ClaimResponse);
     }
 
-    private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> StartAsync(HttpContext context, long jobId,
+    private static async Task<Results<JsonReply<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> StartAsync(HttpContext context, long jobId,
         IOutpostStore store, TimeProvider clock, ApplianceMetrics metrics)
     {
         var started = TimeProvider.System.GetTimestamp();
@@ -98,7 +114,7 @@ public static class ScannerApi
         return Reply(update, jobId);
     }
 
-    private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ProgressAsync(HttpContext context,
+    private static async Task<Results<JsonReply<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> ProgressAsync(HttpContext context,
         long jobId, ProgressRequest body, IOutpostStore store, DispatchGate gate, TimeProvider clock, ApplianceMetrics metrics)
     {
         if (body.ProgressCount < 0 || body.ResultCount < 0 || body.Cursor < 0)
@@ -115,13 +131,19 @@ public static class ScannerApi
         var scanner = Caller(context);
         var update = await store.ProgressAsync(scanner.Id, jobId, body.ProgressCount, body.ResultCount, body.Cursor ?? 0, clock.GetUtcNow());
         metrics.Committed("progress", started);
+        if (update.Status != StoreStatus.Ok)
+        {
+            return Reply(update, jobId);
+        }
+
         // The do-not-scan list as it stands, so an edit reaches the running job within one progress interval.
-        return update.Status == StoreStatus.Ok
-            ? TypedResults.Ok(new OkResponse(true) { Stop = update.StopRequested ? true : null, Exclude = DoNotScan.EntriesFor(gate.Settings, scanner) })
-            : Reply(update, jobId);
+        var exclude = DoNotScan.EntriesFor(gate.Settings, scanner);
+        return exclude.Count == 0
+            ? update.StopRequested ? StopNothingExcluded : GoOnNothingExcluded
+            : new JsonReply<OkResponse>(new OkResponse(true) { Stop = update.StopRequested ? true : null, Exclude = exclude }, OutpostJsonContext.Default.OkResponse);
     }
 
-    private static async Task<Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> CompleteAsync(HttpContext context,
+    private static async Task<Results<JsonReply<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError>> CompleteAsync(HttpContext context,
         long jobId, CompleteRequest body, IOutpostStore store, InventoryProcessor inventory, TimeProvider clock, ApplianceMetrics metrics)
     {
         bool failed;
@@ -157,7 +179,7 @@ public static class ScannerApi
         return Reply(update, jobId);
     }
 
-    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError>> ResultsAsync(HttpContext context,
+    private static async Task<Results<JsonReply<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError>> ResultsAsync(HttpContext context,
         long jobId, ResultsRequest body, FindingsIntake intake, CapabilityUploads uploads, TimeProvider clock, ApplianceMetrics metrics)
     {
         if ((body.Results is null ? 0 : 1) + (body.Services is null ? 0 : 1) + (body.Pages is null ? 0 : 1) + (body.Vulnerabilities is null ? 0 : 1) != 1)
@@ -222,7 +244,7 @@ public static class ScannerApi
         return result.Outcome switch
         {
             // Accepted counts what the scanner sent, not what was new: a repeated batch gets the same reply.
-            FindingsOutcome.Accepted => TypedResults.Ok(new ResultsResponse(true, findings.Length)),
+            FindingsOutcome.Accepted => new JsonReply<ResultsResponse>(new ResultsResponse(true, findings.Length), OutpostJsonContext.Default.ResultsResponse),
             FindingsOutcome.JobNotFound => JobNotFound(jobId),
             FindingsOutcome.JobNotOwned => JobNotOwned(jobId),
             FindingsOutcome.OutsideJob => new BadRequestError(result.Message!),
@@ -236,7 +258,7 @@ public static class ScannerApi
     /// rendered. Another Content-Type than image/png is refused with 415 (the route's Accepts), a body over the
     /// daemon's 1 MiB limit with 413 before it is read whole.
     /// </summary>
-    private static async Task<Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError>> ScreenshotAsync(
+    private static async Task<Results<JsonReply<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError>> ScreenshotAsync(
         HttpContext context, long jobId, string? ip, string? port, string? url, CapabilityUploads uploads)
     {
         if (!string.Equals(context.Request.ContentType, PngType, StringComparison.OrdinalIgnoreCase))
@@ -267,17 +289,17 @@ public static class ScannerApi
         return Task.CompletedTask;
     }
 
-    private static Results<Ok<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError> Accepted(StoreStatus status, int count, long jobId) =>
+    private static Results<JsonReply<ResultsResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError, UnsupportedMediaTypeError> Accepted(StoreStatus status, int count, long jobId) =>
         status switch
         {
             // Accepted counts what the scanner sent, not what was new: a repeated batch gets the same reply.
-            StoreStatus.Ok => TypedResults.Ok(new ResultsResponse(true, count)),
+            StoreStatus.Ok => new JsonReply<ResultsResponse>(new ResultsResponse(true, count), OutpostJsonContext.Default.ResultsResponse),
             StoreStatus.NotFound => JobNotFound(jobId),
             StoreStatus.NotOwned => JobNotOwned(jobId),
             _ => NotActive(jobId),
         };
 
-    private static async Task<Results<Ok<HeartbeatResponse>, BadRequestError>> HeartbeatAsync(HttpContext context, HeartbeatRequest? body,
+    private static async Task<Results<JsonReply<HeartbeatResponse>, BadRequestError>> HeartbeatAsync(HttpContext context, HeartbeatRequest? body,
         IOutpostStore store, LeaseReconciler leases, TimeProvider clock, ApplianceMetrics metrics)
     {
         var version = body?.Version;
@@ -301,13 +323,13 @@ public static class ScannerApi
         // Stop what the scanner holds for a stopping scan and whatever it reports running that is no longer its own;
         // re-queue what it holds but has stopped reporting for the lease grace.
         var stop = await leases.ReconcileAsync(store, scanner, body?.RunningJobs);
-        return TypedResults.Ok(new HeartbeatResponse(true, now, stop));
+        return new JsonReply<HeartbeatResponse>(new HeartbeatResponse(true, now, stop), OutpostJsonContext.Default.HeartbeatResponse);
     }
 
     // One reply type for the three lifecycle calls; start never answers 400, it just shares the signature.
-    private static Results<Ok<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError> Reply(JobUpdate update, long jobId) => update.Status switch
+    private static Results<JsonReply<OkResponse>, BadRequestError, ForbiddenError, NotFoundError, ConflictError> Reply(JobUpdate update, long jobId) => update.Status switch
     {
-        StoreStatus.Ok => TypedResults.Ok(update.StopRequested ? OkResponse.StopJob : OkResponse.Done),
+        StoreStatus.Ok => update.StopRequested ? Stop : Done,
         StoreStatus.NotFound => JobNotFound(jobId),
         StoreStatus.NotOwned => JobNotOwned(jobId),
         _ => NotActive(jobId),
