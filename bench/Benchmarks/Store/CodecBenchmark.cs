@@ -57,7 +57,7 @@ internal static class CodecBenchmark
     {
         var scanners = Enumerable.Range(1, 20).Select(i => new Scanner { Id = i, Name = $"scanner-{i}", ApiKeyHash = new byte[32], AllowedCidrs = ["10.0.0.0/8"], Enabled = true, CreatedAt = DateTimeOffset.UnixEpoch }).ToList();
         var states = Enumerable.Range(1, scans).Select(i => new ScanState(i, new ScanSpec { Name = $"scan {i}", Targets = ["10.0.0.0/16"], Ports = "22,80,443", ScannerIds = [1, 2] },
-            ScanStatus.Finished, 1, 2, 3, [new JobIdRange(i * 1000L, i * 1000L + 999)])).ToList();
+            ScanStatus.Completed, 1, 2, 3, [new JobIdRange(i * 1000L, i * 1000L + 999)])).ToList();
         return new CatalogSnapshot(scanners, states, [new DocumentPut("settings", "scan", "{\"rate\":1000}")], [], scans * 1000L + 999);
     }
 
