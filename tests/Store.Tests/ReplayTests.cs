@@ -15,7 +15,11 @@ public class ReplayTests
         var scanner = await t.ScannerAsync();
         var early = await t.ScanAsync(10, scanner);
         var claimedEarly = await t.Store.ClaimAsync(scanner.Id, 10, "10.0.0.1", t.Now);
-        foreach (var job in claimedEarly) await t.Store.CompleteAsync(scanner.Id, job.JobId, false, 1, null, t.Now);
+        foreach (var job in claimedEarly)
+        {
+            await t.Store.StartAsync(scanner.Id, job.JobId, t.Now);
+            await t.Store.CompleteAsync(scanner.Id, job.JobId, false, 1, null, t.Now);
+        }
         t.Now = t.Now.AddHours(2);
         var removed = await t.Store.RemoveFinishedBeforeAsync(t.Now.AddHours(-1));
         var scan = await t.ScanAsync(1_000, scanner);
