@@ -38,6 +38,13 @@ public sealed class TempStore : IAsyncDisposable
         Store = await FasterOutpostStore.OpenAsync(_options, NullLoggerFactory.Instance);
     }
 
+    /// <summary>Closes the store as a crash would (no checkpoint: the next open replays the log) and opens it again.</summary>
+    public async Task CrashAndReopenAsync()
+    {
+        await Store.CloseWithoutCheckpointAsync();
+        Store = await FasterOutpostStore.OpenAsync(_options, NullLoggerFactory.Instance);
+    }
+
     public async Task<Scanner> ScannerAsync(string name = "s1") =>
         await Store.CreateScannerAsync(name, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), [], null, Now);
 

@@ -33,7 +33,7 @@ internal static class RecoveryRun
             var elapsed = clock.Elapsed;
             if (store.Recovery.Jobs != jobs) throw new InvalidOperationException($"recovered {store.Recovery.Jobs} jobs, expected {jobs}");
             var report = store.Recovery;
-            Console.WriteLine($"  recovered {report.Jobs:N0} jobs, replayed {report.EntriesReplayed:N0} log entries, from checkpoint: {report.FromCheckpoint}; " +
+            Console.WriteLine($"  recovered {report.Jobs:N0} jobs, replayed {report.EntriesReplayed:N0} log entries ({report.BytesReplayed / 1048576.0:0.0} MiB), from checkpoint: {report.FromCheckpoint}; " +
                 $"checkpoint restore {report.CheckpointRestore.TotalSeconds:0.00} s, replay {report.Replay.TotalSeconds:0.00} s, index rebuild {report.Rebuild.TotalSeconds:0.00} s");
             return (elapsed, IdleRun.ResidentMegabytes(Environment.ProcessId));
         }

@@ -55,6 +55,13 @@ internal sealed record CatalogSnapshot(
     long JobIdHighWater,
     long JobIdFloor = 1);
 
+/// <summary>
+/// The catalog's changes and snapshots as source-generated JSON. MessagePack 2.5.307 (contractless) round-trips a
+/// 200-scan snapshot in 4.7 ms against 6.9 ms here (<c>outpost-bench store codecs</c>, load average 38 on 2 cores), but
+/// a snapshot is written once per checkpoint and read once per start, so that saves a few milliseconds where
+/// restart takes seconds; switching would add a second format next to the JSON that existing stores hold, and the
+/// catalog would no longer be readable with <c>jq</c> when an operator inspects a damaged store.
+/// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(CatalogChange))]
 [JsonSerializable(typeof(CatalogSnapshot))]

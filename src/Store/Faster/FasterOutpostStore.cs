@@ -140,7 +140,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         var directory = _options.DataDirectory;
         if (_isNew)
         {
-            Recovery = new RecoveryReport(false, 0, 0, 0, clock.Elapsed, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+            Recovery = new RecoveryReport(false, 0, 0, 0, 0, clock.Elapsed, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
             LogCreated(_logger, directory);
             return;
         }
@@ -163,10 +163,10 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         if (_wal.TailAddress < manifest.WalStart)
             throw StoreDamagedException.Of(walDirectory, $"ends at address {_wal.TailAddress}, before the checkpoint's start {manifest.WalStart}: acknowledged changes are missing");
         StoreFiles.CheckSegments(walDirectory, "wal.log", Math.Max(22, _options.WalSegmentSizeBits), Math.Max(manifest.WalStart, _wal.BeginAddress), _wal.TailAddress, "the write-ahead log");
-        var replayed = Replay(Math.Max(manifest.WalStart, _wal.BeginAddress));
+        var (replayed, replayedBytes) = Replay(Math.Max(manifest.WalStart, _wal.BeginAddress));
         var replayTime = clock.Elapsed - checkpointTime;
         var (live, orphans) = RebuildIndexes(Math.Max(1, snapshot.JobIdFloor));
-        Recovery = new RecoveryReport(true, replayed, live, orphans, clock.Elapsed, checkpointTime, replayTime, clock.Elapsed - checkpointTime - replayTime);
+        Recovery = new RecoveryReport(true, replayed, replayedBytes, live, orphans, clock.Elapsed, checkpointTime, replayTime, clock.Elapsed - checkpointTime - replayTime);
         LogRecovered(_logger, live, replayed, orphans, clock.Elapsed.TotalMilliseconds);
     }
 
@@ -198,43 +198,6 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         catch (Exception e) when (e is JsonException or IOException)
         {
             throw StoreDamagedException.Of(path, $"cannot be read ({e.Message})", e);
-        }
-    }
-
-    private long Replay(long from)
-    {
-        long entries = 0;
-        using var iterator = _wal.Scan(from);
-        while (iterator.GetNext(out byte[] entry, out var length, out _))
-        {
-            var reader = new WalEntryReader(entry.AsSpan(0, length));
-            while (reader.Next(out var part, out var payload)) ApplyPart(part, payload);
-            entries++;
-        }
-        return entries;
-    }
-
-    private void ApplyPart(WalPart part, ReadOnlySpan<byte> payload)
-    {
-        switch (part)
-        {
-            case WalPart.JobImage:
-                _jobs.Upsert(System.Runtime.InteropServices.MemoryMarshal.Read<JobRecord>(payload));
-                break;
-            case WalPart.JobBlob:
-                _blobs.Put(BitConverter.ToInt64(payload), (BlobKind)payload[8], payload[9..]);
-                break;
-            case WalPart.Catalog:
-                _catalog.Apply(Catalog.Deserialize(payload));
-                break;
-            case WalPart.ScanStatus:
-                _catalog.ApplyScanStatus(BitConverter.ToInt64(payload), (ScanStatus)payload[8], BitConverter.ToInt64(payload[9..]));
-                break;
-            case WalPart.JobsRemoved:
-                foreach (var jobId in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(payload)) RemoveJobRecord(jobId);
-                break;
-            default:
-                throw new InvalidDataException($"unknown write-ahead log part {part}");
         }
     }
 
@@ -417,8 +380,8 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
 }
 
 /// <summary>
-/// What recovery did: whether a checkpoint was restored, log entries replayed, jobs found, and the time taken in
+/// What recovery did: whether a checkpoint was restored, log entries (and their bytes) replayed, jobs found, and the time taken in
 /// all and by phase (restoring FASTER's checkpoints, replaying the log, rebuilding the in-memory indexes).
 /// </summary>
-public readonly record struct RecoveryReport(bool FromCheckpoint, long EntriesReplayed, long Jobs, long OrphansDropped, TimeSpan Elapsed,
+public readonly record struct RecoveryReport(bool FromCheckpoint, long EntriesReplayed, long BytesReplayed, long Jobs, long OrphansDropped, TimeSpan Elapsed,
     TimeSpan CheckpointRestore, TimeSpan Replay, TimeSpan Rebuild);

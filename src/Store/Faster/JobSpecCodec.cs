@@ -9,6 +9,9 @@ namespace Outpost.Store.Faster;
 /// <c>name, count, (cidr, ports)*[, pool]</c>, each string a 32-bit length and UTF-8; the pool is there only for a
 /// pool's job (specs written before pools end after the targets). Decoded on every claim, so it is kept simpler and
 /// cheaper than JSON. Persisted: changing the layout needs a version byte first.
+/// Not MessagePack: an encode and decode costs about the same (4 600 ns here, 4 360 ns with MessagePack 2.5.307;
+/// <c>outpost-bench store codecs</c>, load average 38 on 2 cores), and switching would add a second format while this
+/// decoder stays for the specs existing stores hold: more code for no gain.
 /// </summary>
 internal static class JobSpecCodec
 {

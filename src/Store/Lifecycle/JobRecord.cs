@@ -24,6 +24,9 @@ internal enum JobFlags : byte
 /// A job's fixed-size, blittable record in the FASTER job log: every field the lifecycle changes, plus the fixed
 /// part of its spec. The variable part (name, targets, error text) lives in the blob log, keyed by job id.
 /// Times are UTC ticks (0 = not yet). The layout is persisted in checkpoints and the write-ahead log: append only.
+/// Kept as a struct copied whole rather than a MessagePack message: a write and read back costs 250 ns against
+/// MessagePack 2.5.307's 9 200 ns for the same fields (<c>outpost-bench store codecs</c>, load average 38 on 2 cores,
+/// SUMMARY store-codec-job-record ratio=0.027), and FASTER needs a blittable value anyway.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct JobRecord
