@@ -39,15 +39,14 @@ internal static class PostgresComparison
     public static async Task<Result> MeasureAsync(string connectionString, TimeSpan duration, int pool)
     {
         var peer = new Dictionary<int, double>();
-        foreach (var clients in Workers)
-        {
-            var result = await StoreBenchmark.MeasureAsync(new PgbenchStylePeer(connectionString), clients, 1, duration, ceiling: 10_000);
-            StoreBenchmark.Report("pgbench", clients, result);
-            peer[clients] = result.JobsPerSecond;
-        }
         var outpost = new Dictionary<int, double>();
+        // Each load's peer and backend runs back to back, so a change in the machine's load between loads (a shared
+        // build machine swings from one minute to the next) moves both sides of a ratio, not one.
         foreach (var workers in Workers)
         {
+            var peerResult = await StoreBenchmark.MeasureAsync(new PgbenchStylePeer(connectionString), workers, 1, duration, ceiling: 10_000);
+            StoreBenchmark.Report("pgbench", workers, peerResult);
+            peer[workers] = peerResult.JobsPerSecond;
             // A fresh database of its own per run (as an installation would have it), like the peer's fresh table.
             var database = await StoreBenchmark.CreateDatabaseAsync(connectionString, $"outpost_store_{workers}");
             var sized = new Npgsql.NpgsqlConnectionStringBuilder(database) { MaxPoolSize = pool }.ConnectionString;

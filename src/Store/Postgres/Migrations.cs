@@ -133,6 +133,41 @@ internal static partial class Migrations
             -- this version have none and are found by their target text only.
             ALTER TABLE jobs ADD COLUMN address_ranges int8multirange;
             """),
+        (7, "the roll-up as server functions", """
+            -- The roll-up (SPEC §2: a scan's outcome is decided in the commit that finishes its last job) in one home,
+            -- run on the server: a completion sends its UPDATE and one call, where it sent four statements
+            -- (docs/performance.md, "The roll-up without a hot row", has the proof these follow). PL/pgSQL keeps each
+            -- statement's plan for the connection, and each statement takes a new snapshot, which the proof needs.
+
+            -- Rolls scan_to_roll up when none of its jobs is unfinished; the caller holds the scan row's lock.
+            CREATE FUNCTION outpost_roll_up_scan(scan_to_roll bigint, finished timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE scans SET finished_at = finished, status = CASE WHEN status = 'stopping' THEN 'stopped'
+                    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.scan_id = scans.id AND j.status = 'failed' AND NOT j.superseded) THEN 'failed'
+                    ELSE 'completed' END
+                WHERE id = scan_to_roll AND status IN ('running', 'stopping')
+                    AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.scan_id = scans.id AND j.status IN ('queued', 'claimed', 'running'));
+            END $$;
+
+            -- After finished_job was finished in this transaction: lock its stripe (id % 256 of its scan; advisory
+            -- class 'outp', key (scan id << 8 | stripe) in 31 bits, so scans beyond 2^23 may share a key and then
+            -- only wait for each other), and only when no job of the stripe is unfinished lock the scan row and
+            -- roll the scan up. A job that is not finished has nothing to roll up (a refused completion).
+            CREATE FUNCTION outpost_roll_up_stripe(finished_job bigint, finished timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+            DECLARE
+                job_scan bigint;
+            BEGIN
+                SELECT scan_id INTO job_scan FROM jobs WHERE id = finished_job AND status IN ('completed', 'failed', 'cancelled');
+                IF NOT FOUND THEN RETURN; END IF;
+                PERFORM pg_advisory_xact_lock(1869968496, (((job_scan << 8) | (finished_job % 256)) & 2147483647)::int);
+                -- A new statement, so it sees every commit made before the stripe lock was granted (index jobs_scan_stripe).
+                PERFORM 1 FROM jobs j WHERE j.scan_id = job_scan AND j.status IN ('queued', 'claimed', 'running')
+                    AND j.id % 256 = finished_job % 256 LIMIT 1;
+                IF FOUND THEN RETURN; END IF;
+                PERFORM 1 FROM scans WHERE id = job_scan FOR NO KEY UPDATE;
+                PERFORM outpost_roll_up_scan(job_scan, finished);
+            END $$;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -32,6 +32,10 @@ namespace Outpost.Store.Postgres;
 // finish many jobs at once, lock the scan row directly. Completions of one scan therefore wait for each other only
 // when they share a stripe, and only the few that empty a stripe touch the scan row.
 //
+// The roll-up runs on the server (migration 7): outpost_roll_up_stripe does the stripe lock and check for one finished
+// job, outpost_roll_up_scan the whole-scan check and outcome, so a completion is its UPDATE and one call, sent
+// together in one round trip (one implicit transaction).
+//
 // Lock order: job rows, then one stripe lock, then the scan row.
 //
 // These methods are async because they wait on the network; they build no LINQ and format no strings.
@@ -93,36 +97,11 @@ public sealed partial class PostgresOutpostStore
 
     private const string LockScanSql = "SELECT 1 FROM scans WHERE id = $1 FOR NO KEY UPDATE";
 
-    /// <summary>
-    /// The advisory lock of job $1's stripe: class 'outp', key (scan id &lt;&lt; 8 | stripe) in 31 bits. Two stripes
-    /// that share a key (scan ids beyond 2^23) only wait for each other; they never miss a roll-up.
-    /// </summary>
-    private const string LockStripeSql =
-        "SELECT pg_advisory_xact_lock(1869968496, (((scan_id << 8) | (id % 256)) & 2147483647)::int) FROM jobs WHERE id = $1";
+    /// <summary>Rolls scan $1 up when none of its jobs is unfinished ($2 the time); run only after the scan row was locked.</summary>
+    private const string RollUpSql = "SELECT outpost_roll_up_scan($1, $2)";
 
-    /// <summary>The scan of job <c>me</c> ($1), when no job of its stripe is unfinished (index jobs_scan_stripe).</summary>
-    private const string ScanIfStripeDone =
-        "SELECT me.scan_id FROM jobs me WHERE me.id = $1 AND NOT EXISTS (SELECT 1 FROM jobs j " +
-        "WHERE j.scan_id = me.scan_id AND j.status IN ('queued', 'claimed', 'running') AND j.id % 256 = me.id % 256)";
-
-    /// <summary>Locks the scan row of job $1 only when no job of its stripe is unfinished.</summary>
-    private const string LockScanIfStripeDoneSql = "SELECT 1 FROM scans WHERE id = (" + ScanIfStripeDone + ") FOR NO KEY UPDATE";
-
-    /// <summary>Rolls a scan up when none of its jobs is unfinished ($2 the time); run only after the scan row was locked.</summary>
-    private const string RollUpWhereIdIs =
-        "UPDATE scans SET finished_at = $2, status = CASE WHEN status = 'stopping' THEN 'stopped' " +
-        "WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.scan_id = scans.id AND j.status = 'failed' AND NOT j.superseded) THEN 'failed' ELSE 'completed' END " +
-        "WHERE status IN ('running', 'stopping') " +
-        "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.scan_id = scans.id AND j.status IN ('queued', 'claimed', 'running')) AND id = ";
-
-    /// <summary>Rolls scan $1 up.</summary>
-    private const string RollUpSql = RollUpWhereIdIs + "$1";
-
-    /// <summary>
-    /// Rolls up the scan of job $1 when its stripe is done; otherwise the scan is not done either, and the whole-scan
-    /// check (which walks index entries of every job that passed through a status) is skipped.
-    /// </summary>
-    private const string RollUpOfJobSql = RollUpWhereIdIs + "(" + ScanIfStripeDone + ")";
+    /// <summary>The stripe side of the roll-up, after job $1 was finished ($2 the time): see the file's remarks and migration 7.</summary>
+    private const string RollUpStripeSql = "SELECT outpost_roll_up_stripe($1, $2)";
 
     public async ValueTask<IReadOnlyList<Job>> ClaimAsync(long scannerId, int max, string? sourceIp, DateTimeOffset now, bool automatedAllowed = true,
         IReadOnlyList<string>? jobNames = null, string? pool = null, CancellationToken ct = default)
@@ -335,13 +314,7 @@ public sealed partial class PostgresOutpostStore
     /// <summary>Appends "lock the job's stripe; if the stripe is done, lock the scan row and roll it up" (see the file's remarks).</summary>
     private static void AddStripeRollUp(NpgsqlBatch batch, long jobId, long atTicks)
     {
-        var lockStripe = new NpgsqlBatchCommand(LockStripeSql);
-        lockStripe.Parameters.Add(Long(jobId));
-        batch.BatchCommands.Add(lockStripe);
-        var lockScan = new NpgsqlBatchCommand(LockScanIfStripeDoneSql);
-        lockScan.Parameters.Add(Long(jobId));
-        batch.BatchCommands.Add(lockScan);
-        var rollUp = new NpgsqlBatchCommand(RollUpOfJobSql);
+        var rollUp = new NpgsqlBatchCommand(RollUpStripeSql);
         rollUp.Parameters.Add(Long(jobId));
         rollUp.Parameters.Add(At(atTicks));
         batch.BatchCommands.Add(rollUp);

@@ -166,6 +166,32 @@ public sealed class PostgresContractTests(PostgresDatabase database) : StoreCont
     }
 
     [Fact]
+    public async Task A_refused_completion_never_waits_for_its_stripe()
+    {
+        // The stripe lock is for completions that finish a job (outpost_roll_up_stripe, migration 7): one the
+        // lifecycle refuses (a claimed job the scanner never started and was not told to stop) leaves it alone.
+        var s = await ScannerAsync();
+        var scan = await ScanAsync(1, false, "scan", s);
+        var job = (await Store.ClaimAsync(s.Id, 1, null, Now))[0];
+
+        await using var holder = new NpgsqlConnection(((PostgresOutpostStore)Store).ConnectionStringForTests);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("SELECT pg_advisory_xact_lock(1869968496, (((scan_id << 8) | (id % 256)) & 2147483647)::int) FROM jobs WHERE id = $1",
+            holder, transaction))
+        {
+            hold.Parameters.Add(new NpgsqlParameter<long> { TypedValue = job.JobId });
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Assert.Equal(StoreStatus.InvalidTransition, (await Store.CompleteAsync(s.Id, job.JobId, false, 1, null, Now, guard.Token)).Status);
+        Assert.Equal(JobStatus.Claimed, Store.GetJob(job.JobId)!.Status);
+        Assert.Equal(ScanStatus.Running, Store.GetScan(scan.Id)!.Status);
+        await transaction.RollbackAsync();
+    }
+
+    [Fact]
     public async Task Nodes_starting_at_once_migrate_the_schema_once_and_all_open()
     {
         var connectionString = await database.FreshSchemaAsync();
