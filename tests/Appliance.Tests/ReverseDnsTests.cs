@@ -16,7 +16,7 @@ public sealed class ReverseDnsTests
     private static readonly Dictionary<string, string?> On = new() { ["Outpost:Inventory:ReverseDns:Enabled"] = "true" };
 
     /// <summary>A port scan of 127.0.0.1 whose one job reports port 22 open, processed as the job completes.</summary>
-    private static async Task ScanLoopbackAsync(Api api, (long Id, string Key) scanner)
+    private static async Task<long> ScanLoopbackAsync(Api api, (long Id, string Key) scanner)
     {
         var (scannerId, key) = scanner;
         var scanId = await api.CreateScanAsync(["127.0.0.1"], [scannerId], "22");
@@ -26,6 +26,7 @@ public sealed class ReverseDnsTests
         (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/results", new { results })).AssertOk();
         (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/complete", new { status = "completed" })).AssertOk();
         Assert.Equal("completed", (await api.ScanAsync(scanId)).GetProperty("status").GetString());
+        return scanId;
     }
 
     [Fact]
@@ -34,7 +35,7 @@ public sealed class ReverseDnsTests
         await using var daemon = await Daemon.StartAsync(On);
         var api = daemon.Api;
         var scanner = await api.CreateScannerAsync("s1");
-        await ScanLoopbackAsync(api, scanner);
+        var scanId = await ScanLoopbackAsync(api, scanner);
 
         // The loop looks up new addresses every few seconds; one batch now makes the test independent of its timing.
         await daemon.Service<ReverseDnsLookups>().LookUpDueAsync();
@@ -51,6 +52,9 @@ public sealed class ReverseDnsTests
         Assert.Contains("localhost", row[Array.IndexOf(header, "dnsNames")].Split(' '));
         var ndjson = JsonDocument.Parse((await api.AdminAsync(Get, "/api/assets?format=ndjson")).AssertOk().Body.Trim()).RootElement;
         Assert.Contains("localhost", Strings(ndjson.GetProperty("dnsNames")));
+        // nmap XML names it as nmap names a reverse DNS answer.
+        Assert.Contains("<hostname name=\"localhost\" type=\"PTR\" />",
+            (await api.AdminAsync(Get, $"/api/scans/{scanId}/results?format=nmap-xml")).AssertOk().Body, StringComparison.Ordinal);
 
         // A later scan of the address keeps the name: the fold merges the hostnames it knows.
         await ScanLoopbackAsync(api, scanner);

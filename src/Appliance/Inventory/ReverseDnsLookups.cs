@@ -52,7 +52,8 @@ public sealed partial class ReverseDnsLookups(StoreLifetime storeLifetime, IOpti
         await Parallel.ForEachAsync(Enumerable.Range(0, due.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = ct },
             async (i, token) => found[i] = (due[i], await LookUpAsync(due[i], token)));
         await names.RecordAsync(found, now, ct);
-        LogLookedUp(_logger, due.Count, found.Count(f => f.Names.Count > 0));
+        var named = found.Count(f => f.Names.Count > 0);
+        LogLookedUp(_logger, due.Count, named);
         return due.Count;
     }
 
