@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Outpost.Ui.Tests.Infrastructure;
@@ -46,7 +45,7 @@ public sealed partial class UiTests
         }
 
         // The first run, opened from the list, had nothing to compare with: everything it saw is new.
-        await page.GetByTestId("scan-row").Filter(new LocatorFilterOptions { HasTextRegex = new Regex($"Scan #{first}\\b") }).ClickAsync();
+        await page.Locator($"[data-testid=scan-row][data-scan-id='{first}']").ClickAsync();
         var firstChanges = page.Locator($"[data-testid=scan-card][data-scan-id='{first}']").GetByTestId("scan-changes");
         await Expect(firstChanges).ToContainTextAsync("first run: everything is new");
         await Expect(firstChanges.GetByTestId("changes-new-assets").Locator("summary")).ToHaveTextAsync("3 new assets");
