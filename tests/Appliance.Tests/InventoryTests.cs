@@ -135,7 +135,7 @@ public sealed class InventoryTests
         array.EnumerateArray().Select(e => $"{e.GetProperty("ip").GetString()}:{e.GetProperty("port").GetInt32().ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary>xmllint, an independent parser, validates the document against the DTD nmap ships.</summary>
-    private static async Task AssertValidNmapXmlAsync(string xml)
+    internal static async Task AssertValidNmapXmlAsync(string xml)
     {
         Assert.True(File.Exists(NmapDtd), $"{NmapDtd} is missing: install the nmap package (scripts/deps.sh).");
         var file = Path.GetTempFileName();

@@ -223,9 +223,13 @@ public static partial class ApiBenchmark
     private static async Task<Daemon> StartDaemonAsync(string directory)
     {
         var config = Path.Combine(directory, "outpost.json");
+        // No reverse DNS: the benchmark's addresses have no PTR records, and the machine's resolver is not to be asked about them.
         await File.WriteAllTextAsync(config, """
             {
-              "Outpost": { "Store": { "JobMemorySizeBits": 28, "JobIndexBuckets": 1048576, "BlobMemorySizeBits": 27, "BlobIndexBuckets": 262144 } },
+              "Outpost": {
+                "Store": { "JobMemorySizeBits": 28, "JobIndexBuckets": 1048576, "BlobMemorySizeBits": 27, "BlobIndexBuckets": 262144 },
+                "Inventory": { "ReverseDns": { "Enabled": false } }
+              },
               "Logging": { "LogLevel": { "Default": "Warning", "Microsoft.Hosting.Lifetime": "Information" } }
             }
             """);

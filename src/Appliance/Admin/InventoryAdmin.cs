@@ -81,7 +81,7 @@ public static class InventoryAdmin
         switch (format)
         {
             case "csv":
-                return TypedResults.Stream(body => StreamedRows.WriteCsvAsync(body, "ip,hostnames,firstSeen,lastSeen,firstScanId,lastScanId,services",
+                return TypedResults.Stream(body => StreamedRows.WriteCsvAsync(body, "ip,hostnames,firstSeen,lastSeen,firstScanId,lastScanId,services,dnsNames",
                     inventory.ExportAssetsAsync(query, ct), a => AssetFields(a)), StreamedRows.CsvType, "assets.csv");
             case "ndjson":
                 return TypedResults.Stream(body => StreamedRows.WriteNdjsonAsync(body, inventory.ExportAssetsAsync(query, ct).Select(ToResponse),
@@ -139,7 +139,8 @@ public static class InventoryAdmin
     private static CertificateResponse? Certificate(ServiceSnapshot s) =>
         s.CertSha256 is null && s.CertSubject is null ? null : new CertificateResponse(s.CertSubject, s.CertSha256, s.CertNotAfter);
 
-    private static AssetResponse ToResponse(AssetSummary a) => new(a.Ip, a.Hostnames, a.FirstSeen, a.LastSeen, a.FirstScanId, a.LastScanId, a.Services);
+    private static AssetResponse ToResponse(AssetSummary a) =>
+        new(a.Ip, a.Hostnames, a.FirstSeen, a.LastSeen, a.FirstScanId, a.LastScanId, a.Services, a.DnsNames);
 
     private static InventoryServiceResponse ToResponse(InventoryService s)
     {
@@ -150,7 +151,8 @@ public static class InventoryAdmin
     }
 
     private static IEnumerable<string?> AssetFields(AssetSummary a) =>
-        [a.Ip, string.Join(' ', a.Hostnames), Time(a.FirstSeen), Time(a.LastSeen), Number(a.FirstScanId), Number(a.LastScanId), Number(a.Services)];
+        [a.Ip, string.Join(' ', a.Hostnames), Time(a.FirstSeen), Time(a.LastSeen), Number(a.FirstScanId), Number(a.LastScanId), Number(a.Services),
+            string.Join(' ', a.DnsNames)];
 
     private static IEnumerable<string?> ServiceFields(InventoryService s)
     {

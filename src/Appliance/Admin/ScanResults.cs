@@ -37,7 +37,7 @@ public static class ScanResults
     {
         var inventory = new InventoryQueries(records);
 
-        async Task<IReadOnlyList<string>> HostnamesAsync(string ip) => (await inventory.GetAssetAsync(ip, ct))?.Asset.Hostnames ?? [];
+        async Task<AssetSummary?> AssetAsync(string ip) => (await inventory.GetAssetAsync(ip, ct))?.Asset;
 
         if (format is not (null or "json" or "csv" or "ndjson" or NmapFormat))
         {
@@ -74,7 +74,7 @@ public static class ScanResults
         {
             "csv" => TypedResults.Stream(body => WriteCsvAsync(body, findings.ExportAsync(id, ct)), CsvType, $"scan-{id}-results.csv"),
             "ndjson" => TypedResults.Stream(body => WriteNdjsonAsync(body, findings.ExportAsync(id, ct)), NdjsonType, $"scan-{id}-results.ndjson"),
-            NmapFormat => TypedResults.Stream(body => NmapXml.WriteAsync(body, scan, inventory.ExportScanAsync(id, ct), HostnamesAsync), NmapXml.ContentType,
+            NmapFormat => TypedResults.Stream(body => NmapXml.WriteAsync(body, scan, inventory.ExportScanAsync(id, ct), AssetAsync), NmapXml.ContentType,
                 $"scan-{id}-results.xml"),
             _ => TypedResults.Ok(await PageAsync(id, after, limit ?? DefaultLimit, findings, ct)),
         };

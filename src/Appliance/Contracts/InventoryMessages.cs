@@ -1,8 +1,11 @@
 namespace Outpost.Appliance.Contracts;
 
-/// <summary>An asset (one address) as the inventory lists it (docs/inventory.md).</summary>
+/// <summary>
+/// An asset (one address) as the inventory lists it (docs/inventory.md): <c>Hostnames</c> are every name known for it
+/// (certificate SANs, crawled URLs, reverse DNS), <c>DnsNames</c> those of them that reverse DNS gave.
+/// </summary>
 public sealed record AssetResponse(string Ip, IReadOnlyList<string> Hostnames, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long FirstScanId,
-    long LastScanId, int Services);
+    long LastScanId, int Services, IReadOnlyList<string> DnsNames);
 
 /// <summary>One page of the asset search, in address order; <c>NextCursor</c> fetches the next page, null after the last.</summary>
 public sealed record AssetListResponse(IReadOnlyList<AssetResponse> Assets, string? NextCursor);

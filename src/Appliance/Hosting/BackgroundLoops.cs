@@ -19,6 +19,8 @@ public enum BackgroundLoop
     NotificationDelivery,
     /// <summary>Folds the results of scans whose probing ended into the inventory, then tells the scan-processed listeners.</summary>
     InventoryProcessing,
+    /// <summary>Looks up the inventory's new addresses (and, now and then, the others) in reverse DNS.</summary>
+    ReverseDns,
 }
 
 /// <summary>Which loops run on every ingest node and which only on the leader (see <see cref="Leadership"/>).</summary>

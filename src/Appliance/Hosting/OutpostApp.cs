@@ -139,11 +139,15 @@ public static partial class OutpostApp
         services.AddSingleton<IScanProcessedListener, FollowUpScheduler>();
         services.AddSingleton<InventoryProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<InventoryProcessor>());
+        services.AddSingleton<ReverseDnsLookups>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReverseDnsLookups>());
         services.AddBuiltInScanner();
         services.AddOptions<OutpostOptions>()
             .Validate(o => o.Scheduling.CycleInterval > TimeSpan.Zero && o.Retention.MaxAge > TimeSpan.Zero && o.Retention.Interval > TimeSpan.Zero
                 && o.Audit.MaxAge > TimeSpan.Zero,
-                "Outpost:Scheduling:CycleInterval, Outpost:Retention MaxAge and Interval, and Outpost:Audit:MaxAge must be positive.");
+                "Outpost:Scheduling:CycleInterval, Outpost:Retention MaxAge and Interval, and Outpost:Audit:MaxAge must be positive.")
+            .Validate(o => o.Inventory.ReverseDns is { Interval.Ticks: > 0, Timeout.Ticks: > 0, Concurrency: > 0, RefreshAfter.Ticks: > 0 },
+                "Outpost:Inventory:ReverseDns Interval, Timeout, Concurrency and RefreshAfter must be positive.");
         services.AddOutpostSystemd();
         services.AddHostedService<SystemdService>();
 

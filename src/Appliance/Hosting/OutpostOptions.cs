@@ -133,6 +133,28 @@ public sealed class InventoryOptions
     /// daemon mid-way. Null (the default): no pause.
     /// </summary>
     public int? PauseAfterSlices { get; set; }
+
+    /// <summary>Reverse DNS of the inventory's addresses (docs/inventory.md, "Hostnames").</summary>
+    public ReverseDnsOptions ReverseDns { get; set; } = new();
+}
+
+/// <summary>Reverse DNS lookups of the inventory's addresses through the system resolver (<c>Outpost:Inventory:ReverseDns</c>).</summary>
+public sealed class ReverseDnsOptions
+{
+    /// <summary>Off for a resolver that hangs or a network where the appliance must not ask one.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often the loop looks for addresses that are due a lookup.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A lookup not answered within this is given up (the address has no name until the next one).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Lookups under way at once.</summary>
+    public int Concurrency { get; set; } = 8;
+
+    /// <summary>An address is looked up again this long after its last lookup.</summary>
+    public TimeSpan RefreshAfter { get; set; } = TimeSpan.FromDays(7);
 }
 
 public sealed class AuditOptions

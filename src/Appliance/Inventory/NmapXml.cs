@@ -20,7 +20,7 @@ public static class NmapXml
     private const string OutputVersion = "1.05";
 
     public static async Task WriteAsync(Stream body, Scan scan, IAsyncEnumerable<(string State, ServiceSnapshot Service)> rows,
-        Func<string, Task<IReadOnlyList<string>>> hostnames)
+        Func<string, Task<AssetSummary?>> asset)
     {
         var settings = new XmlWriterSettings { Async = true, Encoding = new UTF8Encoding(false), Indent = true };
         await using var xml = XmlWriter.Create(body, settings);
@@ -53,7 +53,7 @@ public static class NmapXml
                 if (open is not null) await EndHostAsync(xml);
                 open = service.Ip;
                 hosts++;
-                await StartHostAsync(xml, service.Ip, start, end, await hostnames(service.Ip));
+                await StartHostAsync(xml, service.Ip, start, end, await asset(service.Ip));
             }
 
             await WritePortAsync(xml, state, service);
@@ -69,7 +69,7 @@ public static class NmapXml
         await xml.WriteEndDocumentAsync();
     }
 
-    private static async Task StartHostAsync(XmlWriter xml, string ip, DateTimeOffset start, DateTimeOffset end, IReadOnlyList<string> names)
+    private static async Task StartHostAsync(XmlWriter xml, string ip, DateTimeOffset start, DateTimeOffset end, AssetSummary? asset)
     {
         await xml.WriteStartElementAsync(null, "host", null);
         await Attribute(xml, "starttime", start.ToUnixTimeSeconds());
@@ -77,7 +77,12 @@ public static class NmapXml
         await Empty(xml, "status", ("state", "up"), ("reason", "syn-ack"), ("reason_ttl", "0"));
         await Empty(xml, "address", ("addr", ip), ("addrtype", "ipv4"));
         await xml.WriteStartElementAsync(null, "hostnames", null);
-        foreach (var name in names) await Empty(xml, "hostname", ("name", name), ("type", "user"));
+        // nmap's own types: PTR for a name reverse DNS gave, user for one learned otherwise (certificates, crawled URLs).
+        var fromDns = asset?.DnsNames ?? [];
+        foreach (var name in asset?.Hostnames ?? [])
+        {
+            await Empty(xml, "hostname", ("name", name), ("type", fromDns.Contains(name) ? "PTR" : "user"));
+        }
         await xml.WriteEndElementAsync();
         await xml.WriteStartElementAsync(null, "ports", null);
     }

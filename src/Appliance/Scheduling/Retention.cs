@@ -3,12 +3,13 @@ using Outpost.Appliance.Hosting;
 using Outpost.Store.Records.Audit;
 using Outpost.Store.Records.Capabilities;
 using Outpost.Store.Records.Findings;
+using Outpost.Store.Records.Inventory;
 using Outpost.Store.Records.Notifications;
 
 namespace Outpost.Appliance.Scheduling;
 
 /// <summary>
-/// Removes finished jobs, their findings and typed results, and emptied finished scans older than the configured age (default 30 days).
+/// Removes finished jobs, their findings, typed results and inventory rows (not the assets), and emptied finished scans older than the configured age (default 30 days).
 /// It runs as its own background loop, so the API never waits for it: the store removes job by job without holding
 /// the claim path, and only finished work is touched, so a removal never races a scanner. The same pass removes audit
 /// entries older than <c>Outpost:Audit:MaxAge</c> (default 365 days), and finished notification deliveries by the jobs' age.
@@ -50,6 +51,13 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
             LogResultsPruned(_logger, results);
         }
 
+        // The inventory's rows of those scans (what each saw, its change summary); the assets and their timeline stay.
+        var inventory = await new InventoryRetention(storeLifetime.Records).RemoveGoneScansAsync(scanId => store.GetScan(scanId) is not null, ct);
+        if (inventory > 0)
+        {
+            LogInventoryPruned(_logger, inventory);
+        }
+
         var auditCutoff = _clock.GetUtcNow() - _auditMaxAge;
         // Built here, not injected: hosted services are constructed before the store (and its records database) is open.
         var entries = await new AuditRepository(storeLifetime.Records).PruneAsync(auditCutoff, ct);
@@ -78,6 +86,10 @@ public sealed partial class Retention(StoreLifetime storeLifetime, IOptions<Outp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} finished notification deliveries older than {Cutoff}")]
     private static partial void LogDeliveriesPruned(ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Retention removed the inventory rows of {Count} removed scans (what each saw, its change summary, its sightings); assets stay")]
+    private static partial void LogInventoryPruned(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} capability results (services, pages, screenshots) of removed scans")]
     private static partial void LogResultsPruned(ILogger logger, long count);

@@ -21,7 +21,9 @@ public sealed class TempDirectory : IDisposable
 
     /// <summary>
     /// The config every test daemon uses: a small store, logs at warning, no timed sweeps (tests sweep themselves),
-    /// and no built-in scanner (tests that want it turn it on), so scanner lists and ids are the test's own.
+    /// and no built-in scanner (tests that want it turn it on), so scanner lists and ids are the test's own. No reverse
+    /// DNS either: the lab addresses have no PTR records and the test machine's resolver is not to be asked about them
+    /// (<c>ReverseDnsTests</c> turns it on for loopback, which /etc/hosts names).
     /// <paramref name="scanners"/> replaces the <c>Scanners</c> section (timeouts, sweep, lease grace) as JSON. When the built-in scanner is on, it
     /// may probe loopback, where the tests' services listen.
     /// </summary>
@@ -33,7 +35,8 @@ public sealed class TempDirectory : IDisposable
               "Outpost": {
                 "Store": { "JobMemorySizeBits": 24, "JobIndexBuckets": 16384, "BlobMemorySizeBits": 23, "BlobIndexBuckets": 16384 },
                 "Scanners": {{scanners ?? "{ \"SweepInterval\": \"1.00:00:00\" }"}},
-                "BuiltInScanner": { "Enabled": {{(builtInScanner ? "true" : "false")}}, "AllowLoopback": true }
+                "BuiltInScanner": { "Enabled": {{(builtInScanner ? "true" : "false")}}, "AllowLoopback": true },
+                "Inventory": { "ReverseDns": { "Enabled": false } }
               },
               "Logging": { "LogLevel": { "Default": "Warning", "Microsoft.Hosting.Lifetime": "Information", "Outpost": "Information" } }
             }

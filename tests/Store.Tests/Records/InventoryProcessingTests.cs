@@ -14,7 +14,7 @@ namespace Outpost.Store.Tests.Records;
 /// summary against the previous run, the timeline, search and filters, and a processing resumed after the database
 /// was closed mid-way ending where an uninterrupted one does.
 /// </summary>
-public abstract class InventoryProcessingContract : IAsyncLifetime
+public abstract partial class InventoryProcessingContract : IAsyncLifetime
 {
     private const string RunKey = "portscan 10.0.0.0/24";
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);

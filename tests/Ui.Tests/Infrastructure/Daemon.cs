@@ -64,6 +64,8 @@ public sealed class Daemon : IAsyncDisposable
         psi.Environment["OUTPOST_ADMIN_TOKEN"] = AdminToken;
         // The seeded scanners are the page's whole list: the appliance's own scanner stays off.
         psi.Environment["Outpost__BuiltInScanner__Enabled"] = "false";
+        // The lab addresses have no PTR records, and the test machine's resolver is not to be asked about them.
+        psi.Environment["Outpost__Inventory__ReverseDns__Enabled"] = "false";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };

@@ -60,7 +60,10 @@ export type AssetListResponse = {
   nextCursor: null | string;
 };
 
-/** An asset (one address) as the inventory lists it (docs/inventory.md). */
+/**
+ * An asset (one address) as the inventory lists it (docs/inventory.md): `Hostnames` are every name known for it
+ * (certificate SANs, crawled URLs, reverse DNS), `DnsNames` those of them that reverse DNS gave.
+ */
 export type AssetResponse = {
   ip: string;
   hostnames: string[];
@@ -69,6 +72,7 @@ export type AssetResponse = {
   firstScanId: number;
   lastScanId: number;
   services: number;
+  dnsNames: string[];
 };
 
 /**

@@ -46,9 +46,12 @@ public sealed record ProcessingState(long ScanId, string RunKey, long? PreviousS
     public bool Covers(DateTimeOffset finishedAt) => RecordsCommands.Microseconds(FinishedAt) == RecordsCommands.Microseconds(finishedAt);
 }
 
-/// <summary>An asset as the search lists it.</summary>
+/// <summary>
+/// An asset as the search lists it. <see cref="Hostnames"/> are every name known for it (certificates, crawled URLs,
+/// reverse DNS); <see cref="DnsNames"/> those of them that reverse DNS gave.
+/// </summary>
 public sealed record AssetSummary(string Ip, IReadOnlyList<string> Hostnames, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long FirstScanId,
-    long LastScanId, int Services);
+    long LastScanId, int Services, IReadOnlyList<string> DnsNames);
 
 /// <summary>A service as the inventory holds it: the latest facts, when it was first and last seen, and whether the latest run missed it.</summary>
 public sealed record InventoryService(ServiceSnapshot Facts, long? ScreenshotScanId, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long FirstScanId,

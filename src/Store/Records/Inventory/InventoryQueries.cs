@@ -17,7 +17,7 @@ public sealed class InventoryQueries(RecordsDatabase database)
     /// <summary>How many of an asset's timeline events and sightings the detail shows (newest first).</summary>
     public const int DetailLimit = 500;
 
-    private const string AssetColumns = "a.ip, a.hostnames, a.first_seen, a.last_seen, a.first_scan, a.last_scan, a.services";
+    private const string AssetColumns = "a.ip, a.hostnames, a.first_seen, a.last_seen, a.first_scan, a.last_scan, a.services, a.dns_names";
     private const string ServiceColumns = "ip, port, proto, service, product, version, cert_subject, cert_sha256, cert_not_after, http_title, " +
         "screenshot_scan, first_seen, last_seen, first_scan, last_scan, gone_scan";
 
@@ -218,7 +218,7 @@ public sealed class InventoryQueries(RecordsDatabase database)
 
     private static AssetSummary ReadAsset(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1).Split(' ', StringSplitOptions.RemoveEmptyEntries), RecordsCommands.Time(r.GetInt64(2)),
-            RecordsCommands.Time(r.GetInt64(3)), r.GetInt64(4), r.GetInt64(5), r.GetInt32(6));
+            RecordsCommands.Time(r.GetInt64(3)), r.GetInt64(4), r.GetInt64(5), r.GetInt32(6), r.GetString(7).Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     private static InventoryService ReadService(DbDataReader r) =>
         new(new ServiceSnapshot(r.GetString(0), r.GetInt32(1), r.GetString(2), Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7),

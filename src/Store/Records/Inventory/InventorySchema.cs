@@ -161,5 +161,13 @@ internal static class InventorySchema
                 CREATE INDEX inventory_slice_pages ON scan_pages (scan_id, ip COLLATE "C");
                 CREATE INDEX inventory_slice_screenshots ON scan_screenshots (scan_id, ip COLLATE "C");
                 """),
+
+        // Reverse DNS (ReverseDnsNames): the names it gave (also among the hostnames, which the search covers) and when the
+        // address was last looked up (null: never), indexed so the lookups find the addresses that are due without a scan.
+        new("inventory-3-reverse-dns", """
+            ALTER TABLE inventory_assets ADD COLUMN dns_names text NOT NULL DEFAULT '';
+            ALTER TABLE inventory_assets ADD COLUMN dns_checked bigint;
+            CREATE INDEX inventory_assets_dns_checked ON inventory_assets (dns_checked);
+            """),
     ];
 }

@@ -171,7 +171,8 @@ export function mount(root, ctx) {
     const services = d.services ?? [];
     const certificates = services.filter(s => s.certificate?.subject);
     return [
-      h('p', { class: 'small', 'data-testid': 'asset-hostnames' }, (a.hostnames ?? []).length ? `Hostnames: ${a.hostnames.join(', ')}` : 'No hostnames known'),
+      h('p', { class: 'small', 'data-testid': 'asset-hostnames' }, (a.hostnames ?? []).length
+        ? `Hostnames: ${a.hostnames.map(n => (a.dnsNames ?? []).includes(n) ? `${n} (reverse DNS)` : n).join(', ')}` : 'No hostnames known'),
       h('p', { class: 'small muted' }, 'First seen ', timeEl(a.firstSeen), ', last seen ', timeEl(a.lastSeen),
         (d.seenByScans ?? []).length ? `, by scans ${d.seenByScans.join(', ')}` : ''),
       h('h3', {}, 'Services'),

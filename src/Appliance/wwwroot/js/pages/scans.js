@@ -12,6 +12,8 @@ import {
 
 /** Change summaries by scan and finish: a processed finish's summary does not change. */
 const changesCache = new Map();
+// The change lists an admin expanded (`scan@finish:list`): the card is drawn again at every refresh and keeps them open.
+const openChanges = new Set();
 
 const TABS = [
   { key: 'active', label: 'Active', hint: 'Scans currently probing or stopping' },
@@ -330,9 +332,14 @@ export function mount(root, ctx) {
     const key = `${s.id}@${s.finishedAt}`;
     const host = h('section', { class: 'card-section', 'aria-label': 'Changes', 'data-testid': 'scan-changes' });
     const svc = (x) => `${x.ip}:${x.port}/${x.proto}${x.product ? ` ${x.product}${x.version ? ` ${x.version}` : ''}` : (x.service ? ` ${x.service}` : '')}`;
-    const list = (label, items, testid) => h('details', { 'data-testid': testid },
+    const list = (label, items, testid) => {
+      const id = `${key}:${testid}`;
+      return h('details', { 'data-testid': testid, open: openChanges.has(id),
+        ontoggle: (e) => { if (e.currentTarget.open) openChanges.add(id); else openChanges.delete(id); } },
       h('summary', {}, h('b', {}, fmtNum(items.length)), ` ${label}`),
-      h('ul', { class: 'mono small' }, items.slice(0, 200).map(t => h('li', {}, t))));
+      h('ul', { class: 'mono small' }, items.slice(0, 200).map(t => h('li', {}, t)),
+        items.length > 200 ? h('li', { class: 'muted' }, `… and ${fmtNum(items.length - 200)} more (the API lists them all)`) : null));
+    };
     const fill = (c) => host.replaceChildren(
       h('div', { class: 'panel-head' }, h('h3', {}, 'Changes'), h('span', { class: 'muted small' },
         c.previousScanId ? `against run #${c.previousScanId}` : 'first run: everything is new')),
