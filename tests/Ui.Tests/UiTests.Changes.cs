@@ -58,7 +58,17 @@ public sealed partial class UiTests
     {
         var scan = await _f.Api.CreateScanAsync("ui changes", ["10.77.62.1-10.77.62.4"], "22,80,443", [scanner]);
         var scanId = long.Parse(scan["id"]!.ToString(), CultureInfo.InvariantCulture);
-        // Only this scan's job: the follow-ups the first run planned (fingerprints) are for other scanners' claims.
+        await CompleteTheScansOnlyJobAsync(scanner, scanId, open);
+        return scanId;
+    }
+
+    /// <summary>
+    /// Claims the one job of scan <paramref name="scanId"/> as <paramref name="scanner"/>, reports <paramref name="open"/>
+    /// and completes it; the scan is then processed and completed.
+    /// </summary>
+    private async Task CompleteTheScansOnlyJobAsync(ApplianceApi.ScannerInfo scanner, long scanId, (string Ip, int Port)[] open)
+    {
+        // Only this scan's job: the follow-ups an earlier run planned (fingerprints) are for other scanners' claims.
         var claimed = await _f.Api.SendAsync(HttpMethod.Get, "/scanner/jobs?limit=10", null, HttpStatusCode.OK, scanner.ApiKey);
         var jobId = claimed["jobs"]!.AsArray().Where(j => j!["scanId"]!.GetValue<long>() == scanId).Select(j => j!["jobId"]!.GetValue<long>()).Single();
         await _f.Api.StartAsync(scanner, jobId);
@@ -66,6 +76,5 @@ public sealed partial class UiTests
         await _f.Api.CompleteAsync(scanner, jobId, "completed", resultCount: open.Length);
         // A small scan is processed as its last job is acknowledged: its status is final at once.
         Assert.Equal("completed", (await _f.Api.GetAsync($"/api/scans/{scanId}"))["status"]!.ToString());
-        return scanId;
     }
 }

@@ -14,6 +14,8 @@ import {
 const changesCache = new Map();
 // The change lists an admin expanded (`scan@finish:list`): the card is drawn again at every refresh and keeps them open.
 const openChanges = new Set();
+/** A recurring scan's runs by its id, kept between refreshes so the card is drawn at once and then brought up to date. */
+const runsCache = new Map();
 
 const TABS = [
   { key: 'active', label: 'Active', hint: 'Scans currently probing or stopping' },
@@ -323,7 +325,43 @@ export function mount(root, ctx) {
               const n = k === 'queued' ? Number(c.queued ?? 0) + Number(c.claimed ?? 0) : Number(c[k] ?? 0);
               return h('span', { class: 'row', style: 'gap:6px' }, statusBadge(k), h('b', {}, fmtNum(n)));
             })))),
-      changesSection(s), resultsSection));
+      changesSection(s), pastRunsSection(s), resultsSection));
+  }
+
+  /**
+   * A recurring scan's past runs, newest first (GET /api/schedules/{id}): when each was due, the run's status or why it
+   * was skipped, and a processed run's change counts; a run opens its own card.
+   */
+  function pastRunsSection(s) {
+    if (tabOf(s) !== 'recurring') return null;
+    const host = h('section', { class: 'card-section', 'aria-label': 'Past runs', 'data-testid': 'past-runs' });
+    const counts = (c) => c ? [['new assets', c.newAssets], ['gone assets', c.goneAssets], ['new services', c.newServices],
+      ['gone services', c.goneServices], ['changed services', c.changedServices]].map(([k, n]) => `${fmtNum(n)} ${k}`).join(' · ') : '';
+    const openRun = (id) => {
+      const run = state.scans.find(x => x.id === id);
+      if (run) selectTab(tabOf(run));
+      select(id);
+    };
+    const row = (r) => h('tr', { 'data-testid': 'past-run', 'data-scan-id': r.scanId ?? '' },
+      h('td', { class: 'small nowrap' }, timeEl(r.at)),
+      h('td', {}, r.scanId === null
+        ? h('span', { class: 'muted small', 'data-testid': 'past-run-skipped' }, `Skipped: ${r.reason ?? 'not started'}`)
+        : h('button', { type: 'button', class: 'btn btn-sm btn-ghost', 'data-testid': 'open-run', onclick: () => openRun(r.scanId) },
+          statusBadge(r.scanStatus ?? 'running'), `Run #${r.scanId}`)),
+      h('td', { class: 'small', 'data-testid': 'past-run-changes' }, counts(r.changes)));
+    const fill = (runs) => host.replaceChildren(
+      h('div', { class: 'panel-head' }, h('h3', {}, 'Past runs'), h('span', { class: 'muted small' }, `${fmtNum(runs.length)} so far`)),
+      runs.length === 0
+        ? h('div', { class: 'empty small', 'data-testid': 'past-runs-empty' }, 'No run yet: the first starts at the next due time.')
+        : h('div', { class: 'results-wrap' }, h('table', { class: 'data' },
+          h('thead', {}, h('tr', {}, ['Due', 'Run', 'Changes against the run before'].map(t => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, runs.map(row)))));
+    if (runsCache.has(s.id)) fill(runsCache.get(s.id));
+    else host.append(h('div', { class: 'empty small' }, 'Loading past runs…'));
+    call('GET /api/schedules/{id}', { path: { id: s.id }, allow404: true })
+      .then(r => { if (r) { runsCache.set(s.id, r.runs); fill(r.runs); } else host.replaceChildren(); })
+      .catch(() => { if (!runsCache.has(s.id)) host.replaceChildren(); });
+    return host;
   }
 
   /** The change summary against the previous run (docs/inventory.md): counts, each list expandable. Fetched once per finish. */
