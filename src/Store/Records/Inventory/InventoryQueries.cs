@@ -27,26 +27,19 @@ public sealed class InventoryQueries(RecordsDatabase database)
         {
             await using var select = connection.Command("");
             select.With("@after", query.AfterIp ?? "").With("@limit", query.Limit);
-            StringBuilder sql;
-            string order;
+            var sql = new StringBuilder($"SELECT {AssetColumns} FROM inventory_assets a");
             if (query.Port is { } port)
             {
-                // Driven from inventory_services (port, ip): that port's addresses in order after the cursor, each joined
-                // to its asset, so a page reads about a page of rows. Probing each asset after the cursor for the port
-                // instead took 198 ms at p99 on PostgreSQL at 1 M assets (docs/performance.md). A port open on two
-                // protocols counts once: its lowest live protocol.
-                sql = new StringBuilder($"SELECT {AssetColumns} FROM inventory_services p JOIN inventory_assets a ON a.ip = p.ip " +
-                    "WHERE p.port = @port AND p.ip > @after AND p.gone_scan IS NULL AND NOT EXISTS (SELECT 1 FROM inventory_services d " +
-                    "WHERE d.ip = p.ip AND d.port = p.port AND d.proto < p.proto AND d.gone_scan IS NULL)");
+                // Joined (not probed per asset with EXISTS): PostgreSQL then walks inventory_services (port, ip) from the
+                // cursor beside the assets' key, a page's worth of rows; the EXISTS probed every asset after the cursor
+                // (198 ms at p99 at 1 M assets, docs/performance.md). "p.ip > @after" (and "s.ip > @after" below) too: the
+                // engines do not infer it from the join, and without it PostgreSQL merges from the index's start.
+                // GROUP BY: a port open on TCP and UDP lists its address once.
+                sql.Append(" JOIN inventory_services p ON p.ip = a.ip AND p.port = @port AND p.ip > @after AND p.gone_scan IS NULL");
                 select.With("@port", port);
-                order = "p.ip";
-            }
-            else
-            {
-                sql = new StringBuilder($"SELECT {AssetColumns} FROM inventory_assets a WHERE a.ip > @after");
-                order = "a.ip";
             }
 
+            sql.Append(" WHERE a.ip > @after");
             if (query.Text?.Trim().ToLowerInvariant() is { Length: > 0 } text)
             {
                 if (database.Engine == RecordsEngine.Sqlite && text.Length >= 3)
@@ -65,7 +58,7 @@ public sealed class InventoryQueries(RecordsDatabase database)
 
             if (query.Service is { Length: > 0 } service)
             {
-                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.service = @service AND s.gone_scan IS NULL)");
+                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.ip > @after AND s.service = @service AND s.gone_scan IS NULL)");
                 select.With("@service", service);
             }
 
@@ -77,11 +70,12 @@ public sealed class InventoryQueries(RecordsDatabase database)
 
             if (query.CertificateExpiresBefore is { } expires)
             {
-                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.cert_not_after < @expires AND s.gone_scan IS NULL)");
+                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.ip > @after AND s.cert_not_after < @expires AND s.gone_scan IS NULL)");
                 select.With("@expires", RecordsCommands.Microseconds(expires));
             }
 
-            select.CommandText = sql.Append($" ORDER BY {order} LIMIT @limit").ToString();
+            if (query.Port is not null) sql.Append(" GROUP BY a.ip");
+            select.CommandText = sql.Append(" ORDER BY a.ip LIMIT @limit").ToString();
             var assets = new List<AssetSummary>(Math.Min(query.Limit, 1024));
             await using var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
             while (await reader.ReadAsync(token).ConfigureAwait(false)) assets.Add(ReadAsset(reader));
