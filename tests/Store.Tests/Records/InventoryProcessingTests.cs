@@ -189,6 +189,41 @@ public abstract partial class InventoryProcessingContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_port_filter_lists_each_address_with_the_port_live_once_in_address_order_pages()
+    {
+        static Finding Open(string ip, int port, string proto) => new(ip, port, proto, "open", 64);
+        var findings = new FindingsTable(Database);
+        // 53 on TCP and UDP at .1 and .3 (each address once), on TCP only at .2 and .5; .4 has only 80.
+        await findings.AppendAsync(1, 10, [Open("10.0.1.1", 53, "tcp"), Open("10.0.1.1", 53, "udp"), Open("10.0.1.2", 53, "tcp"), Open("10.0.1.3", 53, "udp"),
+            Open("10.0.1.3", 53, "tcp"), Open("10.0.1.4", 80, "tcp"), Open("10.0.1.5", 53, "tcp")], T0, 1_000);
+        await ProcessAsync(Database, 1, sliceRows: 3);
+        var queries = new InventoryQueries(Database);
+
+        async Task<List<string>> AllPages(int port)
+        {
+            var ips = new List<string>();
+            var page = await queries.SearchAsync(new AssetQuery { Port = port, Limit = 2 });
+            for (; ; page = await queries.SearchAsync(new AssetQuery { Port = port, Limit = 2, AfterIp = page.NextAfterIp }))
+            {
+                ips.AddRange(page.Assets.Select(a => a.Ip));
+                if (page.NextAfterIp is null) return ips;
+            }
+        }
+
+        Assert.Equal(["10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.5"], await AllPages(53));
+        Assert.Equal(["10.0.1.4"], await AllPages(80));
+        Assert.Equal(["10.0.1.3"], (await queries.SearchAsync(new AssetQuery { Port = 53, Text = "0.1.3" })).Assets.Select(a => a.Ip));
+        Assert.Equal(2, (await queries.GetAssetAsync("10.0.1.1"))!.Asset.Services);
+
+        // The next run no longer sees 53 at .2 (nor anything at .2): gone services do not match.
+        await findings.AppendAsync(2, 20, [Open("10.0.1.1", 53, "tcp"), Open("10.0.1.1", 53, "udp"), Open("10.0.1.3", 53, "udp"), Open("10.0.1.3", 53, "tcp"),
+            Open("10.0.1.4", 80, "tcp"), Open("10.0.1.5", 53, "tcp")], T0, 1_000);
+        await ProcessAsync(Database, 2, sliceRows: 3);
+        Assert.Equal(["10.0.1.1", "10.0.1.3", "10.0.1.5"], await AllPages(53));
+        Assert.Equal(0, (await queries.GetAssetAsync("10.0.1.2"))!.Asset.Services);
+    }
+
+    [Fact]
     public async Task A_processing_resumed_after_the_database_closed_mid_way_ends_as_an_uninterrupted_one()
     {
         await FirstRunAsync(Database);

@@ -4,16 +4,30 @@ using System.Text;
 namespace Outpost.Store.Records.Inventory;
 
 /// <summary>
-/// Folds one slice of a scan's observations (whole addresses, in key order) into the inventory inside the caller's
+/// Folds one slice of a scan (<see cref="ScanSlice"/>: whole addresses) into the inventory inside the caller's
 /// transaction: what the scan saw (<c>inventory_scan_services</c>), the merged services and assets, the sightings and
-/// the timeline. The existing rows of the slice's address range are read first, so the timeline says what is new or
-/// changed and each asset's service count and search text are computed here, once per slice. A newer scan's facts
-/// replace older ones; an older scan folded late (a re-run) only widens first/last seen.
+/// the timeline. The open findings (most of a scan) never leave the engine: the snapshot, the merged services and
+/// their <c>service-new</c> events are written from <c>scan_findings</c> by one <c>INSERT … SELECT</c> each. The
+/// services a capability said more of (<see cref="ScanSlice.Enriched"/>) are then written over them from C#, with
+/// their timeline computed against the inventory's rows as they were. Each asset's service count and search text
+/// are computed from its live services once they are written. A newer scan's facts replace older ones; an older scan
+/// folded late (a re-run) only widens first/last seen.
 /// </summary>
 internal sealed class InventoryFold(DbConnection connection, DbTransaction transaction, RecordsEngine engine, long scanId, DateTimeOffset finishedAt)
 {
     private const string Newer = "excluded.last_scan >= inventory_services.last_scan";
     private const string Fingerprinted = Newer + " AND excluded.service IS NOT NULL";
+    private const string OpenFindings = "FROM scan_findings f WHERE f.scan_id = @scan AND f.state = 'open' AND ";
+
+    private static readonly string[] SnapshotColumns = ["scan_id", "ip", "port", "proto", "service", "product", "version", "cert_subject", "cert_sha256",
+        "cert_not_after", "http_title"];
+
+    private const string SnapshotUpsert = "ON CONFLICT (scan_id, ip, port, proto) DO UPDATE SET service = excluded.service, " +
+        "product = excluded.product, version = excluded.version, cert_subject = excluded.cert_subject, cert_sha256 = excluded.cert_sha256, " +
+        "cert_not_after = excluded.cert_not_after, http_title = excluded.http_title";
+
+    private static readonly string[] ServiceColumns = ["ip", "port", "proto", "service", "product", "version", "cert_subject", "cert_sha256",
+        "cert_not_after", "http_title", "screenshot_scan", "facts", "first_seen", "last_seen", "first_scan", "last_scan"];
 
     private static readonly string ServicesUpsert = $"""
         ON CONFLICT (ip, port, proto) DO UPDATE SET
@@ -38,100 +52,133 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
             last_scan = CASE WHEN excluded.last_scan > inventory_assets.last_scan THEN excluded.last_scan ELSE inventory_assets.last_scan END
         """;
 
+    /// <summary>
+    /// The open findings' writes, in this order: their <c>service-new</c> events first, while the inventory's services
+    /// are as they were (an enriched service's event, written before with its service name, is kept: DO NOTHING);
+    /// the snapshot, with no facts (an enriched service's facts are written over it next); the merged services.
+    /// Measured with <c>outpost-bench inventory --assets 20000</c> (docs/performance.md): these replaced reading every
+    /// finding into C# and sending it back as JSON.
+    /// </summary>
+    private static string[] FindingStatements(string? lastIp)
+    {
+        var within = OpenFindings + ScanObservations.Within("f.ip", lastIp);
+        return
+        [
+            "INSERT INTO inventory_history (ip, scan_id, kind, port, proto, at, detail) " +
+            $"SELECT f.ip, @scan, 'service-new', f.port, f.proto, @at, NULL {within} AND NOT EXISTS (SELECT 1 FROM inventory_services s " +
+            "WHERE s.ip = f.ip AND s.port = f.port AND s.proto = f.proto AND s.gone_scan IS NULL) ON CONFLICT DO NOTHING",
+            $"INSERT INTO inventory_scan_services (scan_id, ip, port, proto) SELECT @scan, f.ip, f.port, f.proto {within} {SnapshotUpsert}",
+            "INSERT INTO inventory_services (ip, port, proto, first_seen, last_seen, first_scan, last_scan) " +
+            $"SELECT f.ip, f.port, f.proto, @at, @at, @scan, @scan {within} {ServicesUpsert}",
+        ];
+    }
+
     private static string Pick(string column, string when) => $"CASE WHEN {when} THEN excluded.{column} ELSE inventory_services.{column} END";
 
-    public async Task ApplyAsync(IReadOnlyList<Observation> observations, CancellationToken ct)
+    public async Task ApplyAsync(ScanSlice slice, CancellationToken ct)
     {
-        if (observations.Count == 0) return;
-        var first = observations[0].Facts.Ip;
-        var last = observations[^1].Facts.Ip;
-        var existing = await ReadServicesAsync(first, last, ct).ConfigureAwait(false);
-        var hostnames = await ReadHostnamesAsync(first, last, ct).ConfigureAwait(false);
         var at = RecordsCommands.Microseconds(finishedAt);
-
-        using var snapshot = Inserter("inventory_scan_services", ["scan_id", "ip", "port", "proto", "service", "product", "version", "cert_subject",
-            "cert_sha256", "cert_not_after", "http_title"], "ON CONFLICT (scan_id, ip, port, proto) DO UPDATE SET service = excluded.service, " +
-            "product = excluded.product, version = excluded.version, cert_subject = excluded.cert_subject, cert_sha256 = excluded.cert_sha256, " +
-            "cert_not_after = excluded.cert_not_after, http_title = excluded.http_title");
-        using var services = Inserter("inventory_services", ["ip", "port", "proto", "service", "product", "version", "cert_subject", "cert_sha256",
-            "cert_not_after", "http_title", "screenshot_scan", "facts", "first_seen", "last_seen", "first_scan", "last_scan"], ServicesUpsert);
+        var hostnames = await ReadHostnamesAsync(slice, ct).ConfigureAwait(false);
         using var history = Inserter("inventory_history", ["ip", "scan_id", "kind", "port", "proto", "at", "detail"], "ON CONFLICT DO NOTHING");
-        foreach (var o in observations)
+        if (slice.Enriched.Count > 0)
         {
-            var f = o.Facts;
-            var notAfter = f.CertNotAfter is { } expiry ? RecordsCommands.Microseconds(expiry) : (long?)null;
-            await snapshot.AddAsync(ct, scanId, f.Ip, f.Port, f.Proto, f.Service, f.Product, f.Version, f.CertSubject, f.CertSha256, notAfter, f.HttpTitle)
-                .ConfigureAwait(false);
-            await services.AddAsync(ct, f.Ip, f.Port, f.Proto, f.Service, f.Product, f.Version, f.CertSubject, f.CertSha256, notAfter, f.HttpTitle,
-                o.Screenshot ? scanId : null, o.FactsJson, at, at, scanId, scanId).ConfigureAwait(false);
-            var key = (f.Ip, f.Port, f.Proto);
-            if (!existing.TryGetValue(key, out var before) || before.GoneScan is not null)
+            var existing = await ReadServicesAsync(slice, ct).ConfigureAwait(false);
+            foreach (var o in slice.Enriched)
             {
-                await history.AddAsync(ct, f.Ip, scanId, "service-new", f.Port, f.Proto, at, f.Service).ConfigureAwait(false);
+                var f = o.Facts;
+                if (!existing.TryGetValue((f.Ip, f.Port, f.Proto), out var before) || before.GoneScan is not null)
+                {
+                    await history.AddAsync(ct, f.Ip, scanId, "service-new", f.Port, f.Proto, at, f.Service).ConfigureAwait(false);
+                }
+                else if (scanId >= before.LastScan && Changes(before.Facts, f) is { } change)
+                {
+                    await history.AddAsync(ct, f.Ip, scanId, "service-changed", f.Port, f.Proto, at, change).ConfigureAwait(false);
+                }
             }
-            else if (scanId >= before.LastScan && Changes(before.Facts, f) is { } change)
-            {
-                await history.AddAsync(ct, f.Ip, scanId, "service-changed", f.Port, f.Proto, at, change).ConfigureAwait(false);
-            }
+
+            await history.FlushAsync(ct).ConfigureAwait(false);
         }
 
-        foreach (var ip in observations.Select(o => o.Facts.Ip).Distinct())
+        foreach (var sql in FindingStatements(slice.LastIp))
+        {
+            await using var command = connection.Command(sql, transaction)
+                .With("@scan", scanId).With("@at", at).With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        using (var snapshot = Inserter("inventory_scan_services", SnapshotColumns, SnapshotUpsert))
+        using (var services = Inserter("inventory_services", ServiceColumns, ServicesUpsert))
+        {
+            foreach (var o in slice.Enriched)
+            {
+                var f = o.Facts;
+                var notAfter = f.CertNotAfter is { } expiry ? RecordsCommands.Microseconds(expiry) : (long?)null;
+                await snapshot.AddAsync(ct, scanId, f.Ip, f.Port, f.Proto, f.Service, f.Product, f.Version, f.CertSubject, f.CertSha256, notAfter, f.HttpTitle)
+                    .ConfigureAwait(false);
+                await services.AddAsync(ct, f.Ip, f.Port, f.Proto, f.Service, f.Product, f.Version, f.CertSubject, f.CertSha256, notAfter, f.HttpTitle,
+                    o.Screenshot ? scanId : null, o.FactsJson, at, at, scanId, scanId).ConfigureAwait(false);
+            }
+
+            await snapshot.FlushAsync(ct).ConfigureAwait(false);
+            await services.FlushAsync(ct).ConfigureAwait(false);
+        }
+
+        foreach (var ip in slice.Ips)
         {
             if (!hostnames.ContainsKey(ip)) await history.AddAsync(ct, ip, scanId, "asset-new", 0, "", at, null).ConfigureAwait(false);
         }
 
-        await snapshot.FlushAsync(ct).ConfigureAwait(false);
-        await services.FlushAsync(ct).ConfigureAwait(false);
         await history.FlushAsync(ct).ConfigureAwait(false);
-
-        await WriteAssetsAsync(observations, existing, hostnames, at, ct).ConfigureAwait(false);
+        await WriteAssetsAsync(slice, hostnames, at, ct).ConfigureAwait(false);
     }
 
-    private async Task WriteAssetsAsync(IReadOnlyList<Observation> observations, Dictionary<(string, int, string), Existing> existing,
-        Dictionary<string, string> hostnames, long at, CancellationToken ct)
+    /// <summary>
+    /// The slice's assets and sightings. An asset's service count and search text come from its live services as the
+    /// inventory now holds them (this slice's writes included), read once for the slice's address range.
+    /// </summary>
+    private async Task WriteAssetsAsync(ScanSlice slice, Dictionary<string, string> hostnames, long at, CancellationToken ct)
     {
+        var live = new Dictionary<string, LiveServices>(StringComparer.Ordinal);
+        await using (var select = connection.Command(
+            $"SELECT ip, service, product, cert_subject FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)} AND gone_scan IS NULL",
+            transaction).With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp))
+        await using (var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var ip = r.GetString(0);
+                if (!live.TryGetValue(ip, out var services)) live[ip] = services = new LiveServices();
+                services.Count++;
+                services.Words.AddRange([Text(r, 1), Text(r, 2), Text(r, 3)]);
+            }
+        }
+
+        var learned = slice.Enriched.ToLookup(o => o.Facts.Ip, StringComparer.Ordinal);
         using var sightings = Inserter("inventory_sightings", ["ip", "scan_id"], "ON CONFLICT DO NOTHING");
         using var assets = Inserter("inventory_assets", ["ip", "hostnames", "first_seen", "last_seen", "first_scan", "last_scan", "services", "search"],
             AssetsUpsert);
-        var existingByIp = existing.Values.ToLookup(e => e.Facts.Ip, StringComparer.Ordinal);
-        foreach (var group in observations.GroupBy(o => o.Facts.Ip))
+        foreach (var ip in slice.Ips)
         {
-            var ip = group.Key;
-            // The asset's live services after this slice: the ones it had (not gone), with this scan's facts over them.
-            var live = new Dictionary<(int, string), ServiceSnapshot>();
-            foreach (var service in existingByIp[ip])
-            {
-                if (service.GoneScan is null) live[(service.Facts.Port, service.Facts.Proto)] = service.Facts;
-            }
-
-            foreach (var o in group)
-            {
-                var f = o.Facts;
-                live[(f.Port, f.Proto)] = live.TryGetValue((f.Port, f.Proto), out var old) && f.Service is null ? old : f;
-            }
-
             var names = new SortedSet<string>(StringComparer.Ordinal);
             if (hostnames.TryGetValue(ip, out var known)) names.UnionWith(known.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            foreach (var o in group) names.UnionWith(o.Hostnames);
+            foreach (var o in learned[ip]) names.UnionWith(o.Hostnames);
             var joined = string.Join(' ', names);
+            var services = live.GetValueOrDefault(ip) ?? new LiveServices();
             await sightings.AddAsync(ct, ip, scanId).ConfigureAwait(false);
-            await assets.AddAsync(ct, ip, joined, at, at, scanId, scanId, live.Count, SearchText(ip, joined, live.Values)).ConfigureAwait(false);
+            await assets.AddAsync(ct, ip, joined, at, at, scanId, scanId, services.Count, SearchText(ip, joined, services.Words)).ConfigureAwait(false);
         }
 
         await sightings.FlushAsync(ct).ConfigureAwait(false);
         await assets.FlushAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>What a search matches: the address, hostnames, and each live service's name, product and certificate subject, lower case.</summary>
-    private static string SearchText(string ip, string hostnames, IEnumerable<ServiceSnapshot> services)
+    /// <summary>What a search matches: the address, hostnames, and the live services' names, products and certificate subjects, lower case.</summary>
+    private static string SearchText(string ip, string hostnames, IEnumerable<string?> serviceWords)
     {
         var words = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var s in services)
+        foreach (var word in serviceWords)
         {
-            foreach (var word in (string?[])[s.Service, s.Product, s.CertSubject])
-            {
-                if (!string.IsNullOrEmpty(word)) words.Add(word.ToLowerInvariant());
-            }
+            if (!string.IsNullOrEmpty(word)) words.Add(word.ToLowerInvariant());
         }
 
         var text = new StringBuilder(ip);
@@ -166,12 +213,21 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
 
     private sealed record Existing(ServiceSnapshot Facts, long LastScan, long? GoneScan);
 
-    private async Task<Dictionary<(string, int, string), Existing>> ReadServicesAsync(string first, string last, CancellationToken ct)
+    /// <summary>An asset's live services: how many, and the words they add to its search text (name, product, certificate subject).</summary>
+    private sealed class LiveServices
+    {
+        public int Count { get; set; }
+
+        public List<string?> Words { get; } = [];
+    }
+
+    private async Task<Dictionary<(string, int, string), Existing>> ReadServicesAsync(ScanSlice slice, CancellationToken ct)
     {
         var rows = new Dictionary<(string, int, string), Existing>();
         await using var select = connection.Command(
             "SELECT ip, port, proto, service, product, version, cert_subject, cert_sha256, cert_not_after, http_title, last_scan, gone_scan " +
-            "FROM inventory_services WHERE ip >= @first AND ip <= @last", transaction).With("@first", first).With("@last", last);
+            $"FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction)
+            .With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
@@ -183,11 +239,11 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         return rows;
     }
 
-    private async Task<Dictionary<string, string>> ReadHostnamesAsync(string first, string last, CancellationToken ct)
+    private async Task<Dictionary<string, string>> ReadHostnamesAsync(ScanSlice slice, CancellationToken ct)
     {
         var rows = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var select = connection.Command("SELECT ip, hostnames FROM inventory_assets WHERE ip >= @first AND ip <= @last", transaction)
-            .With("@first", first).With("@last", last);
+        await using var select = connection.Command($"SELECT ip, hostnames FROM inventory_assets WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction)
+            .With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false)) rows[r.GetString(0)] = r.GetString(1);
         return rows;

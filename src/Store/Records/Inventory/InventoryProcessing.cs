@@ -74,14 +74,14 @@ public sealed class InventoryProcessing(RecordsDatabase database)
             var current = await ReadStateAsync(connection, transaction, state.ScanId, token).ConfigureAwait(false);
             if (current is null || current.Phase != ProcessingPhase.Folding || current.FinishedAt != state.FinishedAt) return (false, current ?? state);
             var last = await ScanObservations.SliceEndAsync(connection, transaction, current.ScanId, current.CursorIp, sliceRows, token).ConfigureAwait(false);
-            var observations = await ScanObservations.ReadAsync(connection, transaction, database.Engine, current.ScanId, current.CursorIp, last, token)
+            var slice = await ScanObservations.ReadAsync(connection, transaction, database.Engine, current.ScanId, current.CursorIp, last, token)
                 .ConfigureAwait(false);
-            await new InventoryFold(connection, transaction, database.Engine, current.ScanId, current.FinishedAt).ApplyAsync(observations, token)
+            await new InventoryFold(connection, transaction, database.Engine, current.ScanId, current.FinishedAt).ApplyAsync(slice, token)
                 .ConfigureAwait(false);
             var next = current with
             {
-                CursorIp = last ?? (observations.Count > 0 ? observations[^1].Facts.Ip : current.CursorIp),
-                Processed = Math.Min(current.Total, current.Processed + observations.Count),
+                CursorIp = last ?? slice.LastObservedIp ?? current.CursorIp,
+                Processed = Math.Min(current.Total, current.Processed + slice.Results),
                 Phase = last is null ? ProcessingPhase.Summarizing : ProcessingPhase.Folding,
             };
             if (next.Phase == ProcessingPhase.Summarizing) next = next with { Processed = next.Total };

@@ -44,15 +44,18 @@ public sealed class InventoryQueries(RecordsDatabase database)
                 }
             }
 
+            // Each service filter is bounded by the cursor too ("s.ip > @after"): the engines do not infer it from
+            // "s.ip = a.ip", and without it PostgreSQL merges the assets with the filter's index from that index's
+            // start, e.g. every service on the port before the cursor (198 ms at p99 at 1 M assets, docs/performance.md).
             if (query.Port is { } port)
             {
-                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.port = @port AND s.gone_scan IS NULL)");
+                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.ip > @after AND s.port = @port AND s.gone_scan IS NULL)");
                 select.With("@port", port);
             }
 
             if (query.Service is { Length: > 0 } service)
             {
-                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.service = @service AND s.gone_scan IS NULL)");
+                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.ip > @after AND s.service = @service AND s.gone_scan IS NULL)");
                 select.With("@service", service);
             }
 
@@ -64,7 +67,7 @@ public sealed class InventoryQueries(RecordsDatabase database)
 
             if (query.CertificateExpiresBefore is { } expires)
             {
-                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.cert_not_after < @expires AND s.gone_scan IS NULL)");
+                sql.Append(" AND EXISTS (SELECT 1 FROM inventory_services s WHERE s.ip = a.ip AND s.ip > @after AND s.cert_not_after < @expires AND s.gone_scan IS NULL)");
                 select.With("@expires", RecordsCommands.Microseconds(expires));
             }
 

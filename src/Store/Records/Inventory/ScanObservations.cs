@@ -7,9 +7,24 @@ namespace Outpost.Store.Records.Inventory;
 internal sealed record Observation(ServiceSnapshot Facts, string? FactsJson, bool Screenshot, IReadOnlyList<string> Hostnames);
 
 /// <summary>
-/// Reads a slice of a scan's results, whole addresses at a time, and merges them per service: open ports from the
-/// port scan's findings, the fingerprint's service, product, version, TLS certificate and HTTP title, the crawler's
-/// page titles and whether a screenshot exists. Closed and filtered ports are not services.
+/// A slice of a scan's results: the addresses (<see cref="AfterIp"/>, <see cref="LastIp"/>] (null: to the end of the
+/// scan), the addresses in it with open findings, how many results it covers (open findings plus fingerprint
+/// records, as the processing row's total counts them) and, in key order, the services a capability (fingerprint,
+/// crawler, screenshot) said more of than "open".
+/// </summary>
+internal sealed record ScanSlice(string? AfterIp, string? LastIp, IReadOnlyList<string> FindingIps, long Results, IReadOnlyList<Observation> Enriched)
+{
+    /// <summary>The slice's addresses that have results, once each.</summary>
+    public IEnumerable<string> Ips => FindingIps.Concat(Enriched.Select(o => o.Facts.Ip)).Distinct(StringComparer.Ordinal);
+
+    /// <summary>The slice's highest address with results, or null when it has none.</summary>
+    public string? LastObservedIp => Ips.Max(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// Reads a slice of a scan's results, whole addresses at a time: which addresses have open ports (the port scan's
+/// findings), and, merged per service, the fingerprint's service, product, version, TLS certificate and HTTP title,
+/// the crawler's page titles and whether a screenshot exists. Closed and filtered ports are not services.
 /// </summary>
 internal static class ScanObservations
 {
@@ -26,31 +41,37 @@ internal static class ScanObservations
         return await select.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
     }
 
-    /// <summary>The observations of the addresses in (<paramref name="afterIp"/>, <paramref name="lastIp"/>], in key order.</summary>
-    public static async Task<List<Observation>> ReadAsync(DbConnection connection, DbTransaction transaction, RecordsEngine engine, long scanId,
+    /// <summary>
+    /// The slice (<paramref name="afterIp"/>, <paramref name="lastIp"/>] of the scan: the addresses with open findings
+    /// (the findings themselves stay in the engine, <see cref="InventoryFold"/> writes them set-based) and, in key
+    /// order, the services the capabilities added facts to.
+    /// </summary>
+    public static async Task<ScanSlice> ReadAsync(DbConnection connection, DbTransaction transaction, RecordsEngine engine, long scanId,
         string? afterIp, string? lastIp, CancellationToken ct)
     {
-        var merged = new SortedDictionary<(string Ip, int Port, string Proto), Observation>(KeyOrder.Instance);
-        var range = Range(engine, lastIp);
-        await using (var findings = connection.Command(
-            $"SELECT ip, port, proto FROM scan_findings WHERE scan_id = @scan AND state = 'open' AND ip > @after{Range(RecordsEngine.Sqlite, lastIp)}", transaction))
+        var findingIps = new List<string>();
+        long findings = 0, serviceRows = 0;
+        await using (var select = connection.Command(
+            $"SELECT ip, count(*) FROM scan_findings WHERE scan_id = @scan AND state = 'open' AND {Within("ip", lastIp)} GROUP BY ip", transaction))
         {
-            findings.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
-            await using var reader = await findings.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            select.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
+            await using var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                var key = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
-                merged[key] = new Observation(new ServiceSnapshot(key.Item1, key.Item2, key.Item3, null, null, null, null, null, null, null), null, false, []);
+                findingIps.Add(reader.GetString(0));
+                findings += reader.GetInt64(1);
             }
         }
 
+        var merged = new SortedDictionary<(string Ip, int Port, string Proto), Observation>(KeyOrder.Instance);
         await using (var services = connection.Command(
-            $"SELECT ip, port, service, product, version, facts FROM scan_services WHERE scan_id = @scan AND {Key(engine)} > @after{range}", transaction))
+            $"SELECT ip, port, service, product, version, facts FROM scan_services WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}", transaction))
         {
             services.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await services.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
+                serviceRows++;
                 var service = reader.GetString(2);
                 if (service is "closed" or "filtered") continue;
                 var facts = reader.GetString(5);
@@ -62,7 +83,7 @@ internal static class ScanObservations
         }
 
         await using (var pages = connection.Command(
-            $"SELECT ip, port, title, url FROM scan_pages WHERE scan_id = @scan AND {Key(engine)} > @after{range} AND title IS NOT NULL ORDER BY depth DESC, url DESC",
+            $"SELECT ip, port, title, url FROM scan_pages WHERE scan_id = @scan AND {Within(Key(engine), lastIp)} AND title IS NOT NULL ORDER BY depth DESC, url DESC",
             transaction))
         {
             pages.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
@@ -82,7 +103,7 @@ internal static class ScanObservations
         }
 
         await using (var shots = connection.Command(
-            $"SELECT ip, port FROM scan_screenshots WHERE scan_id = @scan AND {Key(engine)} > @after{range}", transaction))
+            $"SELECT ip, port FROM scan_screenshots WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}", transaction))
         {
             shots.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await shots.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -93,16 +114,20 @@ internal static class ScanObservations
             }
         }
 
-        return [.. merged.Values];
+        return new ScanSlice(afterIp, lastIp, findingIps, findings + serviceRows, [.. merged.Values]);
     }
+
+    /// <summary>
+    /// The condition "<paramref name="column"/> in the slice": after <c>@after</c> and, unless the slice runs to the end
+    /// of the scan (<paramref name="lastIp"/> null), up to <c>@last</c>.
+    /// </summary>
+    public static string Within(string column, string? lastIp) => $"{column} > @after" + (lastIp is null ? "" : $" AND {column} <= @last");
 
     /// <summary>
     /// The capabilities' tables keep the engine's default collation on PostgreSQL; the slice bounds compare bytewise,
     /// as the findings (and the inventory) order addresses.
     /// </summary>
     private static string Key(RecordsEngine engine) => engine == RecordsEngine.Postgres ? "ip COLLATE \"C\"" : "ip";
-
-    private static string Range(RecordsEngine engine, string? lastIp) => lastIp is null ? "" : $" AND {Key(engine)} <= @last";
 
     private static Observation Bare((string Ip, int Port, string Proto) key) =>
         new(new ServiceSnapshot(key.Ip, key.Port, key.Proto, null, null, null, null, null, null, null), null, false, []);
