@@ -24,6 +24,19 @@ public static class RecordsCommands
         return command;
     }
 
+    /// <summary>Runs <paramref name="command"/> and reads every row it answers with <paramref name="read"/>.</summary>
+    public static async Task<List<T>> ReadAllAsync<T>(this DbCommand command, Func<DbDataReader, T> read, CancellationToken ct)
+    {
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
     /// <summary>How records store a time: microseconds since the Unix epoch (UTC), a bigint on both engines.</summary>
     public static long Microseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
 

@@ -78,7 +78,7 @@ public sealed class CapabilityResults(RecordsDatabase database)
         {
             await using var command = connection.Command(
                 "SELECT ip, port, service, product, version, facts, job_id, seen_at FROM scan_services WHERE scan_id = @scan ORDER BY ip, port").With("scan", scanId);
-            return await ReadAllAsync(command, r => new Stored<ServiceRecord>(
+            return await command.ReadAllAsync(r => new Stored<ServiceRecord>(
                 new ServiceRecord(r.GetString(0), r.GetInt32(1), r.GetString(2), NullableText(r, 3), NullableText(r, 4), r.GetString(5)),
                 r.GetInt64(6), RecordsCommands.Time(r.GetInt64(7))), token).ConfigureAwait(false);
         }, ct);
@@ -89,7 +89,7 @@ public sealed class CapabilityResults(RecordsDatabase database)
             await using var command = connection.Command(
                 "SELECT url, ip, port, depth, status, title, content_type, forms, error, job_id, seen_at FROM scan_pages WHERE scan_id = @scan ORDER BY ip, port, depth, url")
                 .With("scan", scanId);
-            return await ReadAllAsync(command, r => new Stored<PageRecord>(
+            return await command.ReadAllAsync(r => new Stored<PageRecord>(
                 new PageRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), NullableText(r, 5), NullableText(r, 6), r.GetString(7),
                     NullableText(r, 8)),
                 r.GetInt64(9), RecordsCommands.Time(r.GetInt64(10))), token).ConfigureAwait(false);
@@ -100,7 +100,7 @@ public sealed class CapabilityResults(RecordsDatabase database)
         {
             await using var command = connection.Command(
                 "SELECT ip, port, url, length(png), job_id, seen_at FROM scan_screenshots WHERE scan_id = @scan ORDER BY ip, port").With("scan", scanId);
-            return await ReadAllAsync(command, r => new ScreenshotRecord(r.GetString(0), r.GetInt32(1), r.GetString(2), Convert.ToInt32(r.GetValue(3),
+            return await command.ReadAllAsync(r => new ScreenshotRecord(r.GetString(0), r.GetInt32(1), r.GetString(2), Convert.ToInt32(r.GetValue(3),
                 System.Globalization.CultureInfo.InvariantCulture), r.GetInt64(4), RecordsCommands.Time(r.GetInt64(5))), token).ConfigureAwait(false);
         }, ct);
 
@@ -124,7 +124,7 @@ public sealed class CapabilityResults(RecordsDatabase database)
         {
             await using var select = connection.Command(
                 "SELECT scan_id FROM scan_services UNION SELECT scan_id FROM scan_pages UNION SELECT scan_id FROM scan_screenshots");
-            return await ReadAllAsync(select, reader => reader.GetInt64(0), token).ConfigureAwait(false);
+            return await select.ReadAllAsync(reader => reader.GetInt64(0), token).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
 
         long removed = 0;
@@ -148,15 +148,4 @@ public sealed class CapabilityResults(RecordsDatabase database)
 
     private static string? NullableText(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    private static async Task<List<T>> ReadAllAsync<T>(DbCommand command, Func<DbDataReader, T> read, CancellationToken ct)
-    {
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
 }

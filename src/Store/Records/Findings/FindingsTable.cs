@@ -123,11 +123,8 @@ public sealed class FindingsTable(RecordsDatabase database)
     {
         var scans = await database.ReadAsync(async (connection, token) =>
         {
-            var ids = new List<long>();
             await using var select = connection.Command("SELECT DISTINCT scan_id FROM job_finding_counts");
-            await using var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
-            while (await reader.ReadAsync(token).ConfigureAwait(false)) ids.Add(reader.GetInt64(0));
-            return ids;
+            return await select.ReadAllAsync(reader => reader.GetInt64(0), token).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
 
         long removed = 0;

@@ -25,11 +25,8 @@ public sealed class InventoryRetention(RecordsDatabase database)
         // Every scan with inventory rows has a processing row: it is written before the first slice and removed last.
         var scans = await database.ReadAsync(async (connection, token) =>
         {
-            var ids = new List<long>();
             await using var select = connection.Command("SELECT scan_id FROM inventory_processing");
-            await using var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
-            while (await reader.ReadAsync(token).ConfigureAwait(false)) ids.Add(reader.GetInt64(0));
-            return ids;
+            return await select.ReadAllAsync(reader => reader.GetInt64(0), token).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
 
         var removed = 0;
