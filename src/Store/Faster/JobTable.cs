@@ -52,56 +52,39 @@ internal sealed class JobTable : IDisposable
     }
 
     /// <summary>
-    /// Visits the records of ids <paramref name="first"/>..<paramref name="last"/> that exist, on one session. Records in
-    /// memory are visited at once; reads that go to disk are left pending up to <see cref="PendingReadBatch"/> at a
-    /// time and completed together, so the device works on many at once instead of one round trip per record. The
-    /// order of visits is therefore not id order.
+    /// Visits the newest version of every job record with an id in <paramref name="first"/>..<paramref name="last"/>,
+    /// reading the log front to back in large sequential reads rather than looking ids up one by one (a lookup of a
+    /// record that is only on disk is one random read: 10 M jobs took 54 s that way). The log holds older versions
+    /// too, so the first pass notes each id's newest address (a deletion hides the id) and the second visits only the
+    /// records at those addresses, on <paramref name="lanes"/> threads over consecutive page ranges; each visit is told
+    /// its lane, and the order of visits within a lane is address order, not id order. Runs before the store serves.
     /// </summary>
-    public void ForEach(long first, long last, JobVisitor visit)
+    public void ForEachNewest(long first, long last, int lanes, JobLaneVisitor visit)
     {
-        var session = _sessions.Rent();
-        try
+        var (begin, tail) = (_kv.Log.BeginAddress, _kv.Log.TailAddress);
+        using var newest = new JobIdSlots<long>(first, last);
+        using (var scan = _kv.Log.Scan(begin, tail))
         {
-            var pending = 0;
-            JobCommand input = default;
-            for (var jobId = first; jobId <= last; jobId++)
+            while (scan.GetNext(out var info))
             {
-                var key = jobId;
-                JobOutcome output = default;
-                var status = session.Read(ref key, ref input, ref output);
-                if (status.IsPending)
-                {
-                    if (++pending == PendingReadBatch)
-                    {
-                        VisitCompleted(session, visit);
-                        pending = 0;
-                    }
-                }
-                else if (status.Found)
-                {
-                    visit(in output.Record);
-                }
-            }
-            if (pending > 0) VisitCompleted(session, visit);
-        }
-        finally
-        {
-            _sessions.Return(session);
-        }
-    }
-
-    private const int PendingReadBatch = 4096;
-
-    private static void VisitCompleted(JobSession session, JobVisitor visit)
-    {
-        session.CompletePendingWithOutputs(out var completed, wait: true);
-        using (completed)
-        {
-            while (completed.Next())
-            {
-                if (completed.Current.Status.Found) visit(in completed.Current.Output.Record);
+                var jobId = scan.GetKey();
+                if (newest.Holds(jobId)) newest[jobId] = info.Tombstone ? 0 : scan.CurrentAddress;
             }
         }
+        // A record never spans a page, so a page boundary is a record boundary where a lane can start reading.
+        var pageBytes = 1L << FasterKvTables.PageSizeBits;
+        var bounds = new long[lanes + 1];
+        for (var lane = 0; lane <= lanes; lane++)
+            bounds[lane] = lane == 0 ? begin : lane == lanes ? tail : Math.Clamp((begin + (tail - begin) / lanes * lane) / pageBytes * pageBytes, begin, tail);
+        Parallel.For(0, lanes, lane =>
+        {
+            using var scan = _kv.Log.Scan(bounds[lane], bounds[lane + 1]);
+            while (scan.GetNext(out _))
+            {
+                var jobId = scan.GetKey();
+                if (newest.Holds(jobId) && newest[jobId] == scan.CurrentAddress) visit(in scan.GetValue(), lane);
+            }
+        });
     }
 
     private static bool TryRead(JobSession session, long jobId, out JobRecord record)
@@ -191,4 +174,4 @@ internal sealed class JobTable : IDisposable
     }
 }
 
-internal delegate void JobVisitor(in JobRecord record);
+internal delegate void JobLaneVisitor(in JobRecord record, int lane);
