@@ -102,7 +102,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         foreach (var sql in FindingStatements(slice.LastIp))
         {
             await using var command = connection.Command(sql, transaction)
-                .With("@scan", scanId).With("@at", at).With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
+                .With("@scan", scanId).With("@at", at).WithSliceBounds(slice);
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
@@ -141,7 +141,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         var live = new Dictionary<string, LiveServices>(StringComparer.Ordinal);
         await using (var select = connection.Command(
             $"SELECT ip, service, product, cert_subject FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)} AND gone_scan IS NULL",
-            transaction).With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp))
+            transaction).WithSliceBounds(slice))
         await using (var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await r.ReadAsync(ct).ConfigureAwait(false))
@@ -227,7 +227,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         await using var select = connection.Command(
             "SELECT ip, port, proto, service, product, version, cert_subject, cert_sha256, cert_not_after, http_title, last_scan, gone_scan " +
             $"FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction)
-            .With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
+            .WithSliceBounds(slice);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
@@ -243,7 +243,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
     {
         var rows = new Dictionary<string, string>(StringComparer.Ordinal);
         await using var select = connection.Command($"SELECT ip, hostnames FROM inventory_assets WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction)
-            .With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
+            .WithSliceBounds(slice);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false)) rows[r.GetString(0)] = r.GetString(1);
         return rows;

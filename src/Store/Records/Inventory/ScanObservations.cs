@@ -51,10 +51,9 @@ internal static class ScanObservations
     {
         var findingIps = new List<string>();
         long findings = 0, serviceRows = 0;
-        await using (var select = connection.Command(
-            $"SELECT ip, count(*) FROM scan_findings WHERE scan_id = @scan AND state = 'open' AND {Within("ip", lastIp)} GROUP BY ip", transaction))
+        await using (var select = SliceCommand(connection, transaction, scanId, afterIp, lastIp,
+            $"SELECT ip, count(*) FROM scan_findings WHERE scan_id = @scan AND state = 'open' AND {Within("ip", lastIp)} GROUP BY ip"))
         {
-            select.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -64,10 +63,9 @@ internal static class ScanObservations
         }
 
         var merged = new SortedDictionary<(string Ip, int Port, string Proto), Observation>(KeyOrder.Instance);
-        await using (var services = connection.Command(
-            $"SELECT ip, port, service, product, version, facts FROM scan_services WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}", transaction))
+        await using (var services = SliceCommand(connection, transaction, scanId, afterIp, lastIp,
+            $"SELECT ip, port, service, product, version, facts FROM scan_services WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}"))
         {
-            services.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await services.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -82,11 +80,9 @@ internal static class ScanObservations
             }
         }
 
-        await using (var pages = connection.Command(
-            $"SELECT ip, port, title, url FROM scan_pages WHERE scan_id = @scan AND {Within(Key(engine), lastIp)} AND title IS NOT NULL ORDER BY depth DESC, url DESC",
-            transaction))
+        await using (var pages = SliceCommand(connection, transaction, scanId, afterIp, lastIp,
+            $"SELECT ip, port, title, url FROM scan_pages WHERE scan_id = @scan AND {Within(Key(engine), lastIp)} AND title IS NOT NULL ORDER BY depth DESC, url DESC"))
         {
-            pages.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await pages.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -102,10 +98,9 @@ internal static class ScanObservations
             }
         }
 
-        await using (var shots = connection.Command(
-            $"SELECT ip, port FROM scan_screenshots WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}", transaction))
+        await using (var shots = SliceCommand(connection, transaction, scanId, afterIp, lastIp,
+            $"SELECT ip, port FROM scan_screenshots WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}"))
         {
-            shots.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await shots.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -122,6 +117,17 @@ internal static class ScanObservations
     /// of the scan (<paramref name="lastIp"/> null), up to <c>@last</c>.
     /// </summary>
     public static string Within(string column, string? lastIp) => $"{column} > @after" + (lastIp is null ? "" : $" AND {column} <= @last");
+
+    /// <summary>Binds the bounds that <see cref="Within"/> names: <c>@after</c> (the start of the scan when null) and <c>@last</c>.</summary>
+    public static DbCommand WithSliceBounds(this DbCommand command, string? afterIp, string? lastIp) =>
+        command.With("@after", afterIp ?? "").With("@last", lastIp);
+
+    /// <summary>Binds the bounds of <paramref name="slice"/> that <see cref="Within"/> names.</summary>
+    public static DbCommand WithSliceBounds(this DbCommand command, ScanSlice slice) => command.WithSliceBounds(slice.AfterIp, slice.LastIp);
+
+    /// <summary>A read of one slice of the scan's results: <paramref name="sql"/> with <c>@scan</c> and the slice's bounds bound.</summary>
+    private static DbCommand SliceCommand(DbConnection connection, DbTransaction transaction, long scanId, string? afterIp, string? lastIp, string sql) =>
+        connection.Command(sql, transaction).With("@scan", scanId).WithSliceBounds(afterIp, lastIp);
 
     /// <summary>
     /// The capabilities' tables keep the engine's default collation on PostgreSQL; the slice bounds compare bytewise,
