@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 
 namespace Outpost.Store.Records.Inventory;
 
@@ -45,7 +44,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         """;
 
     private const string AssetsUpsert = """
-        ON CONFLICT (ip) DO UPDATE SET hostnames = excluded.hostnames, services = excluded.services, search = excluded.search,
+        ON CONFLICT (ip) DO UPDATE SET hostnames = excluded.hostnames, scan_names = excluded.scan_names, services = excluded.services, search = excluded.search,
             first_seen = CASE WHEN excluded.first_seen < inventory_assets.first_seen THEN excluded.first_seen ELSE inventory_assets.first_seen END,
             first_scan = CASE WHEN excluded.first_scan < inventory_assets.first_scan THEN excluded.first_scan ELSE inventory_assets.first_scan END,
             last_seen = CASE WHEN excluded.last_seen > inventory_assets.last_seen THEN excluded.last_seen ELSE inventory_assets.last_seen END,
@@ -78,7 +77,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
     public async Task ApplyAsync(ScanSlice slice, CancellationToken ct)
     {
         var at = RecordsCommands.Microseconds(finishedAt);
-        var hostnames = await ReadHostnamesAsync(slice, ct).ConfigureAwait(false);
+        var names = await ReadNamesAsync(slice, ct).ConfigureAwait(false);
         using var history = Inserter("inventory_history", ["ip", "scan_id", "kind", "port", "proto", "at", "detail"], "ON CONFLICT DO NOTHING");
         if (slice.Enriched.Count > 0)
         {
@@ -125,22 +124,23 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
 
         foreach (var ip in slice.Ips)
         {
-            if (!hostnames.ContainsKey(ip)) await history.AddAsync(ct, ip, scanId, "asset-new", 0, "", at, null).ConfigureAwait(false);
+            if (!names.ContainsKey(ip)) await history.AddAsync(ct, ip, scanId, "asset-new", 0, "", at, null).ConfigureAwait(false);
         }
 
         await history.FlushAsync(ct).ConfigureAwait(false);
-        await WriteAssetsAsync(slice, hostnames, at, ct).ConfigureAwait(false);
+        await WriteAssetsAsync(slice, names, at, ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The slice's assets and sightings. An asset's service count and search text come from its live services as the
-    /// inventory now holds them (this slice's writes included), read once for the slice's address range.
+    /// inventory now holds them (this slice's writes included), read once for the slice's address range. The names the
+    /// slice's services learned join those scans found before (<see cref="AssetNames"/>); reverse DNS's are kept.
     /// </summary>
-    private async Task WriteAssetsAsync(ScanSlice slice, Dictionary<string, string> hostnames, long at, CancellationToken ct)
+    private async Task WriteAssetsAsync(ScanSlice slice, Dictionary<string, KnownNames> known, long at, CancellationToken ct)
     {
         var live = new Dictionary<string, LiveServices>(StringComparer.Ordinal);
         await using (var select = connection.Command(
-            $"SELECT ip, service, product, cert_subject FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)} AND gone_scan IS NULL",
+            $"SELECT ip, {AssetSearchText.ServiceWordColumns} FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)} AND gone_scan IS NULL",
             transaction).WithSliceBounds(slice))
         await using (var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
@@ -155,36 +155,21 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
 
         var learned = slice.Enriched.ToLookup(o => o.Facts.Ip, StringComparer.Ordinal);
         using var sightings = Inserter("inventory_sightings", ["ip", "scan_id"], "ON CONFLICT DO NOTHING");
-        using var assets = Inserter("inventory_assets", ["ip", "hostnames", "first_seen", "last_seen", "first_scan", "last_scan", "services", "search"],
-            AssetsUpsert);
+        using var assets = Inserter("inventory_assets",
+            ["ip", "hostnames", "scan_names", "first_seen", "last_seen", "first_scan", "last_scan", "services", "search"], AssetsUpsert);
         foreach (var ip in slice.Ips)
         {
-            var names = new SortedSet<string>(StringComparer.Ordinal);
-            if (hostnames.TryGetValue(ip, out var known)) names.UnionWith(known.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            foreach (var o in learned[ip]) names.UnionWith(o.Hostnames);
-            var joined = string.Join(' ', names);
+            var before = known.GetValueOrDefault(ip) ?? KnownNames.None;
+            var scanNames = AssetNames.Format(AssetNames.Parse(before.ScanNames).Concat(learned[ip].SelectMany(o => o.Hostnames)));
+            var hostnames = AssetNames.Hostnames(scanNames, before.DnsNames);
             var services = live.GetValueOrDefault(ip) ?? new LiveServices();
             await sightings.AddAsync(ct, ip, scanId).ConfigureAwait(false);
-            await assets.AddAsync(ct, ip, joined, at, at, scanId, scanId, services.Count, SearchText(ip, joined, services.Words)).ConfigureAwait(false);
+            await assets.AddAsync(ct, ip, hostnames, scanNames, at, at, scanId, scanId, services.Count, AssetSearchText.Build(ip, hostnames, services.Words))
+                .ConfigureAwait(false);
         }
 
         await sightings.FlushAsync(ct).ConfigureAwait(false);
         await assets.FlushAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>What a search matches: the address, hostnames, and the live services' names, products and certificate subjects, lower case.</summary>
-    private static string SearchText(string ip, string hostnames, IEnumerable<string?> serviceWords)
-    {
-        var words = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var word in serviceWords)
-        {
-            if (!string.IsNullOrEmpty(word)) words.Add(word.ToLowerInvariant());
-        }
-
-        var text = new StringBuilder(ip);
-        if (hostnames.Length > 0) text.Append(' ').Append(hostnames);
-        foreach (var word in words) text.Append(" | ").Append(word);
-        return text.ToString();
     }
 
     /// <summary>What differs between the inventory's facts and a newer scan's (product/version, certificate, title), or null.</summary>
@@ -213,6 +198,12 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
 
     private sealed record Existing(ServiceSnapshot Facts, long LastScan, long? GoneScan);
 
+    /// <summary>The names an asset already has, by source (<see cref="AssetNames"/>).</summary>
+    private sealed record KnownNames(string ScanNames, string DnsNames)
+    {
+        public static readonly KnownNames None = new("", "");
+    }
+
     /// <summary>An asset's live services: how many, and the words they add to its search text (name, product, certificate subject).</summary>
     private sealed class LiveServices
     {
@@ -239,13 +230,14 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         return rows;
     }
 
-    private async Task<Dictionary<string, string>> ReadHostnamesAsync(ScanSlice slice, CancellationToken ct)
+    /// <summary>The names of the slice's addresses that are assets already: an address missing here is a new asset.</summary>
+    private async Task<Dictionary<string, KnownNames>> ReadNamesAsync(ScanSlice slice, CancellationToken ct)
     {
-        var rows = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var select = connection.Command($"SELECT ip, hostnames FROM inventory_assets WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction)
-            .WithSliceBounds(slice);
+        var rows = new Dictionary<string, KnownNames>(StringComparer.Ordinal);
+        await using var select = connection.Command(
+            $"SELECT ip, scan_names, dns_names FROM inventory_assets WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction).WithSliceBounds(slice);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false)) rows[r.GetString(0)] = r.GetString(1);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) rows[r.GetString(0)] = new KnownNames(r.GetString(1), r.GetString(2));
         return rows;
     }
 
