@@ -18,15 +18,13 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
     private const string Fingerprinted = Newer + " AND excluded.service IS NOT NULL";
     private const string OpenFindings = "FROM scan_findings f WHERE f.scan_id = @scan AND f.state = 'open' AND ";
 
-    private static readonly string[] SnapshotColumns = ["scan_id", "ip", "port", "proto", "service", "product", "version", "cert_subject", "cert_sha256",
-        "cert_not_after", "http_title"];
+    private static readonly string[] SnapshotColumns = ["scan_id", "ip", "port", "proto", .. ServiceFacts.Names];
 
-    private const string SnapshotUpsert = "ON CONFLICT (scan_id, ip, port, proto) DO UPDATE SET service = excluded.service, " +
-        "product = excluded.product, version = excluded.version, cert_subject = excluded.cert_subject, cert_sha256 = excluded.cert_sha256, " +
-        "cert_not_after = excluded.cert_not_after, http_title = excluded.http_title";
+    private static readonly string SnapshotUpsert =
+        $"ON CONFLICT (scan_id, ip, port, proto) DO UPDATE SET {string.Join(", ", ServiceFacts.Names.Select(c => $"{c} = excluded.{c}"))}";
 
-    private static readonly string[] ServiceColumns = ["ip", "port", "proto", "service", "product", "version", "cert_subject", "cert_sha256",
-        "cert_not_after", "http_title", "screenshot_scan", "facts", "first_seen", "last_seen", "first_scan", "last_scan"];
+    private static readonly string[] ServiceColumns = ["ip", "port", "proto", .. ServiceFacts.Names, "screenshot_scan", "facts", "first_seen", "last_seen",
+        "first_scan", "last_scan"];
 
     private static readonly string ServicesUpsert = $"""
         ON CONFLICT (ip, port, proto) DO UPDATE SET
@@ -149,7 +147,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
                 var ip = r.GetString(0);
                 if (!live.TryGetValue(ip, out var services)) live[ip] = services = new LiveServices();
                 services.Count++;
-                services.Words.AddRange([Text(r, 1), Text(r, 2), Text(r, 3)]);
+                services.Words.AddRange([r.GetStringOrNull(1), r.GetStringOrNull(2), r.GetStringOrNull(3)]);
             }
         }
 
@@ -216,14 +214,13 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
     {
         var rows = new Dictionary<(string, int, string), Existing>();
         await using var select = connection.Command(
-            "SELECT ip, port, proto, service, product, version, cert_subject, cert_sha256, cert_not_after, http_title, last_scan, gone_scan " +
+            $"SELECT ip, port, proto, {ServiceFacts.Columns}, last_scan, gone_scan " +
             $"FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction)
             .WithSliceBounds(slice);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            var facts = new ServiceSnapshot(r.GetString(0), r.GetInt32(1), r.GetString(2), Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7),
-                r.IsDBNull(8) ? null : RecordsCommands.Time(r.GetInt64(8)), Text(r, 9));
+            var facts = ServiceFacts.Read(r, 0, 3);
             rows[(facts.Ip, facts.Port, facts.Proto)] = new Existing(facts, r.GetInt64(10), r.IsDBNull(11) ? null : r.GetInt64(11));
         }
 
@@ -240,8 +237,6 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         while (await r.ReadAsync(ct).ConfigureAwait(false)) rows[r.GetString(0)] = new KnownNames(r.GetString(1), r.GetString(2));
         return rows;
     }
-
-    private static string? Text(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
     private RowInserter Inserter(string table, string[] columns, string tail) => new(connection, transaction, engine, table, columns, tail);
 }

@@ -81,7 +81,7 @@ public sealed class ReverseDnsNames(RecordsDatabase database)
         await using var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
-            for (var i = 0; i < reader.FieldCount; i++) words.Add(reader.IsDBNull(i) ? null : reader.GetString(i));
+            for (var i = 0; i < reader.FieldCount; i++) words.Add(reader.GetStringOrNull(i));
         }
 
         return words;

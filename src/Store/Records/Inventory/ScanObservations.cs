@@ -75,8 +75,8 @@ internal static class ScanObservations
                 var facts = reader.GetString(5);
                 var (proto, subject, sha256, notAfter, title, hostnames) = ParseFacts(facts);
                 var key = (reader.GetString(0), reader.GetInt32(1), proto);
-                merged[key] = new Observation(new ServiceSnapshot(key.Item1, key.Item2, proto, service, Text(reader, 3), Text(reader, 4), subject, sha256,
-                    notAfter, title), facts, false, hostnames);
+                merged[key] = new Observation(new ServiceSnapshot(key.Item1, key.Item2, proto, service, reader.GetStringOrNull(3), reader.GetStringOrNull(4),
+                    subject, sha256, notAfter, title), facts, false, hostnames);
             }
         }
 
@@ -137,8 +137,6 @@ internal static class ScanObservations
 
     private static Observation Bare((string Ip, int Port, string Proto) key) =>
         new(new ServiceSnapshot(key.Ip, key.Port, key.Proto, null, null, null, null, null, null, null), null, false, []);
-
-    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <summary>The facts the inventory keeps from a fingerprint's JSON record (docs/capabilities.md): TLS certificate, HTTP title, SAN hostnames.</summary>
     private static (string Proto, string? Subject, string? Sha256, DateTimeOffset? NotAfter, string? Title, IReadOnlyList<string> Hostnames) ParseFacts(string json)
