@@ -32,8 +32,8 @@ internal static class InventoryFixture
         " | dovecot | ftp | http | https | imap | mysql | nginx | openssh | pop3 | postfix | postgresql | smtp | ssh | tomcat | vsftpd";
 
     private static readonly string AssetsInsert = Numbers + $"""
-        INSERT INTO inventory_assets (ip, hostnames, first_seen, last_seen, first_scan, last_scan, services, search)
-        SELECT {Address}, {Host}, @at, @at, {Scan}, {Scan}, 10, {Address} || ' ' || {Host} || ' | cn=' || {Host} || '{SearchWords}' FROM n
+        INSERT INTO inventory_assets (ip, hostnames, scan_names, first_seen, last_seen, first_scan, last_scan, services, search)
+        SELECT {Address}, {Host}, {Host}, @at, @at, {Scan}, {Scan}, 10, {Address} || ' ' || {Host} || ' | cn=' || {Host} || '{SearchWords}' FROM n
         """;
 
     private static readonly string ServicesInsert = Numbers + $"""

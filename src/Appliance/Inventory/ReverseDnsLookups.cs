@@ -10,9 +10,9 @@ namespace Outpost.Appliance.Inventory;
 /// Reverse DNS for the inventory (docs/inventory.md, "Hostnames"): a loop of its own, so processing never waits on a
 /// resolver. Each tick looks up the addresses that are due (new ones, then those looked up longer ago than
 /// <c>RefreshAfter</c>), a batch at a time, through the system resolver (<see cref="Dns.GetHostEntryAsync(IPAddress)"/>:
-/// /etc/hosts, then DNS), at most <c>Concurrency</c> at once, each given up after <c>Timeout</c>. A lookup that fails
-/// or times out records no name; nothing it does can fail processing or the daemon. Off with
-/// <c>Outpost:Inventory:ReverseDns:Enabled=false</c> (a resolver that hangs, an air-gapped network).
+/// /etc/hosts, then DNS), at most <c>Concurrency</c> at once, each given up after <c>Timeout</c>. An answer replaces the
+/// names the last one gave; a lookup that fails or times out keeps them; nothing it does can fail processing or the
+/// daemon. Off with <c>Outpost:Inventory:ReverseDns:Enabled=false</c> (a resolver that hangs, an air-gapped network).
 /// </summary>
 public sealed partial class ReverseDnsLookups(StoreLifetime storeLifetime, IOptions<OutpostOptions> options, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<ReverseDnsLookups> logger)
@@ -48,19 +48,22 @@ public sealed partial class ReverseDnsLookups(StoreLifetime storeLifetime, IOpti
         var now = _clock.GetUtcNow();
         var due = await names.DueAsync(now - _options.RefreshAfter, BatchSize, ct);
         if (due.Count == 0) return 0;
-        var found = new (string Ip, IReadOnlyList<string> Names)[due.Count];
+        var found = new (string Ip, IReadOnlyList<string>? Names)[due.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, due.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = ct },
             async (i, token) => found[i] = (due[i], await LookUpAsync(due[i], token)));
         await names.RecordAsync(found, now, ct);
-        var named = found.Count(f => f.Names.Count > 0);
+        var named = found.Count(f => f.Names is { Count: > 0 });
         LogLookedUp(_logger, due.Count, named);
         return due.Count;
     }
 
-    /// <summary>The names the resolver gives for <paramref name="ip"/>, none when it has none, fails or does not answer in time.</summary>
-    private async Task<IReadOnlyList<string>> LookUpAsync(string ip, CancellationToken ct)
+    /// <summary>
+    /// The names the resolver gives for <paramref name="ip"/>, none when it says the address has none; null when it
+    /// fails or does not answer in time, which says nothing about the names the address had.
+    /// </summary>
+    private async Task<IReadOnlyList<string>?> LookUpAsync(string ip, CancellationToken ct)
     {
-        if (!await _slots.WaitAsync(_options.Timeout, ct)) return [];
+        if (!await _slots.WaitAsync(_options.Timeout, ct)) return null;
         var lookup = Dns.GetHostEntryAsync(IPAddress.Parse(ip));
         _ = lookup.ContinueWith(done =>
         {
@@ -72,9 +75,13 @@ public sealed partial class ReverseDnsLookups(StoreLifetime storeLifetime, IOpti
         {
             return Names(await lookup.WaitAsync(_options.Timeout, ct));
         }
-        catch (Exception e) when (e is SocketException or TimeoutException)
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
         {
             return [];
+        }
+        catch (Exception e) when (e is SocketException or TimeoutException)
+        {
+            return null;
         }
     }
 

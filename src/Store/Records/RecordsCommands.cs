@@ -24,6 +24,9 @@ public static class RecordsCommands
         return command;
     }
 
+    /// <summary>The text at <paramref name="ordinal"/>, or null where the row holds SQL NULL.</summary>
+    public static string? GetStringOrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
     /// <summary>Runs <paramref name="command"/> and reads every row it answers with <paramref name="read"/>.</summary>
     public static async Task<List<T>> ReadAllAsync<T>(this DbCommand command, Func<DbDataReader, T> read, CancellationToken ct)
     {

@@ -22,7 +22,13 @@ public abstract partial class InventoryProcessingContract : IAsyncLifetime
 
     protected RecordsDatabase Database => _database!;
 
-    protected abstract Task<RecordsDatabase> OpenAsync();
+    /// <summary>Where a new, empty database goes (a file, a schema).</summary>
+    protected abstract Task<string> NewLocationAsync();
+
+    /// <summary>Opens the database at <paramref name="location"/>, migrated by <paramref name="migrations"/>.</summary>
+    protected abstract Task<RecordsDatabase> OpenAtAsync(string location, IReadOnlyList<Migration> migrations);
+
+    private async Task<RecordsDatabase> OpenAsync() => await OpenAtAsync(await NewLocationAsync(), RecordsSchema.All);
 
     public async Task InitializeAsync() => _database = await OpenAsync();
 
@@ -289,8 +295,10 @@ public sealed class SqliteInventoryProcessingTests : InventoryProcessingContract
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("outpost-inventory-").FullName;
 
-    protected override async Task<RecordsDatabase> OpenAsync() =>
-        await RecordsDatabase.OpenSqliteAsync(Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".db"), create: true, NullLoggerFactory.Instance);
+    protected override Task<string> NewLocationAsync() => Task.FromResult(Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".db"));
+
+    protected override async Task<RecordsDatabase> OpenAtAsync(string location, IReadOnlyList<Migration> migrations) =>
+        await RecordsDatabase.OpenSqliteAsync(location, create: true, NullLoggerFactory.Instance, migrations);
 
     public override async Task DisposeAsync()
     {
@@ -301,6 +309,8 @@ public sealed class SqliteInventoryProcessingTests : InventoryProcessingContract
 
 public sealed class PostgresInventoryProcessingTests(PostgresDatabase database) : InventoryProcessingContract, IClassFixture<PostgresDatabase>
 {
-    protected override async Task<RecordsDatabase> OpenAsync() =>
-        await RecordsDatabase.OpenPostgresAsync(await database.FreshSchemaAsync(), NullLoggerFactory.Instance);
+    protected override Task<string> NewLocationAsync() => database.FreshSchemaAsync();
+
+    protected override async Task<RecordsDatabase> OpenAtAsync(string location, IReadOnlyList<Migration> migrations) =>
+        await RecordsDatabase.OpenPostgresAsync(location, NullLoggerFactory.Instance, migrations);
 }

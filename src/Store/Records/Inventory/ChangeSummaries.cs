@@ -10,7 +10,7 @@ namespace Outpost.Store.Records.Inventory;
 /// </summary>
 internal static class ChangeSummaries
 {
-    private const string Facts = "service, product, version, cert_subject, cert_sha256, cert_not_after, http_title";
+    private const string Facts = ServiceFacts.Columns;
     private const string PreviousFacts = "prev_service, prev_product, prev_version, prev_cert_subject, prev_cert_sha256, prev_cert_not_after, prev_http_title";
     private const string Insert = "INSERT INTO inventory_changes (scan_id, kind, ip, port, proto, " + Facts;
 
@@ -82,7 +82,7 @@ internal static class ChangeSummaries
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            var service = Snapshot(r, 4);
+            var service = ServiceFacts.Read(r, 1, 4);
             switch (r.GetString(0))
             {
                 case "asset-new": newAssets.Add(service.Ip); break;
@@ -90,18 +90,11 @@ internal static class ChangeSummaries
                 case "service-new": newServices.Add(service); break;
                 case "service-gone": goneServices.Add(service); break;
                 default:
-                    changed.Add(new ServiceChange(service, Snapshot(r, 11)));
+                    changed.Add(new ServiceChange(service, ServiceFacts.Read(r, 1, 11)));
                     break;
             }
         }
 
         return new ChangeSummary(scanId, previousScanId, newAssets, goneAssets, newServices, goneServices, changed);
     }
-
-    /// <summary>The service (ip, port, proto at 1–3) with the facts of the seven columns from <paramref name="facts"/> (<see cref="Facts"/>' order).</summary>
-    private static ServiceSnapshot Snapshot(DbDataReader r, int facts) =>
-        new(r.GetString(1), r.GetInt32(2), r.GetString(3), Text(r, facts), Text(r, facts + 1), Text(r, facts + 2), Text(r, facts + 3), Text(r, facts + 4),
-            r.IsDBNull(facts + 5) ? null : RecordsCommands.Time(r.GetInt64(facts + 5)), Text(r, facts + 6));
-
-    private static string? Text(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 }

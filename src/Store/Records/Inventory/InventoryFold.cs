@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 
 namespace Outpost.Store.Records.Inventory;
 
@@ -19,15 +18,13 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
     private const string Fingerprinted = Newer + " AND excluded.service IS NOT NULL";
     private const string OpenFindings = "FROM scan_findings f WHERE f.scan_id = @scan AND f.state = 'open' AND ";
 
-    private static readonly string[] SnapshotColumns = ["scan_id", "ip", "port", "proto", "service", "product", "version", "cert_subject", "cert_sha256",
-        "cert_not_after", "http_title"];
+    private static readonly string[] SnapshotColumns = ["scan_id", "ip", "port", "proto", .. ServiceFacts.Names];
 
-    private const string SnapshotUpsert = "ON CONFLICT (scan_id, ip, port, proto) DO UPDATE SET service = excluded.service, " +
-        "product = excluded.product, version = excluded.version, cert_subject = excluded.cert_subject, cert_sha256 = excluded.cert_sha256, " +
-        "cert_not_after = excluded.cert_not_after, http_title = excluded.http_title";
+    private static readonly string SnapshotUpsert =
+        $"ON CONFLICT (scan_id, ip, port, proto) DO UPDATE SET {string.Join(", ", ServiceFacts.Names.Select(c => $"{c} = excluded.{c}"))}";
 
-    private static readonly string[] ServiceColumns = ["ip", "port", "proto", "service", "product", "version", "cert_subject", "cert_sha256",
-        "cert_not_after", "http_title", "screenshot_scan", "facts", "first_seen", "last_seen", "first_scan", "last_scan"];
+    private static readonly string[] ServiceColumns = ["ip", "port", "proto", .. ServiceFacts.Names, "screenshot_scan", "facts", "first_seen", "last_seen",
+        "first_scan", "last_scan"];
 
     private static readonly string ServicesUpsert = $"""
         ON CONFLICT (ip, port, proto) DO UPDATE SET
@@ -45,7 +42,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         """;
 
     private const string AssetsUpsert = """
-        ON CONFLICT (ip) DO UPDATE SET hostnames = excluded.hostnames, services = excluded.services, search = excluded.search,
+        ON CONFLICT (ip) DO UPDATE SET hostnames = excluded.hostnames, scan_names = excluded.scan_names, services = excluded.services, search = excluded.search,
             first_seen = CASE WHEN excluded.first_seen < inventory_assets.first_seen THEN excluded.first_seen ELSE inventory_assets.first_seen END,
             first_scan = CASE WHEN excluded.first_scan < inventory_assets.first_scan THEN excluded.first_scan ELSE inventory_assets.first_scan END,
             last_seen = CASE WHEN excluded.last_seen > inventory_assets.last_seen THEN excluded.last_seen ELSE inventory_assets.last_seen END,
@@ -78,7 +75,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
     public async Task ApplyAsync(ScanSlice slice, CancellationToken ct)
     {
         var at = RecordsCommands.Microseconds(finishedAt);
-        var hostnames = await ReadHostnamesAsync(slice, ct).ConfigureAwait(false);
+        var names = await ReadNamesAsync(slice, ct).ConfigureAwait(false);
         using var history = Inserter("inventory_history", ["ip", "scan_id", "kind", "port", "proto", "at", "detail"], "ON CONFLICT DO NOTHING");
         if (slice.Enriched.Count > 0)
         {
@@ -102,7 +99,7 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
         foreach (var sql in FindingStatements(slice.LastIp))
         {
             await using var command = connection.Command(sql, transaction)
-                .With("@scan", scanId).With("@at", at).With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
+                .With("@scan", scanId).With("@at", at).WithSliceBounds(slice);
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
@@ -125,23 +122,24 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
 
         foreach (var ip in slice.Ips)
         {
-            if (!hostnames.ContainsKey(ip)) await history.AddAsync(ct, ip, scanId, "asset-new", 0, "", at, null).ConfigureAwait(false);
+            if (!names.ContainsKey(ip)) await history.AddAsync(ct, ip, scanId, "asset-new", 0, "", at, null).ConfigureAwait(false);
         }
 
         await history.FlushAsync(ct).ConfigureAwait(false);
-        await WriteAssetsAsync(slice, hostnames, at, ct).ConfigureAwait(false);
+        await WriteAssetsAsync(slice, names, at, ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The slice's assets and sightings. An asset's service count and search text come from its live services as the
-    /// inventory now holds them (this slice's writes included), read once for the slice's address range.
+    /// inventory now holds them (this slice's writes included), read once for the slice's address range. The names the
+    /// slice's services learned join those scans found before (<see cref="AssetNames"/>); reverse DNS's are kept.
     /// </summary>
-    private async Task WriteAssetsAsync(ScanSlice slice, Dictionary<string, string> hostnames, long at, CancellationToken ct)
+    private async Task WriteAssetsAsync(ScanSlice slice, Dictionary<string, KnownNames> known, long at, CancellationToken ct)
     {
         var live = new Dictionary<string, LiveServices>(StringComparer.Ordinal);
         await using (var select = connection.Command(
-            $"SELECT ip, service, product, cert_subject FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)} AND gone_scan IS NULL",
-            transaction).With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp))
+            $"SELECT ip, {AssetSearchText.ServiceWordColumns} FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)} AND gone_scan IS NULL",
+            transaction).WithSliceBounds(slice))
         await using (var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await r.ReadAsync(ct).ConfigureAwait(false))
@@ -149,42 +147,27 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
                 var ip = r.GetString(0);
                 if (!live.TryGetValue(ip, out var services)) live[ip] = services = new LiveServices();
                 services.Count++;
-                services.Words.AddRange([Text(r, 1), Text(r, 2), Text(r, 3)]);
+                services.Words.AddRange([r.GetStringOrNull(1), r.GetStringOrNull(2), r.GetStringOrNull(3)]);
             }
         }
 
         var learned = slice.Enriched.ToLookup(o => o.Facts.Ip, StringComparer.Ordinal);
         using var sightings = Inserter("inventory_sightings", ["ip", "scan_id"], "ON CONFLICT DO NOTHING");
-        using var assets = Inserter("inventory_assets", ["ip", "hostnames", "first_seen", "last_seen", "first_scan", "last_scan", "services", "search"],
-            AssetsUpsert);
+        using var assets = Inserter("inventory_assets",
+            ["ip", "hostnames", "scan_names", "first_seen", "last_seen", "first_scan", "last_scan", "services", "search"], AssetsUpsert);
         foreach (var ip in slice.Ips)
         {
-            var names = new SortedSet<string>(StringComparer.Ordinal);
-            if (hostnames.TryGetValue(ip, out var known)) names.UnionWith(known.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            foreach (var o in learned[ip]) names.UnionWith(o.Hostnames);
-            var joined = string.Join(' ', names);
+            var before = known.GetValueOrDefault(ip) ?? KnownNames.None;
+            var scanNames = AssetNames.Format(AssetNames.Parse(before.ScanNames).Concat(learned[ip].SelectMany(o => o.Hostnames)));
+            var hostnames = AssetNames.Hostnames(scanNames, before.DnsNames);
             var services = live.GetValueOrDefault(ip) ?? new LiveServices();
             await sightings.AddAsync(ct, ip, scanId).ConfigureAwait(false);
-            await assets.AddAsync(ct, ip, joined, at, at, scanId, scanId, services.Count, SearchText(ip, joined, services.Words)).ConfigureAwait(false);
+            await assets.AddAsync(ct, ip, hostnames, scanNames, at, at, scanId, scanId, services.Count, AssetSearchText.Build(ip, hostnames, services.Words))
+                .ConfigureAwait(false);
         }
 
         await sightings.FlushAsync(ct).ConfigureAwait(false);
         await assets.FlushAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>What a search matches: the address, hostnames, and the live services' names, products and certificate subjects, lower case.</summary>
-    private static string SearchText(string ip, string hostnames, IEnumerable<string?> serviceWords)
-    {
-        var words = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var word in serviceWords)
-        {
-            if (!string.IsNullOrEmpty(word)) words.Add(word.ToLowerInvariant());
-        }
-
-        var text = new StringBuilder(ip);
-        if (hostnames.Length > 0) text.Append(' ').Append(hostnames);
-        foreach (var word in words) text.Append(" | ").Append(word);
-        return text.ToString();
     }
 
     /// <summary>What differs between the inventory's facts and a newer scan's (product/version, certificate, title), or null.</summary>
@@ -213,6 +196,12 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
 
     private sealed record Existing(ServiceSnapshot Facts, long LastScan, long? GoneScan);
 
+    /// <summary>The names an asset already has, by source (<see cref="AssetNames"/>).</summary>
+    private sealed record KnownNames(string ScanNames, string DnsNames)
+    {
+        public static readonly KnownNames None = new("", "");
+    }
+
     /// <summary>An asset's live services: how many, and the words they add to its search text (name, product, certificate subject).</summary>
     private sealed class LiveServices
     {
@@ -225,31 +214,29 @@ internal sealed class InventoryFold(DbConnection connection, DbTransaction trans
     {
         var rows = new Dictionary<(string, int, string), Existing>();
         await using var select = connection.Command(
-            "SELECT ip, port, proto, service, product, version, cert_subject, cert_sha256, cert_not_after, http_title, last_scan, gone_scan " +
+            $"SELECT ip, port, proto, {ServiceFacts.Columns}, last_scan, gone_scan " +
             $"FROM inventory_services WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction)
-            .With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
+            .WithSliceBounds(slice);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            var facts = new ServiceSnapshot(r.GetString(0), r.GetInt32(1), r.GetString(2), Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7),
-                r.IsDBNull(8) ? null : RecordsCommands.Time(r.GetInt64(8)), Text(r, 9));
+            var facts = ServiceFacts.Read(r, 0, 3);
             rows[(facts.Ip, facts.Port, facts.Proto)] = new Existing(facts, r.GetInt64(10), r.IsDBNull(11) ? null : r.GetInt64(11));
         }
 
         return rows;
     }
 
-    private async Task<Dictionary<string, string>> ReadHostnamesAsync(ScanSlice slice, CancellationToken ct)
+    /// <summary>The names of the slice's addresses that are assets already: an address missing here is a new asset.</summary>
+    private async Task<Dictionary<string, KnownNames>> ReadNamesAsync(ScanSlice slice, CancellationToken ct)
     {
-        var rows = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var select = connection.Command($"SELECT ip, hostnames FROM inventory_assets WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction)
-            .With("@after", slice.AfterIp ?? "").With("@last", slice.LastIp);
+        var rows = new Dictionary<string, KnownNames>(StringComparer.Ordinal);
+        await using var select = connection.Command(
+            $"SELECT ip, scan_names, dns_names FROM inventory_assets WHERE {ScanObservations.Within("ip", slice.LastIp)}", transaction).WithSliceBounds(slice);
         await using var r = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false)) rows[r.GetString(0)] = r.GetString(1);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) rows[r.GetString(0)] = new KnownNames(r.GetString(1), r.GetString(2));
         return rows;
     }
-
-    private static string? Text(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
     private RowInserter Inserter(string table, string[] columns, string tail) => new(connection, transaction, engine, table, columns, tail);
 }

@@ -18,8 +18,8 @@ public sealed class InventoryQueries(RecordsDatabase database)
     public const int DetailLimit = 500;
 
     private const string AssetColumns = "a.ip, a.hostnames, a.first_seen, a.last_seen, a.first_scan, a.last_scan, a.services, a.dns_names";
-    private const string ServiceColumns = "ip, port, proto, service, product, version, cert_subject, cert_sha256, cert_not_after, http_title, " +
-        "screenshot_scan, first_seen, last_seen, first_scan, last_scan, gone_scan";
+    private const string ServiceColumns =
+        $"ip, port, proto, {ServiceFacts.Columns}, screenshot_scan, first_seen, last_seen, first_scan, last_scan, gone_scan";
 
     /// <summary>One page of the assets <paramref name="query"/> matches, in address order.</summary>
     public Task<AssetPage> SearchAsync(AssetQuery query, CancellationToken ct = default) =>
@@ -114,7 +114,7 @@ public sealed class InventoryQueries(RecordsDatabase database)
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
                     history.Add(new HistoryEvent(RecordsCommands.Time(reader.GetInt64(0)), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3),
-                        reader.GetString(4), Text(reader, 5)));
+                        reader.GetString(4), reader.GetStringOrNull(5)));
                 }
             }
 
@@ -206,8 +206,7 @@ public sealed class InventoryQueries(RecordsDatabase database)
                 await using var r = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await r.ReadAsync(token).ConfigureAwait(false))
                 {
-                    rows.Add((r.GetString(3), new ServiceSnapshot(r.GetString(0), r.GetInt32(1), r.GetString(2), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7),
-                        Text(r, 8), r.IsDBNull(9) ? null : RecordsCommands.Time(r.GetInt64(9)), Text(r, 10))));
+                    rows.Add((r.GetString(3), ServiceFacts.Read(r, 0, 4)));
                 }
 
                 return rows;
@@ -224,10 +223,6 @@ public sealed class InventoryQueries(RecordsDatabase database)
             RecordsCommands.Time(r.GetInt64(3)), r.GetInt64(4), r.GetInt64(5), r.GetInt32(6), r.GetString(7).Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     private static InventoryService ReadService(DbDataReader r) =>
-        new(new ServiceSnapshot(r.GetString(0), r.GetInt32(1), r.GetString(2), Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7),
-                r.IsDBNull(8) ? null : RecordsCommands.Time(r.GetInt64(8)), Text(r, 9)),
-            r.IsDBNull(10) ? null : r.GetInt64(10), RecordsCommands.Time(r.GetInt64(11)), RecordsCommands.Time(r.GetInt64(12)), r.GetInt64(13), r.GetInt64(14),
-            r.IsDBNull(15) ? null : r.GetInt64(15));
-
-    private static string? Text(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+        new(ServiceFacts.Read(r, 0, 3), r.IsDBNull(10) ? null : r.GetInt64(10), RecordsCommands.Time(r.GetInt64(11)), RecordsCommands.Time(r.GetInt64(12)),
+            r.GetInt64(13), r.GetInt64(14), r.IsDBNull(15) ? null : r.GetInt64(15));
 }

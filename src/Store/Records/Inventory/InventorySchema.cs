@@ -169,5 +169,27 @@ internal static class InventorySchema
             ALTER TABLE inventory_assets ADD COLUMN dns_checked bigint;
             CREATE INDEX inventory_assets_dns_checked ON inventory_assets (dns_checked);
             """),
+
+        // Each reverse DNS lookup replaces the names the last one gave (AssetNames), so the hostnames are kept by source:
+        // scan_names, the names scans found, beside dns_names. Before this step the sources were not told apart: a name
+        // both gave is taken for reverse DNS's (it stays while the lookups return it, and comes back with the next scan
+        // that finds it). SQLite splits the names through JSON (json_quote escapes what a name may hold, never a space).
+        new("inventory-4-scan-names",
+            Sqlite: """
+                ALTER TABLE inventory_assets ADD COLUMN scan_names text NOT NULL DEFAULT '';
+                UPDATE inventory_assets SET scan_names = hostnames WHERE dns_names = '';
+                UPDATE inventory_assets SET scan_names = coalesce((SELECT group_concat(h.value, ' ')
+                    FROM json_each('[' || replace(json_quote(hostnames), ' ', '","') || ']') h
+                    WHERE h.value <> '' AND instr(' ' || dns_names || ' ', ' ' || h.value || ' ') = 0), '')
+                WHERE dns_names <> '';
+                """,
+            Postgres: """
+                ALTER TABLE inventory_assets ADD COLUMN scan_names text NOT NULL DEFAULT '';
+                UPDATE inventory_assets SET scan_names = hostnames WHERE dns_names = '';
+                UPDATE inventory_assets SET scan_names = array_to_string(ARRAY(
+                    SELECT n.name FROM unnest(string_to_array(hostnames, ' ')) WITH ORDINALITY AS n(name, i)
+                    WHERE n.name <> '' AND n.name <> ALL (string_to_array(dns_names, ' ')) ORDER BY n.i), ' ')
+                WHERE dns_names <> '';
+                """),
     ];
 }

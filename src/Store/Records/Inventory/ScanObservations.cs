@@ -51,10 +51,9 @@ internal static class ScanObservations
     {
         var findingIps = new List<string>();
         long findings = 0, serviceRows = 0;
-        await using (var select = connection.Command(
-            $"SELECT ip, count(*) FROM scan_findings WHERE scan_id = @scan AND state = 'open' AND {Within("ip", lastIp)} GROUP BY ip", transaction))
+        await using (var select = SliceCommand(connection, transaction, scanId, afterIp, lastIp,
+            $"SELECT ip, count(*) FROM scan_findings WHERE scan_id = @scan AND state = 'open' AND {Within("ip", lastIp)} GROUP BY ip"))
         {
-            select.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -64,10 +63,9 @@ internal static class ScanObservations
         }
 
         var merged = new SortedDictionary<(string Ip, int Port, string Proto), Observation>(KeyOrder.Instance);
-        await using (var services = connection.Command(
-            $"SELECT ip, port, service, product, version, facts FROM scan_services WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}", transaction))
+        await using (var services = SliceCommand(connection, transaction, scanId, afterIp, lastIp,
+            $"SELECT ip, port, service, product, version, facts FROM scan_services WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}"))
         {
-            services.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await services.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -77,16 +75,14 @@ internal static class ScanObservations
                 var facts = reader.GetString(5);
                 var (proto, subject, sha256, notAfter, title, hostnames) = ParseFacts(facts);
                 var key = (reader.GetString(0), reader.GetInt32(1), proto);
-                merged[key] = new Observation(new ServiceSnapshot(key.Item1, key.Item2, proto, service, Text(reader, 3), Text(reader, 4), subject, sha256,
-                    notAfter, title), facts, false, hostnames);
+                merged[key] = new Observation(new ServiceSnapshot(key.Item1, key.Item2, proto, service, reader.GetStringOrNull(3), reader.GetStringOrNull(4),
+                    subject, sha256, notAfter, title), facts, false, hostnames);
             }
         }
 
-        await using (var pages = connection.Command(
-            $"SELECT ip, port, title, url FROM scan_pages WHERE scan_id = @scan AND {Within(Key(engine), lastIp)} AND title IS NOT NULL ORDER BY depth DESC, url DESC",
-            transaction))
+        await using (var pages = SliceCommand(connection, transaction, scanId, afterIp, lastIp,
+            $"SELECT ip, port, title, url FROM scan_pages WHERE scan_id = @scan AND {Within(Key(engine), lastIp)} AND title IS NOT NULL ORDER BY depth DESC, url DESC"))
         {
-            pages.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await pages.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -102,10 +98,9 @@ internal static class ScanObservations
             }
         }
 
-        await using (var shots = connection.Command(
-            $"SELECT ip, port FROM scan_screenshots WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}", transaction))
+        await using (var shots = SliceCommand(connection, transaction, scanId, afterIp, lastIp,
+            $"SELECT ip, port FROM scan_screenshots WHERE scan_id = @scan AND {Within(Key(engine), lastIp)}"))
         {
-            shots.With("@scan", scanId).With("@after", afterIp ?? "").With("@last", lastIp);
             await using var reader = await shots.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -123,6 +118,17 @@ internal static class ScanObservations
     /// </summary>
     public static string Within(string column, string? lastIp) => $"{column} > @after" + (lastIp is null ? "" : $" AND {column} <= @last");
 
+    /// <summary>Binds the bounds that <see cref="Within"/> names: <c>@after</c> (the start of the scan when null) and <c>@last</c>.</summary>
+    public static DbCommand WithSliceBounds(this DbCommand command, string? afterIp, string? lastIp) =>
+        command.With("@after", afterIp ?? "").With("@last", lastIp);
+
+    /// <summary>Binds the bounds of <paramref name="slice"/> that <see cref="Within"/> names.</summary>
+    public static DbCommand WithSliceBounds(this DbCommand command, ScanSlice slice) => command.WithSliceBounds(slice.AfterIp, slice.LastIp);
+
+    /// <summary>A read of one slice of the scan's results: <paramref name="sql"/> with <c>@scan</c> and the slice's bounds bound.</summary>
+    private static DbCommand SliceCommand(DbConnection connection, DbTransaction transaction, long scanId, string? afterIp, string? lastIp, string sql) =>
+        connection.Command(sql, transaction).With("@scan", scanId).WithSliceBounds(afterIp, lastIp);
+
     /// <summary>
     /// The capabilities' tables keep the engine's default collation on PostgreSQL; the slice bounds compare bytewise,
     /// as the findings (and the inventory) order addresses.
@@ -131,8 +137,6 @@ internal static class ScanObservations
 
     private static Observation Bare((string Ip, int Port, string Proto) key) =>
         new(new ServiceSnapshot(key.Ip, key.Port, key.Proto, null, null, null, null, null, null, null), null, false, []);
-
-    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <summary>The facts the inventory keeps from a fingerprint's JSON record (docs/capabilities.md): TLS certificate, HTTP title, SAN hostnames.</summary>
     private static (string Proto, string? Subject, string? Sha256, DateTimeOffset? NotAfter, string? Title, IReadOnlyList<string> Hostnames) ParseFacts(string json)
