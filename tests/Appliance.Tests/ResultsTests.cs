@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Outpost.Appliance.Hosting;
 using Outpost.Appliance.Tests.Infrastructure;
@@ -203,6 +204,55 @@ public sealed class ResultsTests
         await using var restored = Build(directory);
         await restored.StartAsync();
         await restored.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_findings_of_a_data_directory_from_before_the_records_database_show_in_the_results_after_the_upgrade()
+    {
+        using var directory = new TempDirectory();
+        var data = Path.Combine(directory.Path, "data");
+        long scanId, jobId;
+        await using (var before = Build(directory))
+        {
+            await before.StartAsync();
+            using (var api = new Api(new Uri(before.Urls.First())))
+            {
+                string key;
+                (scanId, jobId, key) = await RunningJobAsync(api, ["10.0.0.0/30"], "22,80");
+                (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/complete", new { status = "completed" })).AssertOk();
+                Assert.Equal("completed", (await api.ScanAsync(scanId)).GetProperty("status").GetString());
+            }
+
+            await before.StopAsync();
+        }
+
+        // That version's shape: findings in the job store's checkpoint catalog (web JSON of StoredFinding), no records.db.
+        var store = Path.Combine(data, "store");
+        var catalogPath = Path.Combine(store, JsonNode.Parse(File.ReadAllText(Path.Combine(store, "manifest.json")))!["CatalogFile"]!.GetValue<string>());
+        var catalog = JsonNode.Parse(File.ReadAllText(catalogPath))!.AsObject();
+        catalog["findings"] = JsonNode.Parse($$"""
+            [{"scanId":{{scanId}},"jobId":{{jobId}},"finding":{"ip":"10.0.0.2","port":80,"proto":"tcp","state":"open","ttl":64},"seenAt":"2026-11-20T10:00:00+00:00"},
+             {"scanId":{{scanId}},"jobId":{{jobId}},"finding":{"ip":"10.0.0.1","port":22,"proto":"tcp","state":"closed","ttl":null},"seenAt":"2026-11-20T10:00:01+00:00"}]
+            """);
+        File.WriteAllText(catalogPath, catalog.ToJsonString());
+        foreach (var file in new[] { RecordsDatabase.FileName, RecordsDatabase.FileName + "-wal", RecordsDatabase.FileName + "-shm", RecordsDatabase.MarkerName })
+        {
+            File.Delete(Path.Combine(data, file));
+        }
+
+        await using var after = Build(directory);
+        await after.StartAsync();
+        using (var api = new Api(new Uri(after.Urls.First())))
+        {
+            var results = (await api.AdminAsync(Get, $"/api/scans/{scanId}/results")).AssertOk().Json.GetProperty("results").EnumerateArray()
+                .Select(r => (r.GetProperty("ip").GetString(), r.GetProperty("port").GetInt32(), r.GetProperty("state").GetString(), r.GetProperty("jobId").GetInt64()))
+                .ToList();
+            Assert.Equal([("10.0.0.1", 22, "closed", jobId), ("10.0.0.2", 80, "open", jobId)], results);
+            // Imported as a run already processed and told: it shows its final status, not "processing".
+            Assert.Equal("completed", (await api.ScanAsync(scanId)).GetProperty("status").GetString());
+        }
+
+        await after.StopAsync();
     }
 
     private static WebApplication Build(TempDirectory directory) =>

@@ -23,7 +23,7 @@ public static class FasterStoreOpener
         var records = await RecordsDatabase.OpenEmbeddedAsync(options.DataDirectory, fresh, loggerFactory, ct: ct);
         try
         {
-            return new OpenedStores(await FasterOutpostStore.OpenAsync(Options(options), loggerFactory, ct), records);
+            return new OpenedStores(await FasterOutpostStore.OpenAsync(Options(options), records, loggerFactory, ct), records);
         }
         catch
         {

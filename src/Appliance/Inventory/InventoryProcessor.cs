@@ -92,7 +92,7 @@ public sealed partial class InventoryProcessor(StoreLifetime storeLifetime, IEnu
     /// <summary>Processes one scan to the end; false when the test hook paused processing.</summary>
     private async Task<bool> ProcessAsync(InventoryProcessing processing, Scan scan, CancellationToken ct)
     {
-        var state = await processing.BeginAsync(scan.Id, RunKey(scan.Spec), scan.FinishedAt!.Value, ct);
+        var state = await processing.BeginAsync(scan.Id, InventoryProcessing.RunKey(scan.Spec), scan.FinishedAt!.Value, ct);
         if (state.Phase == ProcessingPhase.Folding) LogProcessing(_logger, scan.Id, state.Processed, state.Total);
         while (state.Phase == ProcessingPhase.Folding)
         {
@@ -124,9 +124,6 @@ public sealed partial class InventoryProcessor(StoreLifetime storeLifetime, IEnu
             summary.ChangedServices.Count);
         return true;
     }
-
-    /// <summary>Runs over the same targets share a key: the capability and the targets as a set (order and repeats do not matter).</summary>
-    public static string RunKey(ScanSpec spec) => spec.Capability + " " + string.Join(",", spec.Targets.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "inventory: processing scan {ScanId} ({Processed} of {Total} results folded)")]
     private static partial void LogProcessing(ILogger logger, long scanId, long processed, long total);

@@ -24,6 +24,9 @@ internal sealed class Catalog
 
     public Lock Mutation => _mutation;
 
+    /// <summary>True once replay met a findings change of the version before the records database (they wait to be moved there).</summary>
+    public bool ReplayedRetiredFindings { get; private set; }
+
     public long NextScannerId() => Interlocked.Increment(ref _lastScannerId);
 
     public long NextScanId() => Interlocked.Increment(ref _lastScanId);
@@ -91,6 +94,7 @@ internal sealed class Catalog
                 _alarms.TryRemove((removed.Kind, removed.Subject), out _);
                 break;
             case RetiredFindingsAdded:
+                ReplayedRetiredFindings = true;
                 break;
         }
     }

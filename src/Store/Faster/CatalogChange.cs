@@ -37,10 +37,12 @@ internal sealed record AlarmPut(Alarm Alarm) : CatalogChange;
 internal sealed record AlarmRemoved(string Kind, string Subject) : CatalogChange;
 
 /// <summary>
-/// A change the version before the records database wrote (findings then lived in the catalog). A log of that version
-/// may still hold it, so it is read, its body skipped, and replay ignores it; it is never written (docs/records.md, "Upgrading").
+/// A change the version before the records database wrote: findings a job reported, kept in the catalog then (later
+/// reports of an identity already known were not logged). It is never written now. A log of that version may still
+/// hold it: replay leaves memory alone and notes it (<see cref="Catalog.ReplayedRetiredFindings"/>), and the upgrade
+/// moves its findings into the records database (docs/records.md, "Upgrading").
 /// </summary>
-internal sealed record RetiredFindingsAdded : CatalogChange;
+internal sealed record RetiredFindingsAdded(long ScanId, List<StoredFinding> Findings) : CatalogChange;
 
 /// <summary>
 /// The whole catalog as a checkpoint writes it, with what recovery would otherwise derive from history:
@@ -65,4 +67,5 @@ internal sealed record CatalogSnapshot(
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(CatalogChange))]
 [JsonSerializable(typeof(CatalogSnapshot))]
+[JsonSerializable(typeof(StoredFinding))]
 internal sealed partial class StoreJson : JsonSerializerContext;

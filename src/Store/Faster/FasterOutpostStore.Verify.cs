@@ -20,7 +20,7 @@ public sealed partial class FasterOutpostStore
         FasterOutpostStore store;
         try
         {
-            store = await OpenAsync(options, NullLoggerFactory.Instance, verifyOnly: true, ct).ConfigureAwait(false);
+            store = await OpenAsync(options, NullLoggerFactory.Instance, verifyOnly: true, records: null, ct).ConfigureAwait(false);
         }
         catch (StoreDamagedException e)
         {

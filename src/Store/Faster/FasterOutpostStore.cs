@@ -84,18 +84,28 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
 
     /// <summary>Opens (creating or recovering) the store in <see cref="FasterStoreOptions.DataDirectory"/>.</summary>
     public static ValueTask<FasterOutpostStore> OpenAsync(FasterStoreOptions options, ILoggerFactory loggerFactory, CancellationToken ct = default) =>
-        OpenAsync(options, loggerFactory, verifyOnly: false, ct);
+        OpenAsync(options, loggerFactory, verifyOnly: false, records: null, ct);
+
+    /// <summary>
+    /// Opens the store beside its records database, as the daemon does: a store written by the version before the
+    /// records database first has its findings moved there (docs/records.md, "Upgrading").
+    /// </summary>
+    public static ValueTask<FasterOutpostStore> OpenAsync(FasterStoreOptions options, Records.RecordsDatabase records, ILoggerFactory loggerFactory,
+        CancellationToken ct = default) =>
+        OpenAsync(options, loggerFactory, verifyOnly: false, records, ct);
 
     /// <summary>
     /// Opens the store; with <paramref name="verifyOnly"/> it recovers and checks everything but starts no
     /// background work, for <c>outpost store verify</c> (the caller disposes it with <see cref="CloseWithoutCheckpointAsync"/>).
     /// </summary>
-    internal static async ValueTask<FasterOutpostStore> OpenAsync(FasterStoreOptions options, ILoggerFactory loggerFactory, bool verifyOnly, CancellationToken ct)
+    internal static async ValueTask<FasterOutpostStore> OpenAsync(FasterStoreOptions options, ILoggerFactory loggerFactory, bool verifyOnly,
+        Records.RecordsDatabase? records, CancellationToken ct)
     {
         var store = new FasterOutpostStore(options, loggerFactory);
         try
         {
             await Task.Run(store.Recover, ct).ConfigureAwait(false);
+            if (records is not null && !verifyOnly) await store.ImportRetiredFindingsAsync(records, ct).ConfigureAwait(false);
             // A new store writes its first checkpoint at once: from then on a missing manifest is damage, not newness.
             if (store._isNew && !verifyOnly)
             {

@@ -102,7 +102,7 @@ public sealed partial class RecordsDatabase : IAsyncDisposable, IBackupParticipa
     }
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "{DataDirectory} holds a job store from a version before the records database: creating {Path} (findings of that version are not carried over)")]
+        Message = "{DataDirectory} holds a job store from a version before the records database: creating {Path}; the findings that version kept move into it as the job store opens")]
     private static partial void LogUpgrade(ILogger logger, string dataDirectory, string path);
 
     /// <summary>Opens (or, with <paramref name="create"/>, creates) a SQLite records database at <paramref name="path"/> and migrates it.</summary>

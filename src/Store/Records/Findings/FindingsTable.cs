@@ -29,6 +29,8 @@ public sealed class FindingsTable(RecordsDatabase database)
 
     private const string Columns = "ip, port, proto, job_id, state, ttl, seen_at";
 
+    private const string InsertInto = "INSERT INTO scan_findings (scan_id, job_id, seen_at, ip, port, proto, state, ttl) VALUES ";
+
     /// <summary>
     /// Adds the findings a job reported; identities already stored for the scan are skipped. The batch is refused
     /// whole (nothing stored) when it would take the job past <paramref name="maxPerJob"/> findings.
@@ -82,6 +84,57 @@ public sealed class FindingsTable(RecordsDatabase database)
             }
 
             return (true, new FindingsAppend(added, before + added, OverCap: false));
+        }, ct);
+
+    /// <summary>
+    /// Adds findings of the version before the records database, when a data directory of that version is upgraded
+    /// (docs/records.md, "Upgrading"): each with its own scan, job and time as that version kept them, in the order
+    /// given, identities already stored skipped (that version too kept an identity's first report). Idempotent, so an
+    /// import cut short by a crash can simply run again: a job's count grows by the rows really inserted, in the same
+    /// transaction as the rows. The per-job cap is not applied: these findings were acknowledged long ago, and an
+    /// acknowledged finding is never dropped. Returns how many were new.
+    /// </summary>
+    public Task<int> ImportAsync(IReadOnlyList<StoredFinding> findings, CancellationToken ct = default) =>
+        database.WriteAsync<int>(async (connection, transaction, token) =>
+        {
+            var addedPerJob = new Dictionary<long, (long ScanId, int Added)>();
+            await using (var insert = connection.Command(InsertInto + "(@scan, @job, @at, @ip, @port, @proto, @state, @ttl) ON CONFLICT DO NOTHING", transaction)
+                .With("@scan", null).With("@job", null).With("@at", null).With("@ip", null).With("@port", null).With("@proto", null).With("@state", null)
+                .With("@ttl", null))
+            {
+                var parameters = insert.Parameters;
+                foreach (var stored in findings)
+                {
+                    var f = stored.Finding;
+                    parameters[0].Value = stored.ScanId;
+                    parameters[1].Value = stored.JobId;
+                    parameters[2].Value = RecordsCommands.Microseconds(stored.SeenAt);
+                    parameters[3].Value = f.Ip;
+                    parameters[4].Value = f.Port;
+                    parameters[5].Value = f.Proto;
+                    parameters[6].Value = f.State;
+                    parameters[7].Value = (object?)f.Ttl ?? DBNull.Value;
+                    if (await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false) == 0) continue;
+                    var (_, added) = addedPerJob.GetValueOrDefault(stored.JobId);
+                    addedPerJob[stored.JobId] = (stored.ScanId, added + 1);
+                }
+            }
+
+            await using var tally = connection.Command(
+                "INSERT INTO job_finding_counts (job_id, scan_id, findings) VALUES (@job, @scan, @added) " +
+                "ON CONFLICT (job_id) DO UPDATE SET findings = job_finding_counts.findings + excluded.findings", transaction)
+                .With("@job", null).With("@scan", null).With("@added", null);
+            var total = 0;
+            foreach (var (jobId, (scanId, added)) in addedPerJob)
+            {
+                tally.Parameters[0].Value = jobId;
+                tally.Parameters[1].Value = scanId;
+                tally.Parameters[2].Value = added;
+                await tally.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                total += added;
+            }
+
+            return (true, total);
         }, ct);
 
     /// <summary>Up to <paramref name="limit"/> findings of the scan after <paramref name="after"/> (from the start when null), in key order.</summary>
@@ -164,7 +217,7 @@ public sealed class FindingsTable(RecordsDatabase database)
     /// <summary>An insert of <paramref name="rows"/> findings; its parameters: scan, job, time, then ip, port, proto, state, ttl per row.</summary>
     private static DbCommand InsertCommand(DbConnection connection, DbTransaction transaction, int rows)
     {
-        var sql = new StringBuilder("INSERT INTO scan_findings (scan_id, job_id, seen_at, ip, port, proto, state, ttl) VALUES ");
+        var sql = new StringBuilder(InsertInto);
         for (var i = 0; i < rows; i++)
         {
             if (i > 0) sql.Append(", ");

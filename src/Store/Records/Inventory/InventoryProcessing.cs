@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using Outpost.Store.Model;
 
 namespace Outpost.Store.Records.Inventory;
 
@@ -17,6 +18,9 @@ public sealed class InventoryProcessing(RecordsDatabase database)
     public const int DefaultSliceRows = 5_000;
 
     private const string StateColumns = "scan_id, run_key, previous_scan, finished_at, cursor_ip, processed, total, phase";
+
+    /// <summary>Runs over the same targets share a key: the capability and the targets as a set (order and repeats do not matter).</summary>
+    public static string RunKey(ScanSpec spec) => spec.Capability + " " + string.Join(",", spec.Targets.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
 
     /// <summary>
     /// The processing row of the scan's finish at <paramref name="finishedAt"/>: the existing one (to resume, or
@@ -105,6 +109,23 @@ public sealed class InventoryProcessing(RecordsDatabase database)
                 RecordsCommands.Microseconds(current.FinishedAt), token).ConfigureAwait(false);
             await SetPhaseAsync(connection, transaction, current.ScanId, ProcessingPhase.Processed, token).ConfigureAwait(false);
             return (true, current with { Phase = ProcessingPhase.Processed });
+        }, ct);
+
+    /// <summary>
+    /// Records the finish at <paramref name="finishedAt"/> of a scan whose findings an upgrade imported (docs/records.md,
+    /// "Upgrading") as processed and told, without folding it: the version that ran the scan had no inventory and
+    /// notified nobody, so the scan's results stay out of the inventory, and no notification or follow-up scan replays
+    /// old news. A row the scan already has is kept.
+    /// </summary>
+    public Task MarkImportedAsync(long scanId, string runKey, DateTimeOffset finishedAt, CancellationToken ct = default) =>
+        database.WriteAsync(async (connection, transaction, token) =>
+        {
+            await using var put = connection.Command(
+                $"INSERT INTO inventory_processing ({StateColumns}) VALUES (@scan, @key, NULL, @finished, NULL, 0, 0, @phase) ON CONFLICT (scan_id) DO NOTHING",
+                transaction);
+            put.With("@scan", scanId).With("@key", runKey).With("@finished", RecordsCommands.Microseconds(finishedAt)).With("@phase", (int)ProcessingPhase.Notified);
+            await put.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return (true, 0);
         }, ct);
 
     /// <summary>Records that every listener was told of the scan's processing.</summary>
