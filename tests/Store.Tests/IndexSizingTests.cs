@@ -81,6 +81,18 @@ public sealed class IndexSizingTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_store_killed_before_the_checkpointer_grew_its_indexes_grows_them_when_it_reopens()
+    {
+        var store = await OpenAsync(jobBuckets: 16, blobBuckets: 16);
+        var scannerId = await CreateJobsAsync(store, 1_000);
+
+        store = await CrashAndReopenAsync(jobBuckets: 16, blobBuckets: 16);
+        Assert.Equal((128L, 256L), store.IndexBuckets);
+        AssertJobsPresent(store, 1_000);
+        Assert.Equal(1_000, await ClaimAllAsync(store, scannerId));
+    }
+
+    [Fact]
     public async Task Claims_running_while_the_index_grows_get_every_job_exactly_once()
     {
         const int Jobs = 1_500;

@@ -167,6 +167,8 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         var (replayed, replayedBytes) = Replay(Math.Max(manifest.WalStart, _wal.BeginAddress));
         var replayTime = clock.Elapsed - checkpointTime;
         var (live, orphans) = RebuildIndexes(Math.Max(1, snapshot.JobIdFloor));
+        // The live jobs are counted now: a store killed before a round grew its indexes has them grown before it serves.
+        GrowLoadedIndexes();
         Recovery = new RecoveryReport(true, replayed, replayedBytes, live, orphans, clock.Elapsed, checkpointTime, replayTime, clock.Elapsed - checkpointTime - replayTime);
         LogRecovered(_logger, live, replayed, orphans, clock.Elapsed.TotalMilliseconds);
     }
