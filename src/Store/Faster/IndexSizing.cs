@@ -16,6 +16,11 @@ namespace Outpost.Store.Faster;
 /// harmless: FASTER skips an index checkpoint taken while its log was still empty (Recovery.cs, RecoverToInitialPage)
 /// and rebuilds the index from the whole log into the index as opened, at the configured size.
 ///
+/// A doubling splits each bucket in two by rehashing the keys of its entries, which FASTER can do only for records in
+/// memory: an entry whose record is on disk goes into both halves (SplitIndex.cs), and the stale copy is reclaimed once
+/// compaction moves the log's begin address past it. So a table mostly on disk gains little from a doubling until its
+/// records are rewritten or compacted; sizing the index for the expected jobs up front avoids that (see the docs).
+///
 /// Growing (FasterKV.GrowIndex) is a state machine of its own that cannot overlap a checkpoint's, so it runs in the
 /// checkpointer's round, which then checkpoints the index. A crash after the growth and before that checkpoint
 /// recovers the previous index checkpoint, at its previous size, and replays the log into it: size and contents
