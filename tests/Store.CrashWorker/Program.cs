@@ -17,9 +17,10 @@ var options = new FasterStoreOptions
 {
     DataDirectory = directory,
     JobMemorySizeBits = 24,
-    JobIndexBuckets = 1L << 14,
+    JobIndexBuckets = 1L << 4,
     BlobMemorySizeBits = 22,
-    BlobIndexBuckets = 1L << 14,
+    BlobIndexBuckets = 1L << 4,
+    // Tiny indexes, so they grow as the runs add jobs and kills land around growths too (docs/store-operations.md, "Sizing").
     // Checkpoint often, so kills land before, during and after checkpoints.
     CheckpointInterval = TimeSpan.FromMilliseconds(300),
 };

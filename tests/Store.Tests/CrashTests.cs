@@ -19,6 +19,8 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IA
     private readonly Dictionary<long, Acked> _acked = [];
     private readonly Dictionary<long, int> _scans = [];
     private readonly HashSet<long> _everClaimed = [];
+    /// <summary>The job index's size at the last verification: the runs start it tiny so it grows between kills.</summary>
+    private long _jobIndexBuckets;
 
     private sealed class Acked
     {
@@ -44,6 +46,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IA
         }
         Assert.True(totalAcks > 500, $"the children acknowledged only {totalAcks} operations in {Kills} runs");
         Assert.True(_everClaimed.Count > 100, $"only {_everClaimed.Count} jobs were claimed");
+        Assert.True(_jobIndexBuckets > 16, "the job index never grew past its initial 16 buckets");
     }
 
     private async Task<List<string>> RunAndKillAsync(int seed, TimeSpan? killAfter, int killAfterAcks)
@@ -117,7 +120,8 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : IA
 
     private async Task VerifyAsync()
     {
-        await using var store = await FasterOutpostStore.OpenAsync(new FasterStoreOptions { DataDirectory = _directory, JobIndexBuckets = 1L << 14, JobMemorySizeBits = 24, BlobIndexBuckets = 1L << 14, BlobMemorySizeBits = 22 }, NullLoggerFactory.Instance);
+        await using var store = await FasterOutpostStore.OpenAsync(new FasterStoreOptions { DataDirectory = _directory, JobIndexBuckets = 1L << 4, JobMemorySizeBits = 24, BlobIndexBuckets = 1L << 4, BlobMemorySizeBits = 22 }, NullLoggerFactory.Instance);
+        _jobIndexBuckets = store.IndexBuckets.Jobs;
         foreach (var (id, expected) in _acked)
         {
             var job = store.GetJob(id);

@@ -84,7 +84,7 @@ public sealed class ScannerTimeouts
 
 /// <summary>
 /// Overrides of the embedded store's sizing (see <c>FasterStoreOptions</c> and docs/store-operations.md, "Sizing"): the
-/// defaults suit a small appliance with a few million live jobs; bigger boxes set larger ones, tests smaller ones.
+/// defaults suit a small appliance, and the hash indexes grow with the live jobs; bigger boxes set larger log memories, tests smaller ones.
 /// </summary>
 public sealed class StoreSizing
 {

@@ -9,7 +9,7 @@ namespace Outpost.Store.Faster;
 /// SpanBytes keyed by (job id, kind). Written once per job (or once per failure), read when a job is handed out
 /// or shown; records beyond the configured memory spill to the log device.
 /// </summary>
-internal sealed class BlobTable : IDisposable
+internal sealed class BlobTable : IGrowableIndex, IDisposable
 {
     private readonly IDevice _device;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
@@ -91,6 +91,10 @@ internal sealed class BlobTable : IDisposable
     public long LogBegin => _kv.Log.BeginAddress;
 
     public long LogTail => _kv.Log.TailAddress;
+
+    public long IndexBuckets => _kv.IndexSize;
+
+    public void GrowIndex() => FasterKvTables.GrowIndex(_kv, "blob");
 
     /// <summary>Copies the live records of the read-only part of the log forward; the next checkpoint drops the files before them.</summary>
     public long Compact()

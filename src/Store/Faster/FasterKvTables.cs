@@ -35,6 +35,12 @@ internal static class FasterKvTables
         if (!ok) throw new InvalidOperationException($"FASTER refused to start a checkpoint of the {table} table");
     }
 
+    /// <summary>Doubles the table's hash index (see <see cref="IndexSizing"/>); returns once every bucket is split.</summary>
+    public static void GrowIndex<TKey, TValue>(FasterKV<TKey, TValue> kv, string table)
+    {
+        if (!kv.GrowIndex()) throw new InvalidOperationException($"FASTER refused to grow the {table} table's index: another state machine (a checkpoint) is running");
+    }
+
     /// <summary>
     /// Compacts the log up to its read-only address (records still mutable in memory stay): FASTER looks each record
     /// up and copies the ones still current to the tail, then moves the begin address; the files wholly before it

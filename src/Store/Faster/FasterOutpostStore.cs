@@ -165,6 +165,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         {
             throw damaged;
         }
+        GrowIndexesToConfigured();
         StoreFiles.CheckSegments(directory, "jobs.log", Math.Max(FasterKvTables.PageSizeBits, _options.LogSegmentSizeBits), _jobs.LogBegin, _jobs.LogTail, "the job table");
         StoreFiles.CheckSegments(directory, "blobs.log", Math.Max(FasterKvTables.PageSizeBits, _options.LogSegmentSizeBits), _blobs.LogBegin, _blobs.LogTail, "the blob table");
         var checkpointTime = clock.Elapsed;
@@ -177,6 +178,8 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         var (replayed, replayedBytes) = Replay(Math.Max(manifest.WalStart, _wal.BeginAddress));
         var replayTime = clock.Elapsed - checkpointTime;
         var (live, orphans) = RebuildIndexes(Math.Max(1, snapshot.JobIdFloor));
+        // The live jobs are counted now: a store killed before a round grew its indexes has them grown before it serves.
+        GrowLoadedIndexes();
         Recovery = new RecoveryReport(true, replayed, replayedBytes, live, orphans, clock.Elapsed, checkpointTime, replayTime, clock.Elapsed - checkpointTime - replayTime);
         LogRecovered(_logger, live, replayed, orphans, clock.Elapsed.TotalMilliseconds);
     }
@@ -284,7 +287,8 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
     }
 
     /// <summary>
-    /// One round of the checkpointer: compacts a table's log once it has doubled since its last compaction (and
+    /// One round of the checkpointer: grows a table's hash index once its live records outgrow it (see
+    /// <see cref="IndexSizing"/>), compacts a table's log once it has doubled since its last compaction (and
     /// grown past <see cref="FasterStoreOptions.CompactionMinBytes"/>), then checkpoints. Skipped while the disk
     /// guard says there is no room: a checkpoint writes too.
     /// </summary>
@@ -305,6 +309,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
 
     private async Task CompactAndCheckpointAsync(CancellationToken ct)
     {
+        var grown = GrowLoadedIndexes();
         var compacted = false;
         if (_jobs.LogTail - _jobs.LogBegin >= Math.Max(_options.CompactionMinBytes, 2 * _compactedJobBytes))
         {
@@ -319,8 +324,8 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
             compacted = true;
         }
         // After a compaction the index is checkpointed too, so recovery never starts from an index that points
-        // below the new begin address.
-        await CheckpointAsync(compacted ? true : null, ct).ConfigureAwait(false);
+        // below the new begin address; after a growth so the next start restores the grown index.
+        await CheckpointAsync(compacted || grown ? true : null, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -2,8 +2,8 @@ namespace Outpost.Store.Faster;
 
 /// <summary>
 /// Where the embedded store keeps its files and how much memory and disk it may use. The defaults fit a small
-/// appliance (about 400 MB of store memory at most, a few million live jobs); docs/store-operations.md says how to
-/// size them for more.
+/// appliance; the hash indexes grow with the live jobs by themselves, and docs/store-operations.md ("Sizing") says
+/// how to size the rest for more.
 /// </summary>
 public sealed record FasterStoreOptions
 {
@@ -12,14 +12,21 @@ public sealed record FasterStoreOptions
     /// <summary>In-memory part of the job log, as a power of two in bytes (default 2^28 = 256 MiB, about 1.9 M job records); older records spill to disk.</summary>
     public int JobMemorySizeBits { get; init; } = 28;
 
-    /// <summary>Hash index size in buckets of 64 bytes (default 2^21 buckets = 128 MiB, seven ids a bucket before overflow: 10 M jobs fit).</summary>
-    public long JobIndexBuckets { get; init; } = 1L << 21;
+    /// <summary>
+    /// Hash index of the job table in 64-byte buckets: the size a new store starts with, and the least an existing
+    /// store's index is grown to when it opens (default 2^16 = 4 MiB). The index doubles by itself as live jobs
+    /// accumulate and never shrinks; an existing store keeps the size its checkpoint has (see <see cref="IndexSizing"/>).
+    /// </summary>
+    public long JobIndexBuckets { get; init; } = 1L << 16;
 
     /// <summary>In-memory part of the log that holds job specs and error texts (default 2^26 = 64 MiB).</summary>
     public int BlobMemorySizeBits { get; init; } = 26;
 
-    /// <summary>Hash index of the blob table in 64-byte buckets (default 2^19 = 32 MiB).</summary>
-    public long BlobIndexBuckets { get; init; } = 1L << 19;
+    /// <summary>
+    /// Hash index of the blob table in 64-byte buckets, like <see cref="JobIndexBuckets"/> (default 2^17 = 8 MiB: a job
+    /// has two blobs, its spec and its address ranges, so this holds as many jobs as the job table's default).
+    /// </summary>
+    public long BlobIndexBuckets { get; init; } = 1L << 17;
 
     /// <summary>Size of one file of the job and blob logs as a power of two (default 2^27 = 128 MiB): compaction frees disk a whole file at a time.</summary>
     public int LogSegmentSizeBits { get; init; } = 27;

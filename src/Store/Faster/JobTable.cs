@@ -9,7 +9,7 @@ namespace Outpost.Store.Faster;
 /// Job records in a FasterKV keyed by job id: the hot, lock-free part of the store. Every lifecycle change is one
 /// RMW (see <see cref="JobFunctions"/>); records beyond the configured memory spill to the log device.
 /// </summary>
-internal sealed class JobTable : IDisposable
+internal sealed class JobTable : IGrowableIndex, IDisposable
 {
     private readonly IDevice _device;
     private readonly FasterKV<long, JobRecord> _kv;
@@ -142,6 +142,10 @@ internal sealed class JobTable : IDisposable
     public long LogBegin => _kv.Log.BeginAddress;
 
     public long LogTail => _kv.Log.TailAddress;
+
+    public long IndexBuckets => _kv.IndexSize;
+
+    public void GrowIndex() => FasterKvTables.GrowIndex(_kv, "job");
 
     /// <summary>Copies the live records of the read-only part of the log forward; the next checkpoint drops the files before them.</summary>
     public long Compact()

@@ -19,6 +19,9 @@ public sealed class BoundedDiskTests(Xunit.Abstractions.ITestOutputHelper output
         {
             JobMemorySizeBits = 23,
             BlobMemorySizeBits = 22,
+            // Small indexes, so they grow in the same rounds that compact and retention removes from.
+            JobIndexBuckets = 1L << 10,
+            BlobIndexBuckets = 1L << 10,
             LogSegmentSizeBits = 22,
             WalSegmentSizeBits = 22,
             CompactionMinBytes = 8L << 20,
@@ -65,6 +68,7 @@ public sealed class BoundedDiskTests(Xunit.Abstractions.ITestOutputHelper output
             store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
             // Retention keeps the last hour, both ends included: seven rounds.
             Assert.Equal(7 * PerRound, store.Recovery.Jobs);
+            Assert.True(store.IndexBuckets.Jobs > 1L << 10, $"the job index did not grow: {store.IndexBuckets.Jobs} buckets");
             Assert.All(store.ListScans(), scan => Assert.Equal(ScanStatus.Completed, scan.Status));
         }
         finally
