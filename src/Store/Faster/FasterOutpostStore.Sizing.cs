@@ -34,7 +34,7 @@ public sealed partial class FasterOutpostStore
 
     /// <summary>
     /// In the checkpointer's round, before its checkpoint: doubles an index whose table has more than
-    /// <see cref="IndexSizing.GrowthLoad"/> live keys a bucket. Returns true when one grew, so the round's checkpoint
+    /// <see cref="IndexSizing.JobGrowthLoad"/> (or <see cref="IndexSizing.BlobGrowthLoad"/>) live keys a bucket. Returns true when one grew, so the round's checkpoint
     /// writes the index.
     /// </summary>
     private bool GrowLoadedIndexes()
@@ -48,13 +48,13 @@ public sealed partial class FasterOutpostStore
         }
         // A job is one record of the job table and two of the blob table (its spec and its address ranges), three
         // once it failed (its error text).
-        return GrowForLoad(_jobs, jobs, "job") | GrowForLoad(_blobs, 2 * jobs + failed, "blob");
+        return GrowForLoad(_jobs, jobs, IndexSizing.JobGrowthLoad, "job") | GrowForLoad(_blobs, 2 * jobs + failed, IndexSizing.BlobGrowthLoad, "blob");
     }
 
-    private bool GrowForLoad(IGrowableIndex table, long liveKeys, string name)
+    private bool GrowForLoad(IGrowableIndex table, long liveKeys, int load, string name)
     {
         var before = table.IndexBuckets;
-        var needed = IndexSizing.NeededFor(liveKeys, before);
+        var needed = IndexSizing.NeededFor(liveKeys, before, load);
         if (needed == before) return false;
         IndexSizing.GrowTo(table, needed);
         LogIndexGrown(_logger, name, before, needed, liveKeys);

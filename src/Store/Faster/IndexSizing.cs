@@ -7,7 +7,7 @@ namespace Outpost.Store.Faster;
 /// apart) and a link to an overflow bucket of seven more. It lives wholly in memory, so its size is the store's
 /// largest fixed cost: sized for ten million jobs up front it made an idle appliance hold 170 MB of empty buckets.
 /// Instead a new store starts small (<see cref="FasterStoreOptions.JobIndexBuckets"/>) and the checkpointer doubles an
-/// index once its table's live keys pass <see cref="GrowthLoad"/> per bucket.
+/// index once its table's live keys pass <see cref="JobGrowthLoad"/> (<see cref="BlobGrowthLoad"/>) per bucket.
 ///
 /// The size is recorded by FASTER itself: an index checkpoint carries its bucket count, and recovery allocates the
 /// index at that count whatever the table was opened with (FASTER 2.6.5, IndexRecovery.cs). A store therefore opens
@@ -29,21 +29,29 @@ namespace Outpost.Store.Faster;
 internal static class IndexSizing
 {
     /// <summary>
-    /// Live keys per bucket past which an index doubles. Keys fall into buckets about as a Poisson distribution of
-    /// this mean: at 8 a little over half the buckets have spilled into one overflow bucket, and right after the
-    /// doubling the load is 4, where one bucket in twenty has. In between the index costs 12.5 to 17 bytes a key. A
-    /// threshold of 4 would spill less (at most one bucket in twenty) but cost 17 to 32 bytes a key: at ten million
-    /// jobs (thirty million keys in the two tables) the difference is 0.4 GB, which the 1 GB target cannot spare.
+    /// Live keys per bucket past which the job table's index doubles. Keys fall into buckets about as a Poisson
+    /// distribution of this mean: at 8 a little over half the buckets have spilled into one overflow bucket, and right
+    /// after the doubling the load is 4, where one bucket in twenty has. In between the index costs 12.5 to 17 bytes a
+    /// key. A threshold of 4 would spill less (at most one bucket in twenty) but cost 17 to 32 bytes a key.
     /// </summary>
-    public const int GrowthLoad = 8;
+    public const int JobGrowthLoad = 8;
+
+    /// <summary>
+    /// The blob table's threshold: twice the job table's. It holds two keys a job (spec and address ranges) and is
+    /// read once a claim, not changed on every lifecycle step, so a longer overflow chain costs little there, while
+    /// memory counts: at 16 a key costs about 10 bytes with its overflow buckets. At ten million jobs the blob index
+    /// then stays at 2^21 buckets instead of doubling to 2^22 (256 MiB): <c>outpost-bench store recovery
+    /// --recovery 10000000</c> held 1 340 MB with one threshold of 8 for both tables, against the 1 GB target.
+    /// </summary>
+    public const int BlobGrowthLoad = 2 * JobGrowthLoad;
 
     /// <summary>FASTER allocates an index as one array, whose length overflows beyond 2^30 buckets (64 GiB).</summary>
     public const long MaxBuckets = 1L << 30;
 
-    /// <summary>The bucket count an index of <paramref name="buckets"/> doubles to so <paramref name="liveKeys"/> are at most <see cref="GrowthLoad"/> a bucket.</summary>
-    public static long NeededFor(long liveKeys, long buckets)
+    /// <summary>The bucket count an index of <paramref name="buckets"/> doubles to so <paramref name="liveKeys"/> are at most <paramref name="load"/> a bucket.</summary>
+    public static long NeededFor(long liveKeys, long buckets, int load)
     {
-        while (liveKeys > GrowthLoad * buckets && buckets < MaxBuckets) buckets *= 2;
+        while (liveKeys > load * buckets && buckets < MaxBuckets) buckets *= 2;
         return buckets;
     }
 

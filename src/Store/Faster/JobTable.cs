@@ -55,36 +55,55 @@ internal sealed class JobTable : IGrowableIndex, IDisposable
     /// Visits the newest version of every job record with an id in <paramref name="first"/>..<paramref name="last"/>,
     /// reading the log front to back in large sequential reads rather than looking ids up one by one (a lookup of a
     /// record that is only on disk is one random read: 10 M jobs took 54 s that way). The log holds older versions
-    /// too, so the first pass notes each id's newest address (a deletion hides the id) and the second visits only the
-    /// records at those addresses, on <paramref name="lanes"/> threads over consecutive page ranges; each visit is told
+    /// too, so the first pass notes each id's newest address and the second visits only the records at those
+    /// addresses. Both passes run on <paramref name="lanes"/> threads over consecutive page ranges; each visit is told
     /// its lane, and the order of visits within a lane is address order, not id order. Runs before the store serves.
     /// </summary>
     public void ForEachNewest(long first, long last, int lanes, JobLaneVisitor visit)
     {
-        var (begin, tail) = (_kv.Log.BeginAddress, _kv.Log.TailAddress);
+        var bounds = LaneBounds(lanes);
+        // A slot holds the newest address seen shifted left by one, with the low bit set when that record is a
+        // deletion: lanes meet on the same slots, and the larger value is the newer record whichever lane wrote first.
         using var newest = new JobIdSlots<long>(first, last);
-        using (var scan = _kv.Log.Scan(begin, tail))
+        Parallel.For(0, lanes, lane =>
         {
+            using var scan = _kv.Log.Scan(bounds[lane], bounds[lane + 1]);
             while (scan.GetNext(out var info))
             {
                 var jobId = scan.GetKey();
-                if (newest.Holds(jobId)) newest[jobId] = info.Tombstone ? 0 : scan.CurrentAddress;
+                if (newest.Holds(jobId)) RaiseTo(ref newest[jobId], scan.CurrentAddress << 1 | (info.Tombstone ? 1L : 0L));
             }
-        }
-        // A record never spans a page, so a page boundary is a record boundary where a lane can start reading.
-        var pageBytes = 1L << FasterKvTables.PageSizeBits;
-        var bounds = new long[lanes + 1];
-        for (var lane = 0; lane <= lanes; lane++)
-            bounds[lane] = lane == 0 ? begin : lane == lanes ? tail : Math.Clamp((begin + (tail - begin) / lanes * lane) / pageBytes * pageBytes, begin, tail);
+        });
         Parallel.For(0, lanes, lane =>
         {
             using var scan = _kv.Log.Scan(bounds[lane], bounds[lane + 1]);
             while (scan.GetNext(out _))
             {
                 var jobId = scan.GetKey();
-                if (newest.Holds(jobId) && newest[jobId] == scan.CurrentAddress) visit(in scan.GetValue(), lane);
+                if (newest.Holds(jobId) && newest[jobId] == scan.CurrentAddress << 1) visit(in scan.GetValue(), lane);
             }
         });
+    }
+
+    /// <summary>Splits the log into <paramref name="lanes"/> ranges at page boundaries: a record never spans a page, so a lane can start reading there.</summary>
+    private long[] LaneBounds(int lanes)
+    {
+        var (begin, tail) = (_kv.Log.BeginAddress, _kv.Log.TailAddress);
+        var pageBytes = 1L << FasterKvTables.PageSizeBits;
+        var bounds = new long[lanes + 1];
+        for (var lane = 0; lane <= lanes; lane++)
+            bounds[lane] = lane == 0 ? begin : lane == lanes ? tail : Math.Clamp((begin + (tail - begin) / lanes * lane) / pageBytes * pageBytes, begin, tail);
+        return bounds;
+    }
+
+    private static void RaiseTo(ref long slot, long value)
+    {
+        for (var seen = Volatile.Read(ref slot); seen < value; )
+        {
+            var previous = Interlocked.CompareExchange(ref slot, value, seen);
+            if (previous == seen) return;
+            seen = previous;
+        }
     }
 
     private static bool TryRead(JobSession session, long jobId, out JobRecord record)
