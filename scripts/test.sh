@@ -3,8 +3,8 @@
 # and the packages. The packet suites (probe, end-to-end) run alone, one after the other: they need the CPU to hold
 # their rates, and they share one 10.77.0.0/16 plan for their network namespaces. The packaging suite spends its time
 # in dpkg, rpm, lintian and a bootstrapped Debian root rather than in timing-sensitive work, so it runs beside the
-# HTTP and store suites and is done before the browser and packet suites start (it alone takes about 5 of the
-# suite's minutes on 2 cores).
+# HTTP and store suites and is done before the browser and packet suites start: on 2 cores the three took 8.8
+# minutes side by side against 9.7 one after another, which keeps the whole run under 20 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh

@@ -15,7 +15,7 @@ public sealed class ReverseDnsTests
     private static readonly HttpMethod Post = HttpMethod.Post;
     private static readonly Dictionary<string, string?> On = new() { ["Outpost:Inventory:ReverseDns:Enabled"] = "true" };
 
-    /// <summary>A port scan of 127.0.0.1 whose one job reports port 22 open, processed as the job completes.</summary>
+    /// <summary>A port scan of 127.0.0.1 whose one job reports port 22 open, processed.</summary>
     private static async Task<long> ScanLoopbackAsync(Api api, (long Id, string Key) scanner)
     {
         var (scannerId, key) = scanner;
@@ -25,7 +25,7 @@ public sealed class ReverseDnsTests
         var results = new[] { new { ip = "127.0.0.1", port = 22, proto = "tcp", state = "open", ttl = 64 } };
         (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/results", new { results })).AssertOk();
         (await api.ScannerAsync(key, Post, $"/scanner/jobs/{jobId}/complete", new { status = "completed" })).AssertOk();
-        Assert.Equal("completed", (await api.ScanAsync(scanId)).GetProperty("status").GetString());
+        Assert.Equal("completed", (await api.ProcessedScanAsync(scanId)).GetProperty("status").GetString());
         return scanId;
     }
 
