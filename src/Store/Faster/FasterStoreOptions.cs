@@ -23,8 +23,9 @@ public sealed record FasterStoreOptions
     public int BlobMemorySizeBits { get; init; } = 26;
 
     /// <summary>
-    /// Hash index of the blob table in 64-byte buckets, like <see cref="JobIndexBuckets"/> (default 2^17 = 8 MiB: a job
-    /// has two blobs, its spec and its address ranges, so this holds as many jobs as the job table's default).
+    /// Hash index of the blob table in 64-byte buckets, like <see cref="JobIndexBuckets"/> (default 2^17 = 8 MiB). A job
+    /// has two blobs, its spec and its address ranges, and the blob index grows at twice the job index's load
+    /// (<see cref="IndexSizing.BlobGrowthLoad"/>), so it first grows at about a million jobs, the job index at half that.
     /// </summary>
     public long BlobIndexBuckets { get; init; } = 1L << 17;
 
