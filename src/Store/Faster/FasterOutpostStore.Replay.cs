@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Outpost.Store.Lifecycle;
 using Outpost.Store.Model;
@@ -25,15 +24,8 @@ public sealed partial class FasterOutpostStore
     {
         var lanes = Math.Clamp(Environment.ProcessorCount, 1, MaxReplayLanes);
         var results = new (long Entries, long Bytes)[lanes];
-        try
-        {
-            Parallel.For(0, lanes, new ParallelOptions { MaxDegreeOfParallelism = lanes }, lane => results[lane] = ReplayLane(from, lane, lanes));
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            // Callers see what a single pass would have thrown (a damaged entry is InvalidDataException).
-            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
+        // Callers see what a single pass would have thrown (a damaged entry is InvalidDataException).
+        RecoveryThreads.RunLanes(lanes, lane => results[lane] = ReplayLane(from, lane, lanes));
         return results[0];
     }
 

@@ -104,7 +104,7 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         var store = new FasterOutpostStore(options, loggerFactory);
         try
         {
-            await Task.Run(store.Recover, ct).ConfigureAwait(false);
+            await RecoveryThreads.Run(store.Recover, ct).ConfigureAwait(false);
             if (records is not null && !verifyOnly) await store.ImportRetiredFindingsAsync(records, ct).ConfigureAwait(false);
             // A new store writes its first checkpoint at once: from then on a missing manifest is damage, not newness.
             if (store._isNew && !verifyOnly)
@@ -156,20 +156,19 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
             return;
         }
         var manifest = ReadManifest(directory);
-        // The two tables restore independently: side by side, on both cores.
-        try
+        // The two tables and the catalog restore independently: side by side. A damaged table is reported before a
+        // damaged catalog, as the lanes are numbered.
+        CatalogSnapshot snapshot = null!;
+        RecoveryThreads.RunLanes(3, part =>
         {
-            Task.WaitAll(Task.Run(() => _jobs.Recover(directory)), Task.Run(() => _blobs.Recover(directory)));
-        }
-        catch (AggregateException e) when (e.InnerExceptions.OfType<StoreDamagedException>().FirstOrDefault() is { } damaged)
-        {
-            throw damaged;
-        }
+            if (part == 0) _jobs.Recover(directory);
+            else if (part == 1) _blobs.Recover(directory);
+            else snapshot = ReadCatalog(directory, manifest.CatalogFile);
+        });
         GrowIndexesToConfigured();
         StoreFiles.CheckSegments(directory, "jobs.log", Math.Max(FasterKvTables.PageSizeBits, _options.LogSegmentSizeBits), _jobs.LogBegin, _jobs.LogTail, "the job table");
         StoreFiles.CheckSegments(directory, "blobs.log", Math.Max(FasterKvTables.PageSizeBits, _options.LogSegmentSizeBits), _blobs.LogBegin, _blobs.LogTail, "the blob table");
         var checkpointTime = clock.Elapsed;
-        var snapshot = ReadCatalog(directory, manifest.CatalogFile);
         _catalog.Load(snapshot);
         var walDirectory = Path.Combine(directory, "wal");
         if (_wal.TailAddress < manifest.WalStart)

@@ -65,7 +65,7 @@ internal sealed class JobTable : IGrowableIndex, IDisposable
         // A slot holds the newest address seen shifted left by one, with the low bit set when that record is a
         // deletion: lanes meet on the same slots, and the larger value is the newer record whichever lane wrote first.
         using var newest = new JobIdSlots<long>(first, last);
-        Parallel.For(0, lanes, lane =>
+        RecoveryThreads.RunLanes(lanes, lane =>
         {
             using var scan = _kv.Log.Scan(bounds[lane], bounds[lane + 1]);
             while (scan.GetNext(out var info))
@@ -74,7 +74,7 @@ internal sealed class JobTable : IGrowableIndex, IDisposable
                 if (newest.Holds(jobId)) RaiseTo(ref newest[jobId], scan.CurrentAddress << 1 | (info.Tombstone ? 1L : 0L));
             }
         });
-        Parallel.For(0, lanes, lane =>
+        RecoveryThreads.RunLanes(lanes, lane =>
         {
             using var scan = _kv.Log.Scan(bounds[lane], bounds[lane + 1]);
             while (scan.GetNext(out _))
