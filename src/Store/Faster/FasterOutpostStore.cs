@@ -157,14 +157,12 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         }
         var manifest = ReadManifest(directory);
         // The two tables and the catalog restore independently: side by side. A damaged table is reported before a
-        // damaged catalog, as the lanes are numbered.
+        // damaged catalog, in the order listed.
         CatalogSnapshot snapshot = null!;
-        RecoveryThreads.RunLanes(3, part =>
-        {
-            if (part == 0) _jobs.Recover(directory);
-            else if (part == 1) _blobs.Recover(directory);
-            else snapshot = ReadCatalog(directory, manifest.CatalogFile);
-        });
+        RecoveryThreads.RunLanes(
+            () => _jobs.Recover(directory),
+            () => _blobs.Recover(directory),
+            () => snapshot = ReadCatalog(directory, manifest.CatalogFile));
         GrowIndexesToConfigured();
         StoreFiles.CheckSegments(directory, "jobs.log", Math.Max(FasterKvTables.PageSizeBits, _options.LogSegmentSizeBits), _jobs.LogBegin, _jobs.LogTail, "the job table");
         StoreFiles.CheckSegments(directory, "blobs.log", Math.Max(FasterKvTables.PageSizeBits, _options.LogSegmentSizeBits), _blobs.LogBegin, _blobs.LogTail, "the blob table");

@@ -14,6 +14,9 @@ internal static class RecoveryThreads
     public static Task Run(Action work, CancellationToken ct) =>
         Task.Factory.StartNew(work, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    /// <summary>Runs <paramref name="parts"/> side by side as lanes (see <see cref="RunLanes(int, Action{int})"/>), in the order listed.</summary>
+    public static void RunLanes(params Action[] parts) => RunLanes(parts.Length, part => parts[part]());
+
     /// <summary>
     /// Runs <paramref name="lane"/> for each lane 0..<paramref name="lanes"/>-1 at once, lane 0 on the calling thread and
     /// each other lane on a thread of its own; returns when all have, throwing the first lane's exception as it was thrown.
