@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Store;
 using Outpost.Store.Faster;
 using Outpost.Store.Model;
 
@@ -21,11 +22,30 @@ internal static class SoakRun
     {
         var directory = StoreBenchmark.TempDirectory("outpost-bench-soak");
         var options = new FasterStoreOptions { DataDirectory = directory, CheckpointWalBytes = 64L << 20 };
+        FasterOutpostStore? store = null;
+        var unavailable = 0;
+        // A scanner answered 503 (a commit that stalled past the store's timeout) sends again, as the scanner protocol
+        // says; the soak does the same instead of ending a half-hour run on one slow disk write.
+        async Task<T> Retrying<T>(Func<ValueTask<T>> operation)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await operation();
+                }
+                catch (StoreUnavailableException) when (attempt < 20)
+                {
+                    unavailable++;
+                    await Task.Delay(250);
+                }
+            }
+        }
         try
         {
-            var store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
+            var running = store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
             var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-            var scanner = await store.CreateScannerAsync("soak", new byte[32], [], null, now);
+            var scanner = await running.CreateScannerAsync("soak", new byte[32], [], null, now);
             var keptRounds = Math.Max(1, live / PerRound);
             var rounds = (int)(lifecycles / PerRound);
             var sizes = new List<double>();
@@ -35,28 +55,32 @@ internal static class SoakRun
                 now = now.AddHours(1);
                 var jobs = new NewJob[PerRound];
                 for (var i = 0; i < PerRound; i++) jobs[i] = new NewJob(scanner.Id, "portscan", [new JobTarget($"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}", "22,80,443")], 1000);
-                await store.CreateScanAsync(new ScanSpec { Name = "soak", Targets = ["10.0.0.0/8"], Ports = "22,80,443", ScannerIds = [scanner.Id] }, ScanStatus.Running, jobs, now);
-                for (var claimed = await store.ClaimAsync(scanner.Id, 512, null, now); claimed.Count > 0; claimed = await store.ClaimAsync(scanner.Id, 512, null, now))
+                await running.CreateScanAsync(new ScanSpec { Name = "soak", Targets = ["10.0.0.0/8"], Ports = "22,80,443", ScannerIds = [scanner.Id] }, ScanStatus.Running, jobs, now);
+                for (var claimed = await Retrying(() => running.ClaimAsync(scanner.Id, 512, null, now)); claimed.Count > 0; claimed = await Retrying(() => running.ClaimAsync(scanner.Id, 512, null, now)))
                 {
                     await Task.WhenAll(claimed.Select(async job =>
                     {
-                        await store.StartAsync(scanner.Id, job.JobId, now);
-                        await store.CompleteAsync(scanner.Id, job.JobId, false, 1, null, now);
+                        await Retrying(() => running.StartAsync(scanner.Id, job.JobId, now));
+                        await Retrying(() => running.CompleteAsync(scanner.Id, job.JobId, false, 1, null, now));
                     }));
                 }
-                await store.RemoveFinishedBeforeAsync(now.AddHours(-keptRounds + 0.5));
+                var cutoff = now.AddHours(-keptRounds + 0.5);
+                await Retrying(() => running.RemoveFinishedBeforeAsync(cutoff));
                 sizes.Add(FasterOutpostStore.DiskBytes(directory) / 1048576.0);
                 if (round % 10 == 9 || round == rounds - 1)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  {(round + 1) * (long)PerRound:N0} lifecycles in {clock.Elapsed.TotalSeconds:0} s: data directory {sizes[^1]:0} MiB"));
             }
-            await store.DisposeAsync();
+            await running.DisposeAsync();
+            store = null;
+            if (unavailable > 0) Console.WriteLine($"  the store answered unavailable {unavailable} times (commits past its timeout); each was sent again");
 
             var open = Stopwatch.StartNew();
-            store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
+            var reopened = store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
             var restart = open.Elapsed;
-            var report = store.Recovery;
-            await store.DisposeAsync();
+            var report = reopened.Recovery;
+            await reopened.DisposeAsync();
+            store = null;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"restart with {report.Jobs:N0} live jobs and {lifecycles - report.Jobs:N0} retired: {restart.TotalSeconds:0.00} s (index rebuild {report.Rebuild.TotalSeconds:0.00} s)"));
             // The plateau: the largest size in the last third against the largest in the middle third.
@@ -67,6 +91,9 @@ internal static class SoakRun
         }
         finally
         {
+            // A run that failed leaves its store open: close it first, so the cleanup neither fails on files it still
+            // writes nor hides the failure.
+            if (store is not null) await store.DisposeAsync();
             Directory.Delete(directory, recursive: true);
         }
     }

@@ -25,12 +25,11 @@ internal static class FasterKvTables
     public static string CheckpointDirectory(string directory, string table) => Path.Combine(directory, "checkpoints", table);
 
     /// <summary>
-    /// The table's log files. Writes bypass the page cache (O_DIRECT, FASTER's default), reads go through it: a restart
-    /// reads the job log twice (<see cref="JobTable.ForEachNewest"/>) and the second read then comes from memory, and
-    /// the records a restart left on disk stay cached for the claims that read them next.
+    /// The table's log files, read and written past the page cache (O_DIRECT, FASTER's default). Reading them through
+    /// the page cache beside the direct writes is a mix open(2) tells applications to avoid, and a soak that read that
+    /// way crashed in compaction reading a record after 2.5 M lifecycles (docs/performance.md, third round).
     /// </summary>
-    public static IDevice Device(string directory, string table) =>
-        new ManagedLocalStorageDevice(Path.Combine(directory, table + ".log"), osReadBuffering: true);
+    public static IDevice Device(string directory, string table) => Devices.CreateLogDevice(Path.Combine(directory, table + ".log"));
 
     /// <summary>A fold-over checkpoint of the log, with the hash index when <paramref name="withIndex"/>.</summary>
     public static async ValueTask CheckpointAsync<TKey, TValue>(FasterKV<TKey, TValue> kv, bool withIndex, string table, CancellationToken ct)

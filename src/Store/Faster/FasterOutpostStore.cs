@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Outpost.Store.Lifecycle;
@@ -210,69 +209,6 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         {
             throw StoreDamagedException.Of(path, $"cannot be read ({e.Message})", e);
         }
-    }
-
-    /// <summary>
-    /// Rebuilds what memory derives from the job records: scan tallies, claim queues in id order, active sets.
-    /// A job its scan does not list was written by a dispatch that crashed before its scan was logged: never
-    /// acknowledged, so it is removed. The records are read front to back in two lanes
-    /// (<see cref="JobTable.ForEachNewest"/>), each counting into its own tallies. A queued job's queue is noted in a
-    /// slot per job id and the queues are filled from the slots afterwards, in id order: every queue comes out in id
-    /// order without sorting, and without a list of millions of entries on the heap.
-    /// </summary>
-    private (long Live, long Orphans) RebuildIndexes(long floor)
-    {
-        var highWater = _catalog.JobIdHighWater;
-        var lanes = new[] { new RebuildLane(), new RebuildLane() };
-        using var queuedIn = new JobIdSlots<int>(floor, highWater);
-        var queueNumbers = new ConcurrentDictionary<ClaimQueue, int>();
-        var lastNumber = 0;
-        _jobs.ForEachNewest(floor, highWater, lanes.Length, (in JobRecord record, int laneIndex) =>
-        {
-            var lane = lanes[laneIndex];
-            var scan = _catalog.Scan(record.ScanId);
-            if (scan is null || !scan.OwnsJob(record.JobId))
-            {
-                lane.Orphans.Add(record.JobId);
-                return;
-            }
-            lane.Lowest = lane.Lowest == 0 ? record.JobId : Math.Min(lane.Lowest, record.JobId);
-            lane.Live++;
-            lane.TallyOf(scan).Add(in record);
-            if (record.Status == JobStatus.Queued)
-            {
-                var home = record.Has(JobFlags.Pooled) && ReadSpec(record.JobId).Pool is { } pool ? _queues.ForPool(pool) : _queues.For(record.ScannerId);
-                var queue = home.For(scan.Spec.Capability, record.Has(JobFlags.Automated));
-                if (!queueNumbers.TryGetValue(queue, out var number)) number = queueNumbers.GetOrAdd(queue, _ => Interlocked.Increment(ref lastNumber));
-                queuedIn[record.JobId] = number;
-            }
-            else if (record.Status is JobStatus.Claimed or JobStatus.Running) _queues.For(record.ScannerId).Active[record.JobId] = 0;
-        });
-        var queues = new ClaimQueue[lastNumber + 1];
-        foreach (var (queue, number) in queueNumbers) queues[number] = queue;
-        if (!queueNumbers.IsEmpty)
-            for (var jobId = floor; jobId <= highWater; jobId++)
-                if (queuedIn[jobId] is var number and > 0) queues[number].Fresh.Enqueue(jobId);
-        foreach (var lane in lanes)
-        {
-            foreach (var jobId in lane.Orphans) RemoveJobRecord(jobId);
-            foreach (var (scan, tally) in lane.Tallies) scan.Tally.AddFrom(tally);
-        }
-        var lowest = lanes.Where(l => l.Lowest != 0).Select(l => l.Lowest).DefaultIfEmpty(highWater + 1).Min();
-        _lowestJobId = Math.Max(floor, lowest);
-        return (lanes.Sum(l => l.Live), lanes.Sum(l => l.Orphans.Count));
-    }
-
-    private sealed class RebuildLane
-    {
-        public long Live { get; set; }
-        public long Lowest { get; set; }
-        public List<long> Orphans { get; } = [];
-        /// <summary>Counted per thread and merged afterwards, so the two threads never share a cache line.</summary>
-        public Dictionary<ScanEntry, ScanTally> Tallies { get; } = [];
-
-        public ScanTally TallyOf(ScanEntry scan) =>
-            Tallies.TryGetValue(scan, out var tally) ? tally : Tallies[scan] = new ScanTally();
     }
 
     private void RemoveJobRecord(long jobId)

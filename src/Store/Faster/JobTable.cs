@@ -52,37 +52,48 @@ internal sealed class JobTable : IGrowableIndex, IDisposable
     }
 
     /// <summary>
-    /// Visits the newest version of every job record with an id in <paramref name="first"/>..<paramref name="last"/>,
-    /// reading the log front to back in large sequential reads rather than looking ids up one by one (a lookup of a
-    /// record that is only on disk is one random read: 10 M jobs took 54 s that way). The log holds older versions
-    /// too, so the first pass notes each id's newest address and the second visits only the records at those
-    /// addresses. Both passes run on <paramref name="lanes"/> threads over consecutive page ranges; each visit is told
-    /// its lane, and the order of visits within a lane is address order, not id order. Runs before the store serves.
+    /// Reads the newest version of every job record with an id in <paramref name="first"/>..<paramref name="last"/>
+    /// front to back in large sequential reads rather than looking ids up one by one (a lookup of a record that is
+    /// only on disk is one random read: 10 M jobs took 54 s that way). The log holds older versions too: every record
+    /// that is not a deletion is counted as it is met (<paramref name="count"/>, which returns its tag), and the ones a
+    /// newer version superseded are read again from the pages that hold them and taken back
+    /// (<paramref name="takeBack"/>); a log written once is read once. Both steps run on <paramref name="lanes"/>
+    /// threads over consecutive page ranges, each call told its lane. Runs before the store serves.
     /// </summary>
-    public void ForEachNewest(long first, long last, int lanes, JobLaneVisitor visit)
+    public NewestVersions ReadNewest(long first, long last, int lanes, JobTagger count, JobLaneVisitor takeBack)
     {
         var bounds = LaneBounds(lanes);
-        // A slot holds the newest address seen shifted left by one, with the low bit set when that record is a
-        // deletion: lanes meet on the same slots, and the larger value is the newer record whichever lane wrote first.
-        using var newest = new JobIdSlots<long>(first, last);
-        RecoveryThreads.RunLanes(lanes, lane =>
+        var newest = new NewestVersions(first, last, bounds[0], bounds[lanes]);
+        try
         {
-            using var scan = _kv.Log.Scan(bounds[lane], bounds[lane + 1]);
-            while (scan.GetNext(out var info))
+            RecoveryThreads.RunLanes(lanes, lane =>
             {
-                var jobId = scan.GetKey();
-                if (newest.Holds(jobId)) RaiseTo(ref newest[jobId], scan.CurrentAddress << 1 | (info.Tombstone ? 1L : 0L));
-            }
-        });
-        RecoveryThreads.RunLanes(lanes, lane =>
+                using var scan = _kv.Log.Scan(bounds[lane], bounds[lane + 1]);
+                while (scan.GetNext(out var info))
+                {
+                    var jobId = scan.GetKey();
+                    if (newest.Holds(jobId)) newest.Note(jobId, scan.CurrentAddress, info.Tombstone ? 0 : count(in scan.GetValue(), lane), info.Tombstone);
+                }
+            });
+            RecoveryThreads.RunLanes(lanes, lane =>
+            {
+                foreach (var (from, to) in newest.SupersededRuns(bounds[lane], bounds[lane + 1]))
+                {
+                    using var scan = _kv.Log.Scan(from, to);
+                    while (scan.GetNext(out var info))
+                    {
+                        var jobId = scan.GetKey();
+                        if (!info.Tombstone && newest.Holds(jobId) && newest.IsSuperseded(jobId, scan.CurrentAddress)) takeBack(in scan.GetValue(), lane);
+                    }
+                }
+            });
+            return newest;
+        }
+        catch
         {
-            using var scan = _kv.Log.Scan(bounds[lane], bounds[lane + 1]);
-            while (scan.GetNext(out _))
-            {
-                var jobId = scan.GetKey();
-                if (newest.Holds(jobId) && newest[jobId] == scan.CurrentAddress << 1) visit(in scan.GetValue(), lane);
-            }
-        });
+            newest.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Splits the log into <paramref name="lanes"/> ranges at page boundaries: a record never spans a page, so a lane can start reading there.</summary>
@@ -94,16 +105,6 @@ internal sealed class JobTable : IGrowableIndex, IDisposable
         for (var lane = 0; lane <= lanes; lane++)
             bounds[lane] = lane == 0 ? begin : lane == lanes ? tail : Math.Clamp((begin + (tail - begin) / lanes * lane) / pageBytes * pageBytes, begin, tail);
         return bounds;
-    }
-
-    private static void RaiseTo(ref long slot, long value)
-    {
-        for (var seen = Volatile.Read(ref slot); seen < value; )
-        {
-            var previous = Interlocked.CompareExchange(ref slot, value, seen);
-            if (previous == seen) return;
-            seen = previous;
-        }
     }
 
     private static bool TryRead(JobSession session, long jobId, out JobRecord record)
@@ -198,3 +199,6 @@ internal sealed class JobTable : IGrowableIndex, IDisposable
 }
 
 internal delegate void JobLaneVisitor(in JobRecord record, int lane);
+
+/// <summary>Counts a record recovery meets and returns the tag it keeps with it (see <see cref="NewestVersions"/>).</summary>
+internal delegate int JobTagger(in JobRecord record, int lane);
