@@ -26,8 +26,8 @@ internal static class FasterKvTables
 
     /// <summary>
     /// The table's log files, read and written past the page cache (O_DIRECT, FASTER's default). Reading them through
-    /// the page cache beside the direct writes is a mix open(2) tells applications to avoid, and a soak that read that
-    /// way crashed in compaction reading a record after 2.5 M lifecycles (docs/performance.md, third round).
+    /// the page cache beside the direct writes is a mix open(2) tells applications to avoid; a restart reads the job log
+    /// once and needs no cache for it (docs/performance.md, third round).
     /// </summary>
     public static IDevice Device(string directory, string table) => Devices.CreateLogDevice(Path.Combine(directory, table + ".log"));
 
