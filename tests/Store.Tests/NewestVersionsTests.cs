@@ -32,7 +32,7 @@ public class NewestVersionsTests
             newest.Note(shuffled[i].JobId, shuffled[i].Address, shuffled[i].Deleted ? 0 : shuffled[i].Tag, shuffled[i].Deleted));
 
         var live = new List<(long, int)>();
-        newest.ForEachLive(5, 3_000, (jobId, tag) => live.Add((jobId, tag)));
+        newest.ForEachLive((jobId, tag) => live.Add((jobId, tag)));
         Assert.Equal(newestOf.Values.Where(r => !r.Deleted).OrderBy(r => r.JobId).Select(r => (r.JobId, r.Tag)), live);
         Assert.All(log, r => Assert.Equal(r != newestOf[r.JobId], newest.IsSuperseded(r.JobId, r.Address)));
 

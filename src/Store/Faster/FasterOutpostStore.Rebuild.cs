@@ -42,7 +42,7 @@ public sealed partial class FasterOutpostStore
         var queueOf = queues.ByNumber();
         var holderOf = holders.ByNumber();
         long live = 0, orphans = 0, lowest = 0;
-        newest.ForEachLive(floor, highWater, (jobId, tag) =>
+        newest.ForEachLive((jobId, tag) =>
         {
             switch (RebuildTag.Kind(tag))
             {

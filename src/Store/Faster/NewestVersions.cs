@@ -7,8 +7,8 @@ namespace Outpost.Store.Faster;
 /// One native slot per id packs the newest record's address with a tag its reader chose (how the record counts,
 /// which queue it waits in) and a deletion bit, with the address in the high bits: the larger slot is the newer
 /// record, whichever thread wrote first. The reader counts every record as it meets it and takes back the ones a
-/// newer version superseded; to find those without reading the whole log again, a record that loses its slot, or
-/// is met after a newer one, marks its page, and only marked pages are read again.
+/// newer version superseded; to find those without reading the whole log again, a record met after a newer one, or
+/// replaced in its slot by a newer one, marks its page, and only marked pages are read again.
 /// </summary>
 internal sealed class NewestVersions : IDisposable
 {
@@ -18,6 +18,8 @@ internal sealed class NewestVersions : IDisposable
     private const int AddressShift = TagBits + 1;
     private const long DeletedBit = 1;
     private readonly JobIdSlots<long> _slots;
+    private readonly long _first;
+    private readonly long _last;
     private readonly long _logBegin;
     private readonly long _pageBase;
     /// <summary>One byte per log page: set when the page holds a counted record that a newer version superseded.</summary>
@@ -27,6 +29,7 @@ internal sealed class NewestVersions : IDisposable
     {
         if (logTail - logBegin >= 1L << (63 - AddressShift))
             throw new InvalidOperationException($"the job log spans {logTail - logBegin} bytes, beyond what recovery can address");
+        (_first, _last) = (first, last);
         _logBegin = logBegin;
         _pageBase = logBegin >> FasterKvTables.PageSizeBits << FasterKvTables.PageSizeBits;
         _supersededPages = new byte[((logTail - _pageBase) >> FasterKvTables.PageSizeBits) + 1];
@@ -83,9 +86,9 @@ internal sealed class NewestVersions : IDisposable
     }
 
     /// <summary>Visits, in id order, every id in the range whose newest record is not a deletion, with that record's tag.</summary>
-    public void ForEachLive(long first, long last, Action<long, int> visit)
+    public void ForEachLive(Action<long, int> visit)
     {
-        for (var jobId = first; jobId <= last; jobId++)
+        for (var jobId = _first; jobId <= _last; jobId++)
         {
             var slot = _slots[jobId];
             if (slot != 0 && (slot & DeletedBit) == 0) visit(jobId, (int)((slot >> 1) & ((1L << TagBits) - 1)));
