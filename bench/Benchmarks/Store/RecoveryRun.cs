@@ -34,7 +34,7 @@ internal static class RecoveryRun
             if (store.Recovery.Jobs != jobs) throw new InvalidOperationException($"recovered {store.Recovery.Jobs} jobs, expected {jobs}");
             var report = store.Recovery;
             Console.WriteLine($"  recovered {report.Jobs:N0} jobs, replayed {report.EntriesReplayed:N0} log entries ({report.BytesReplayed / 1048576.0:0.0} MiB), from checkpoint: {report.FromCheckpoint}; " +
-                $"checkpoint restore {report.CheckpointRestore.TotalSeconds:0.00} s, replay {report.Replay.TotalSeconds:0.00} s, index rebuild {report.Rebuild.TotalSeconds:0.00} s");
+                Phases(report));
             return (elapsed, IdleRun.ResidentMegabytes(Environment.ProcessId));
         }
         finally
@@ -58,6 +58,10 @@ internal static class RecoveryRun
         await Task.Delay(Timeout.Infinite);
         return 0;
     }
+
+    /// <summary>Where an open's time went, as the store reports it: restoring the checkpoints, replaying the log, rebuilding from the job records.</summary>
+    public static string Phases(RecoveryReport report) => string.Create(CultureInfo.InvariantCulture,
+        $"checkpoint restore {report.CheckpointRestore.TotalSeconds:0.00} s, replay {report.Replay.TotalSeconds:0.00} s, index rebuild {report.Rebuild.TotalSeconds:0.00} s");
 
     /// <summary>
     /// The defaults a daemon runs with, with the hash indexes an operator sets for this many jobs as

@@ -82,7 +82,7 @@ internal static class SoakRun
             await reopened.DisposeAsync();
             store = null;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"restart with {report.Jobs:N0} live jobs and {lifecycles - report.Jobs:N0} retired: {restart.TotalSeconds:0.00} s (index rebuild {report.Rebuild.TotalSeconds:0.00} s)"));
+                $"restart with {report.Jobs:N0} live jobs and {lifecycles - report.Jobs:N0} retired: {restart.TotalSeconds:0.00} s ({RecoveryRun.Phases(report)})"));
             // The plateau: the largest size in the last third against the largest in the middle third.
             var middle = sizes.Skip(sizes.Count / 3).Take(sizes.Count / 3).DefaultIfEmpty(sizes[^1]).Max();
             var last = sizes.Skip(2 * sizes.Count / 3).Max();

@@ -1,36 +1,40 @@
-using System.Buffers.Binary;
 using FASTER.core;
-using BlobSession = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.SpanByteFunctions_ByteArrayOutput<FASTER.core.Empty>>;
+using BlobSession = FASTER.core.ClientSession<Outpost.Store.Faster.BlobKey, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, Outpost.Store.Faster.BlobFunctions>;
 
 namespace Outpost.Store.Faster;
 
 /// <summary>
 /// The variable-length part of each job — its spec (name, targets) and its error text — in a FasterKV of
-/// SpanBytes keyed by (job id, kind). Written once per job (or once per failure), read when a job is handed out
+/// SpanBytes keyed by (job id, kind) (<see cref="BlobKey"/>). Written once per job (or once per failure), read when a job is handed out
 /// or shown; records beyond the configured memory spill to the log device.
 /// </summary>
 internal sealed class BlobTable : IGrowableIndex, IDisposable
 {
     private readonly IDevice _device;
-    private readonly FasterKV<SpanByte, SpanByte> _kv;
+    private readonly FasterKV<BlobKey, SpanByte> _kv;
     private readonly SessionPool<BlobSession> _sessions;
 
     public BlobTable(string directory, FasterStoreOptions options)
     {
         _device = FasterKvTables.Device(directory, "blobs");
-        _kv = new FasterKV<SpanByte, SpanByte>(FasterKvTables.Settings<SpanByte, SpanByte>(options, "blobs", _device, options.BlobMemorySizeBits, options.BlobIndexBuckets));
-        var functions = new SpanByteFunctions_ByteArrayOutput<Empty>();
-        _sessions = new SessionPool<BlobSession>(() => _kv.For(functions).NewSession<SpanByteFunctions_ByteArrayOutput<Empty>>());
+        var settings = FasterKvTables.Settings<BlobKey, SpanByte>(options, "blobs", _device, options.BlobMemorySizeBits, options.BlobIndexBuckets);
+        settings.EqualityComparer = BlobKey.Comparer.Instance;
+        _kv = new FasterKV<BlobKey, SpanByte>(settings);
+        var functions = new BlobFunctions();
+        _sessions = new SessionPool<BlobSession>(() => _kv.For(functions).NewSession<BlobFunctions>());
     }
 
-    public void Put(long jobId, BlobKind kind, ReadOnlySpan<byte> data)
+    public unsafe void Put(long jobId, BlobKind kind, ReadOnlySpan<byte> data)
     {
-        Span<byte> key = stackalloc byte[9];
-        WriteKey(key, jobId, kind);
+        var key = new BlobKey(jobId, kind);
         var session = _sessions.Rent();
         try
         {
-            session.Upsert(key, data);
+            fixed (byte* bytes = data)
+            {
+                var value = SpanByte.FromPointer(bytes, data.Length);
+                session.Upsert(ref key, ref value);
+            }
         }
         finally
         {
@@ -40,12 +44,10 @@ internal sealed class BlobTable : IGrowableIndex, IDisposable
 
     public byte[]? Get(long jobId, BlobKind kind)
     {
-        Span<byte> keyBytes = stackalloc byte[9];
-        WriteKey(keyBytes, jobId, kind);
+        var key = new BlobKey(jobId, kind);
         var session = _sessions.Rent();
         try
         {
-            var key = SpanByte.FromFixedSpan(keyBytes);
             var input = default(SpanByte);
             byte[] output = null!;
             var status = session.Read(ref key, ref input, ref output);
@@ -69,12 +71,10 @@ internal sealed class BlobTable : IGrowableIndex, IDisposable
 
     public void Delete(long jobId, BlobKind kind)
     {
-        Span<byte> keyBytes = stackalloc byte[9];
-        WriteKey(keyBytes, jobId, kind);
+        var key = new BlobKey(jobId, kind);
         var session = _sessions.Rent();
         try
         {
-            var key = SpanByte.FromFixedSpan(keyBytes);
             session.Delete(ref key);
         }
         finally
@@ -108,12 +108,6 @@ internal sealed class BlobTable : IGrowableIndex, IDisposable
         {
             _sessions.Return(session);
         }
-    }
-
-    private static void WriteKey(Span<byte> key, long jobId, BlobKind kind)
-    {
-        BinaryPrimitives.WriteInt64LittleEndian(key, jobId);
-        key[8] = (byte)kind;
     }
 
     public void Dispose()
