@@ -21,6 +21,7 @@ internal readonly struct BlobKey(long jobId, BlobKind kind)
 {
     private const int PayloadLength = sizeof(long) + sizeof(BlobKind);
 
+    // Never read: it keeps the length prefix of the serialized key the log held before, so the bytes stay the same.
     private readonly int _payloadLength = PayloadLength;
     public readonly long JobId = jobId;
     public readonly BlobKind Kind = kind;
