@@ -15,8 +15,8 @@ public sealed class BlobTableTests : IDisposable
     /// for the same hash-chain slots and FASTER leaves the losers' records in the log, marked invalid; a fourth
     /// writes one blob each for many other jobs between them. Compaction then walks every record of the read-only
     /// log, the restart replays the rest, and every blob must read back as written. Against the variable-length key
-    /// this table had before (<see cref="BlobKey"/>) the walk misread the log after such a record: compaction dropped live
-    /// blobs, or the process died reading far past the record (two of three runs).
+    /// this table had before (<see cref="BlobKey"/>) the walk misread the log after such a record: compaction dropped
+    /// live blobs, or the process died reading far past the record (this test crashed its host in three runs of three).
     /// </summary>
     [Fact]
     public async Task Blobs_written_beside_racing_rewrites_survive_compaction_and_a_restart()

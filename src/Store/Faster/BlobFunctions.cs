@@ -11,9 +11,6 @@ internal sealed class BlobFunctions : SpanByteFunctions<BlobKey, byte[], Empty>
         return true;
     }
 
-    public override bool ConcurrentReader(ref BlobKey key, ref SpanByte input, ref SpanByte value, ref byte[] dst, ref ReadInfo readInfo)
-    {
-        dst = value.ToByteArray();
-        return true;
-    }
+    public override bool ConcurrentReader(ref BlobKey key, ref SpanByte input, ref SpanByte value, ref byte[] dst, ref ReadInfo readInfo) =>
+        SingleReader(ref key, ref input, ref value, ref dst, ref readInfo);
 }

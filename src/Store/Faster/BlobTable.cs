@@ -5,8 +5,8 @@ namespace Outpost.Store.Faster;
 
 /// <summary>
 /// The variable-length part of each job — its spec (name, targets) and its error text — in a FasterKV of
-/// SpanBytes keyed by (job id, kind) (<see cref="BlobKey"/>). Written once per job (or once per failure), read when a job is handed out
-/// or shown; records beyond the configured memory spill to the log device.
+/// SpanBytes keyed by (job id, kind) (<see cref="BlobKey"/>). Written once per job (or once per failure), read when
+/// a job is handed out or shown; records beyond the configured memory spill to the log device.
 /// </summary>
 internal sealed class BlobTable : IGrowableIndex, IDisposable
 {
