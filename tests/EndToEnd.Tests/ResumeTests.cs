@@ -167,7 +167,12 @@ public sealed partial class ResumeTests(ITestOutputHelper output)
     {
         public static ScanProcess Start(string[] arguments)
         {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            // A terminal starts the CLI with SIGINT at its default; a suite started in the background of a script
+            // (CI, nohup) passes SIGINT down ignored, and .NET then leaves it ignored, as a Unix program should.
+            // env puts it back to the default and execs the CLI, so the pid signalled below is the CLI's own.
+            var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            info.ArgumentList.Add("--default-signal=INT");
+            info.ArgumentList.Add("dotnet");
             info.ArgumentList.Add(ProbeNodeProcess.ProbeBinary);
             foreach (var argument in arguments)
             {
