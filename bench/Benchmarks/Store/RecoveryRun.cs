@@ -59,9 +59,12 @@ internal static class RecoveryRun
         return 0;
     }
 
-    /// <summary>Where an open's time went, as the store reports it: restoring the checkpoints, replaying the log, rebuilding from the job records.</summary>
+    /// <summary>
+    /// Where an open's time went, as the store reports it: opening the files (the write-ahead log and the tables), restoring
+    /// the checkpoints, replaying the log, rebuilding from the job records.
+    /// </summary>
     public static string Phases(RecoveryReport report) => string.Create(CultureInfo.InvariantCulture,
-        $"checkpoint restore {report.CheckpointRestore.TotalSeconds:0.00} s, replay {report.Replay.TotalSeconds:0.00} s, index rebuild {report.Rebuild.TotalSeconds:0.00} s");
+        $"files opened {report.FilesOpened.TotalSeconds:0.00} s, checkpoint restore {report.CheckpointRestore.TotalSeconds:0.00} s, replay {report.Replay.TotalSeconds:0.00} s, index rebuild {report.Rebuild.TotalSeconds:0.00} s");
 
     /// <summary>
     /// The defaults a daemon runs with, with the hash indexes an operator sets for this many jobs as
