@@ -22,7 +22,6 @@ namespace Outpost.Store.Faster;
 internal sealed partial class WriteAheadLog : IAsyncDisposable
 {
     private readonly IDevice _device;
-    private readonly DeviceLogCommitCheckpointManager _commits;
     private readonly FasterLog _log;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
@@ -43,18 +42,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
         _commitTimeout = options.CommitTimeout;
         Directory.CreateDirectory(directory);
         _device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        _commits = CommitManager(directory);
-        try
-        {
-            _log = new FasterLog(Settings(_device, _commits, options), logger);
-        }
-        catch
-        {
-            // A log that cannot be recovered: the store refuses to open (fail closed) and must not keep its files open.
-            _commits.Dispose();
-            _device.Dispose();
-            throw;
-        }
+        _log = new FasterLog(Settings(_device, directory, options), logger);
         _committer = Task.Run(CommitLoopAsync);
         _watchdog = TimeProvider.System.CreateTimer(_ => CheckCommitDuration(), null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
     }
@@ -63,27 +51,14 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     public string? Failure => _failure;
 
 
-    /// <summary>
-    /// Where FasterLog keeps its commit metadata. The log itself carries every commit (fast commit mode), so a metadata
-    /// file only tells recovery where to start scanning forward for the newest commit. FASTER's default manager
-    /// creates, writes and waits for a new file at every group commit, and deletes the one before: work on the commit
-    /// path that every acknowledgement waits behind. Writing one every <see cref="CommitsPerMetadataFile"/> commits
-    /// (and whenever the log is truncated, which FASTER always writes) bounds that scan to those commits' entries.
-    /// </summary>
-    private static DeviceLogCommitCheckpointManager CommitManager(string directory) =>
-        new(new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(directory), removeOutdated: true,
-            fastCommitThrottleFreq: CommitsPerMetadataFile);
-
-    private const int CommitsPerMetadataFile = 1024;
-
-    private static FasterLogSettings Settings(IDevice device, ILogCommitManager commits, FasterStoreOptions options) => new()
+    private static FasterLogSettings Settings(IDevice device, string directory, FasterStoreOptions options) => new()
     {
         LogDevice = device,
-        LogCommitManager = commits,
+        LogCommitDir = directory,
         PageSizeBits = 22,
         MemorySizeBits = 26,
         SegmentSizeBits = Math.Max(22, options.WalSegmentSizeBits),
-        // Commit metadata travels in the log itself: with the commit manager above, one device write per group commit.
+        // Commit metadata travels in the log itself: one device write per group commit instead of two.
         FastCommitMode = true,
         LogChecksum = LogChecksumType.PerEntry,
         AutoRefreshSafeTailAddress = true,
@@ -97,8 +72,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     {
         Directory.CreateDirectory(directory);
         using var copyDevice = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        using var copyCommits = CommitManager(directory);
-        using var copy = new FasterLog(Settings(copyDevice, copyCommits, options), _logger);
+        using var copy = new FasterLog(Settings(copyDevice, directory, options), _logger);
         var start = copy.TailAddress;
         using (var iterator = _log.Scan(from, until, scanUncommitted: false))
         {
@@ -213,7 +187,6 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             await _log.CommitAsync().ConfigureAwait(false);
         CompleteGeneration();
         _log.Dispose();
-        _commits.Dispose();
         _device.Dispose();
         _wake.Dispose();
         _stopping.Dispose();

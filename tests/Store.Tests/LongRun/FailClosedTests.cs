@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outpost.Store.Faster;
 using Outpost.Store.Model;
@@ -57,9 +58,12 @@ public sealed class FailClosedTests : IAsyncLifetime
     [InlineData("checkpoints/blobs", "delete")]
     [InlineData("jobs.log.1", "delete")]
     [InlineData("wal/wal.log.*", "delete")]
+    [InlineData("wal/wal.log.*", "delete-last")]
     public async Task A_missing_or_damaged_file_stops_the_open_naming_it(string file, string damage)
     {
-        var path = Resolve(file);
+        // The write-ahead log's newest segment holds the newest acknowledged changes: losing it must not reopen the
+        // store at an older commit, which a log that records its commit point less often than every commit would do.
+        var path = damage == "delete-last" ? LastOf(file) : Resolve(file);
         if (damage == "corrupt") await File.WriteAllTextAsync(path, "{ not what was written");
         else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         else File.Delete(path);
@@ -103,6 +107,11 @@ public sealed class FailClosedTests : IAsyncLifetime
         Assert.True(matches.Length >= wanted && (wanted > 1 || matches.Length == 1), $"expected {pattern} in {string.Join(", ", Listing())}");
         return matches[matches.Length / 2];
     }
+
+    /// <summary>The newest of the log's files matching <paramref name="pattern"/>.</summary>
+    private string LastOf(string pattern) =>
+        Directory.GetFiles(Path.Combine(_directory, Path.GetDirectoryName(pattern)!), Path.GetFileName(pattern))
+            .MaxBy(p => long.Parse(Path.GetExtension(p).TrimStart('.'), CultureInfo.InvariantCulture))!;
 
     private List<string> Listing() =>
         [.. Directory.EnumerateFileSystemEntries(_directory, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(_directory, p)).Order(StringComparer.Ordinal)];
