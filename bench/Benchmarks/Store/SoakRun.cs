@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Outpost.Store;
 using Outpost.Store.Faster;
 using Outpost.Store.Model;
@@ -24,6 +24,8 @@ internal static class SoakRun
         var options = new FasterStoreOptions { DataDirectory = directory, CheckpointWalBytes = 64L << 20 };
         FasterOutpostStore? store = null;
         var unavailable = 0;
+        // The store's warnings (a shutdown checkpoint that failed, say) explain a slow restart: they are printed.
+        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         // A scanner answered 503 (a commit that stalled past the store's timeout) sends again, as the scanner protocol
         // says; the soak does the same instead of ending a half-hour run on one slow disk write.
         async Task<T> Retrying<T>(Func<ValueTask<T>> operation)
@@ -43,7 +45,7 @@ internal static class SoakRun
         }
         try
         {
-            var running = store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
+            var running = store = await FasterOutpostStore.OpenAsync(options, logs);
             var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
             var scanner = await running.CreateScannerAsync("soak", new byte[32], [], null, now);
             var keptRounds = Math.Max(1, live / PerRound);
@@ -78,7 +80,7 @@ internal static class SoakRun
             var pausedBefore = GC.GetTotalPauseDuration();
             var fullBefore = GC.CollectionCount(2);
             var open = Stopwatch.StartNew();
-            var reopened = store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
+            var reopened = store = await FasterOutpostStore.OpenAsync(options, logs);
             var restart = open.Elapsed;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  during the restart: GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds:0.00} s, {GC.CollectionCount(2) - fullBefore} full collections"));
@@ -86,7 +88,7 @@ internal static class SoakRun
             await reopened.DisposeAsync();
             store = null;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"restart with {report.Jobs:N0} live jobs and {lifecycles - report.Jobs:N0} retired: {restart.TotalSeconds:0.00} s ({RecoveryRun.Phases(report)})"));
+                $"restart with {report.Jobs:N0} live jobs and {lifecycles - report.Jobs:N0} retired: {restart.TotalSeconds:0.00} s ({RecoveryRun.Phases(report)}; {report.EntriesReplayed:N0} log entries replayed)"));
             // The plateau: the largest size in the last third against the largest in the middle third.
             var middle = sizes.Skip(sizes.Count / 3).Take(sizes.Count / 3).DefaultIfEmpty(sizes[^1]).Max();
             var last = sizes.Skip(2 * sizes.Count / 3).Max();
