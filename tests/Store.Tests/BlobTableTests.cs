@@ -47,7 +47,7 @@ public sealed class BlobTableTests : IDisposable
             var begin = blobs.LogBegin;
             Assert.True(blobs.Compact() > begin + (64L << 20), "compaction must walk most of the log");
             AssertAllReadBack(blobs);
-            await blobs.CheckpointAsync(withIndex: true, CancellationToken.None);
+            await blobs.CheckpointAsync(withIndex: true);
         }
         using (var reopened = new BlobTable(_directory, options))
         {

@@ -83,7 +83,7 @@ internal sealed class BlobTable : IGrowableIndex, IDisposable
         }
     }
 
-    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(_kv, withIndex, "blob", ct);
+    public ValueTask CheckpointAsync(bool withIndex) => FasterKvTables.CheckpointAsync(_kv, withIndex, "blob");
 
     /// <summary>Restores the latest checkpoint (the store has one: see <see cref="FasterOutpostStore"/>).</summary>
     public void Recover(string directory) => FasterKvTables.Recover(_kv, directory, "blobs");

@@ -279,8 +279,8 @@ public sealed partial class FasterOutpostStore : IOutpostStore, IStoreHealth
         var snapshot = _catalog.Snapshot() with { JobIdFloor = _lowestJobId };
         var (jobTail, blobTail) = (_jobs.LogTail, _blobs.LogTail);
         var index = withIndex ?? (Grown(jobTail, _indexedJobTail) || Grown(blobTail, _indexedBlobTail));
-        await _jobs.CheckpointAsync(index, ct).ConfigureAwait(false);
-        await _blobs.CheckpointAsync(index, ct).ConfigureAwait(false);
+        await _jobs.CheckpointAsync(index).ConfigureAwait(false);
+        await _blobs.CheckpointAsync(index).ConfigureAwait(false);
         if (index) (_indexedJobTail, _indexedBlobTail) = (jobTail, blobTail);
         Manifest.Write(_options.DataDirectory, walStart, JsonSerializer.SerializeToUtf8Bytes(snapshot, StoreJson.Default.CatalogSnapshot));
         _wal.TruncateUntil(walStart);

@@ -154,7 +154,7 @@ internal sealed class JobTable : IGrowableIndex, IDisposable
         }
     }
 
-    public ValueTask CheckpointAsync(bool withIndex, CancellationToken ct) => FasterKvTables.CheckpointAsync(_kv, withIndex, "job", ct);
+    public ValueTask CheckpointAsync(bool withIndex) => FasterKvTables.CheckpointAsync(_kv, withIndex, "job");
 
     /// <summary>Restores the latest checkpoint (the store has one: see <see cref="FasterOutpostStore"/>).</summary>
     public void Recover(string directory) => FasterKvTables.Recover(_kv, directory, "jobs");
