@@ -38,10 +38,14 @@ public sealed class TempStore : IAsyncDisposable
         Store = await FasterOutpostStore.OpenAsync(_options, NullLoggerFactory.Instance);
     }
 
-    /// <summary>Closes the store as a crash would (no checkpoint: the next open replays the log) and opens it again.</summary>
-    public async Task CrashAndReopenAsync()
+    /// <summary>
+    /// Closes the store as a crash would (no checkpoint: the next open replays the log), does
+    /// <paramref name="whileClosed"/> to its directory, and opens it again.
+    /// </summary>
+    public async Task CrashAndReopenAsync(Action<string>? whileClosed = null)
     {
         await Store.CloseWithoutCheckpointAsync();
+        whileClosed?.Invoke(Directory);
         Store = await FasterOutpostStore.OpenAsync(_options, NullLoggerFactory.Instance);
     }
 

@@ -8,7 +8,7 @@ using Outpost.Testing;
 namespace Outpost.Benchmarks.Store;
 
 /// <summary>
-/// outpost-bench store [--seconds S] [--in-flight N] [--recovery 1000000,10000000] | store idle | store soak | store recovery | store findings (FindingsBenchmark) | store codecs [--rounds N] (CodecBenchmark)
+/// outpost-bench store [--seconds S] [--in-flight N] [--recovery 1000000,10000000] | store idle | store soak | store recovery | store findings (FindingsBenchmark) | store codecs [--rounds N] (CodecBenchmark) | store commit-record [--commits N] (CommitRecordBenchmark)
 /// Durable lifecycle throughput with 1, 2 and 8 workers, claims/s, p50/p99 per operation and peak RSS; recovery
 /// time after SIGKILL of a store holding 1M and 10M jobs; and the peer in the same run: the same lifecycle on
 /// PostgreSQL with the seed's design, on a throw-away cluster — next to Outpost's own PostgreSQL backend.
@@ -19,6 +19,7 @@ public static class StoreBenchmark
     {
         if (args.Length >= 1 && args[0] == "findings") return await FindingsBenchmark.RunAsync(args[1..]);
         if (args.Length >= 1 && args[0] == "codecs") return CodecBenchmark.Run(Option(args, "--rounds", 1_000_000));
+        if (args.Length >= 1 && args[0] == "commit-record") return CommitRecordBenchmark.Run(Option(args, "--commits", 2000));
         if (args.Length >= 3 && args[0] == "fill") return await RecoveryRun.FillAndWaitAsync(args[1], long.Parse(args[2], CultureInfo.InvariantCulture));
         if (args.Length >= 1 && args[0] == "idle")
         {

@@ -58,7 +58,7 @@ public sealed partial class FasterOutpostStore
         Directory.Exists(directory) ? Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(LengthOrZero) : 0;
 
     /// <summary>
-    /// A running store deletes files as it works (write-ahead log commit files and segments, old checkpoints): one
+    /// A running store deletes files as it works (write-ahead log segments, old checkpoints): one
     /// listed and then deleted before its size was read takes no room any more. A 50 M soak met that at 11 M jobs.
     /// </summary>
     private static long LengthOrZero(string file)

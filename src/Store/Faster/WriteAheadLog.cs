@@ -22,6 +22,7 @@ namespace Outpost.Store.Faster;
 internal sealed partial class WriteAheadLog : IAsyncDisposable
 {
     private readonly IDevice _device;
+    private readonly WalCommitRecord _commits;
     private readonly FasterLog _log;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
@@ -41,8 +42,18 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
         this._logger = logger;
         _commitTimeout = options.CommitTimeout;
         Directory.CreateDirectory(directory);
+        _commits = new WalCommitRecord(directory, logHasEntries: Directory.EnumerateFiles(directory, "wal.log.*").Any(f => new FileInfo(f).Length > 0));
         _device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        _log = new FasterLog(Settings(_device, directory, options), logger);
+        try
+        {
+            _log = new FasterLog(Settings(_device, _commits, options), logger);
+        }
+        catch
+        {
+            _device.Dispose();
+            _commits.Dispose();
+            throw;
+        }
         _committer = Task.Run(CommitLoopAsync);
         _watchdog = TimeProvider.System.CreateTimer(_ => CheckCommitDuration(), null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
     }
@@ -51,10 +62,10 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     public string? Failure => _failure;
 
 
-    private static FasterLogSettings Settings(IDevice device, string directory, FasterStoreOptions options) => new()
+    private static FasterLogSettings Settings(IDevice device, WalCommitRecord commits, FasterStoreOptions options) => new()
     {
         LogDevice = device,
-        LogCommitDir = directory,
+        LogCommitManager = commits,
         PageSizeBits = 22,
         MemorySizeBits = 26,
         SegmentSizeBits = Math.Max(22, options.WalSegmentSizeBits),
@@ -72,7 +83,8 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     {
         Directory.CreateDirectory(directory);
         using var copyDevice = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"));
-        using var copy = new FasterLog(Settings(copyDevice, directory, options), _logger);
+        using var copyCommits = new WalCommitRecord(directory, logHasEntries: false);
+        using var copy = new FasterLog(Settings(copyDevice, copyCommits, options), _logger);
         var start = copy.TailAddress;
         using (var iterator = _log.Scan(from, until, scanUncommitted: false))
         {
@@ -188,6 +200,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
         CompleteGeneration();
         _log.Dispose();
         _device.Dispose();
+        _commits.Dispose();
         _wake.Dispose();
         _stopping.Dispose();
     }

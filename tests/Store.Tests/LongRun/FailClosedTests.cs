@@ -59,6 +59,8 @@ public sealed class FailClosedTests : IAsyncLifetime
     [InlineData("jobs.log.1", "delete")]
     [InlineData("wal/wal.log.*", "delete")]
     [InlineData("wal/wal.log.*", "delete-last")]
+    [InlineData("wal/wal.commit", "delete")]
+    [InlineData("wal/wal.commit", "corrupt")]
     public async Task A_missing_or_damaged_file_stops_the_open_naming_it(string file, string damage)
     {
         // The write-ahead log's newest segment holds the newest acknowledged changes: losing it must not reopen the
