@@ -166,6 +166,12 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                         await _wake.WaitAsync(ct).ConfigureAwait(false); // an appender already woke us: consume it
                     continue;
                 }
+                // Let the requests already queued on the thread pool append first, so they share this commit: under
+                // load that makes the groups larger (fewer commits, fewer wake-ups), and with nothing queued it costs
+                // a hop of the thread pool. outpost-bench api, alternating with and without (December 2026): protocol
+                // 19.2 / 20.6 / 18.9 k req/s against 15.5 / 17.7 / 17.0 k, daemon CPU 65 / 60 / 66 µs per request
+                // against 79 / 69 / 72; the lifecycle benchmark the same within its noise at 1, 2 and 8 workers.
+                await Task.Yield();
                 Volatile.Write(ref _commitStartedAt, System.Diagnostics.Stopwatch.GetTimestamp());
                 await _log.CommitAsync(ct).ConfigureAwait(false);
                 Volatile.Write(ref _commitStartedAt, 0);
