@@ -14,8 +14,8 @@ namespace Outpost.Store.Faster;
 /// missing or damaged segment, so recording fewer commits reopened the store without its newest acknowledged changes
 /// (FailClosedTests, "delete-last"). FASTER's own manager creates a new file for each commit, writes it and deletes
 /// the one before; rewriting a slot of this file instead is one write to a file that never changes size. Measured
-/// (<c>outpost-bench store commit-record</c>, ext4, December 2026): 139 µs per commit against FASTER's 601, and
-/// 4.1 KiB written to the disk per commit against 12.5 (the file system's journal and directory blocks).
+/// (<c>outpost-bench store commit-record</c>, ext4, December 2026): 129 µs per commit against FASTER's 553, and
+/// 4.1 KiB written to the disk per commit against 12.8 (the file system's journal and directory blocks).
 ///
 /// A slot holds a magic, the commit number, the metadata and a CRC-32 of them. A commit overwrites the older slot,
 /// so a write torn by a crash leaves the newer one intact. The file is written through (O_SYNC): a commit returns
