@@ -10,6 +10,18 @@ public class CheckpointTests
     public async Task A_checkpoint_of_an_empty_job_log_completes_and_work_continues()
     {
         var dir = Path.Combine(Path.GetTempPath(), "outpost-cp-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await CheckpointOfAnEmptyJobLogAsync(dir);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task CheckpointOfAnEmptyJobLogAsync(string dir)
+    {
         var options = TempStore.Options(dir) with { CheckpointInterval = TimeSpan.FromMilliseconds(50) };
         await using var store = await FasterOutpostStore.OpenAsync(options, NullLoggerFactory.Instance);
         // The scanner is a durable change, so the background checkpointer (every 50 ms) writes a checkpoint of the

@@ -8,7 +8,7 @@ namespace Outpost.Store.Tests;
 /// docs/store-operations.md, "Sizing": a store opens with the index size its checkpoint has, whatever the configuration
 /// says now; a larger configured size grows it at open; the checkpointer doubles an index its live jobs outgrow.
 /// </summary>
-public sealed class IndexSizingTests : IAsyncDisposable
+public sealed class IndexSizingTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "outpost-sizing-" + Guid.NewGuid().ToString("N"));
     private readonly DateTimeOffset _now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
@@ -173,9 +173,18 @@ public sealed class IndexSizingTests : IAsyncDisposable
         return claimed;
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>xunit 2 calls this (not <see cref="IAsyncDisposable"/>): the store closed, its directory removed.</summary>
+    public async Task DisposeAsync()
     {
-        if (_store is not null) await _store.DisposeAsync();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        try
+        {
+            if (_store is not null) await _store.DisposeAsync();
+        }
+        finally
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
     }
 }
