@@ -77,13 +77,9 @@ internal static class SoakRun
             store = null;
             if (unavailable > 0) Console.WriteLine($"  the store answered unavailable {unavailable} times (commits past its timeout); each was sent again");
 
-            var pausedBefore = GC.GetTotalPauseDuration();
-            var fullBefore = GC.CollectionCount(2);
             var open = Stopwatch.StartNew();
             var reopened = store = await FasterOutpostStore.OpenAsync(options, logs);
             var restart = open.Elapsed;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  during the restart: GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds:0.00} s, {GC.CollectionCount(2) - fullBefore} full collections"));
             var report = reopened.Recovery;
             await reopened.DisposeAsync();
             store = null;

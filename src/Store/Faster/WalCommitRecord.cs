@@ -52,8 +52,9 @@ internal sealed class WalCommitRecord : ILogCommitManager
         var existed = File.Exists(Path);
         if (Directory.Exists(System.IO.Path.Combine(directory, LegacyDirectory)))
             _legacy = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(directory), removeOutdated: false);
-        var hasLegacyCommits = _legacy?.ListCommits().Any() == true;
-        if (!existed && logHasEntries && !hasLegacyCommits)
+        // Only a log with entries and nothing else saying where it ends depends on this file.
+        var recordNeeded = logHasEntries && _legacy?.ListCommits().Any() != true;
+        if (!existed && recordNeeded)
         {
             _legacy?.Dispose();
             throw StoreDamagedException.Of(Path, "is missing: the write-ahead log has entries but no record of where its last commit ends");
@@ -65,7 +66,7 @@ internal sealed class WalCommitRecord : ILogCommitManager
             if (existed)
             {
                 for (var slot = 0; slot < 2; slot++) _slots[slot] = ReadSlot(slot);
-                if (_slots[0] is null && _slots[1] is null && logHasEntries && !hasLegacyCommits)
+                if (_slots[0] is null && _slots[1] is null && recordNeeded)
                     throw StoreDamagedException.Of(Path, "is damaged: neither of its two commit records is readable");
             }
             else
